@@ -1,0 +1,136 @@
+"""One figure style for the whole collection.
+
+- One fixed colour per arm everywhere (Okabe-Ito, colour-blind safe); :func:`arm_color`.
+- Journal widths: 85 mm (single column) and 174 mm (double column).
+- :func:`save_figure` writes PDF (TrueType fonts embedded), SVG (text kept as text) and 300 dpi PNG,
+  byte-deterministic, and stamps the basis of the data on the figure's face: a figure made from the
+  synthetic default says "SYNTHETIC DATA" on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from .paths import resolve  # noqa: E402
+
+MM = 1 / 25.4
+SINGLE_COLUMN = 85 * MM
+DOUBLE_COLUMN = 174 * MM
+DPI = 300
+
+#: Fixed colours of the arms of the three trials (Okabe-Ito palette; placebo grey, pooled black).
+ARM_COLORS = {
+    "Placebo": "#7F7F7F",
+    "20M": "#CC79A7",
+    "25M": "#56B4E9",
+    "50M": "#009E73",
+    "100M": "#0072B2",
+    "200M": "#D55E00",
+    "All": "#000000",
+}
+#: Colours for arm labels the collection does not know (a user's data set), given by a stable hash.
+_SPARE = ["#E69F00", "#882255", "#44AA99", "#999933", "#117733", "#332288", "#AA4499", "#DDCC77"]
+
+BASIS_LABELS = {
+    "synthetic": "SYNTHETIC DATA \u2013 generated, not trial results",
+    "supplied": "Supplied patient-level data",
+    "published": "Published summaries",
+}
+BASIS_COLORS = {"synthetic": "#B2182B", "supplied": "#333333", "published": "#333333"}
+
+RC = {
+    "font.family": "DejaVu Sans",
+    "font.size": 7,
+    "axes.titlesize": 7.5,
+    "axes.labelsize": 7,
+    "xtick.labelsize": 6.5,
+    "ytick.labelsize": 6.5,
+    "legend.fontsize": 6.5,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.6,
+    "lines.linewidth": 1.2,
+    "lines.markersize": 4,
+    "xtick.major.width": 0.6,
+    "ytick.major.width": 0.6,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "msc-frailty",
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "path.simplify": False,
+}
+
+
+def use_style():
+    """Apply the collection's rcParams (also called by :func:`figure`)."""
+    plt.rcParams.update(RC)
+
+
+def arm_color(arm: str) -> str:
+    """The colour of an arm: fixed for known arms, a stable hash-based spare colour otherwise.
+
+    Placebo is recognised case-insensitively.
+    """
+    if arm in ARM_COLORS:
+        return ARM_COLORS[arm]
+    if str(arm).strip().lower() == "placebo":
+        return ARM_COLORS["Placebo"]
+    h = int(hashlib.sha256(str(arm).encode()).hexdigest(), 16)
+    return _SPARE[h % len(_SPARE)]
+
+
+def figure(width: str = "single", height_mm: float = 60, **kwargs):
+    """A new figure at a journal width (``"single"`` = 85 mm, ``"double"`` = 174 mm)."""
+    use_style()
+    w = {"single": SINGLE_COLUMN, "double": DOUBLE_COLUMN}[width]
+    return plt.subplots(figsize=(w, height_mm * MM), **kwargs)
+
+
+def direction_label(label: str, higher_is_better: bool) -> str:
+    """An axis label that states which way is better, e.g. ``"Change in 6MWD (m)\\n(higher is better)"``."""
+    return f"{label}\n({'higher' if higher_is_better else 'lower'} is better)"
+
+
+def stamp(fig, basis: str, study: str | None = None):
+    """Write the basis of the data (and the study) on the figure's face, bottom left."""
+    text = BASIS_LABELS[basis] + (f" \u00b7 {study}" if study else "")
+    fig.text(0.005, 0.005, text, fontsize=5.5, color=BASIS_COLORS[basis], ha="left", va="bottom",
+             fontweight="bold" if basis == "synthetic" else "normal")
+
+
+def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path]:
+    """Stamp the basis and write ``<output_dir>/figures/<study>/<name>.{pdf,svg,png}``.
+
+    Output is byte-deterministic: no creation date in PDF or SVG, fixed SVG hash salt, fixed DPI.
+
+    Returns
+    -------
+    list of Path
+        The three files written.
+    """
+    if basis not in BASIS_LABELS:
+        raise ValueError(f"basis must be one of {sorted(BASIS_LABELS)}, got {basis!r}")
+    stamp(fig, basis, study)
+    folder = resolve(output_dir) / "figures" / study
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    metadata = {
+        "pdf": {"CreationDate": None, "ModDate": None, "Creator": "msc_frailty", "Producer": "matplotlib"},
+        "svg": {"Date": None, "Creator": "msc_frailty"},
+        "png": {"Software": "msc_frailty"},
+    }
+    for ext in ("pdf", "svg", "png"):
+        path = folder / f"{name}.{ext}"
+        fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+        paths.append(path)
+    plt.close(fig)
+    return paths
