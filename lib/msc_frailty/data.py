@@ -99,10 +99,13 @@ def _read(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(path, "file is missing")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # keep blank lines as rows so that reported row numbers are the file's line numbers
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise DataError(path, "file is empty (not even a header)") from None
     df.columns = [c.strip() for c in df.columns]
+    blank = (df == "").all(axis=1)
+    df = df[~blank]                     # blank lines carry nothing; the index keeps line numbers
     missing = [c for c in REQUIRED_COLUMNS[path.name] if c not in df.columns]
     if missing:
         raise DataError(path, f"required column(s) missing: {', '.join(missing)}", column=missing[0])

@@ -39,6 +39,11 @@ def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _read_csv(path) -> pd.DataFrame:
+    """Read a results CSV: text columns verbatim (a study "0042" stays "0042"), numbers as floats."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in TEXT_COLUMNS})
+
+
 def check_estimates(rows: pd.DataFrame) -> pd.DataFrame:
     """Return ``rows`` with exactly the contract columns; raise ValueError on a wrong column or basis."""
     missing = [c for c in ESTIMATE_COLUMNS if c not in rows.columns]
@@ -76,7 +81,7 @@ def combine_estimates(output_dir) -> Path:
     """Concatenate every part under ``<output_dir>/results/parts`` into a sorted ``estimates.csv``."""
     results = resolve(output_dir) / "results"
     parts = sorted((results / "parts").glob("*.csv"))
-    frames = [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in parts]
+    frames = [_read_csv(p) for p in parts]
     frames = [f for f in frames if len(f)]
     if frames:
         all_rows = pd.concat(frames, ignore_index=True)
@@ -92,4 +97,4 @@ def combine_estimates(output_dir) -> Path:
 def read_estimates(output_dir) -> pd.DataFrame:
     """Read ``<output_dir>/results/estimates.csv`` (empty strings stay empty strings in text columns)."""
     path = resolve(output_dir) / "results" / "estimates.csv"
-    return _text_columns(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+    return _text_columns(_read_csv(path))

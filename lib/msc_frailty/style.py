@@ -128,9 +128,11 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
         "svg": {"Date": None, "Creator": "msc_frailty"},
         "png": {"Software": "msc_frailty"},
     }
-    for ext in ("pdf", "svg", "png"):
-        path = folder / f"{name}.{ext}"
-        fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
-        paths.append(path)
+    # the output settings (embedded fonts, text as text, hash salt) must not depend on global state
+    with plt.rc_context(RC):
+        for ext in ("pdf", "svg", "png"):
+            path = folder / f"{name}.{ext}"
+            fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+            paths.append(path)
     plt.close(fig)
     return paths

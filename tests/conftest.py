@@ -1,0 +1,130 @@
+"""Shared fixtures: a small, valid data set in the contract layout (contract section 1).
+
+Other test modules (notebooks, runner) may import the writer directly::
+
+    from conftest import write_dataset
+
+The toy data set
+----------------
+``TOY-1`` (placebo-controlled, visits 0, 2, 4; parameters SIXMWD and TNFA):
+
+=========  =======  ==========
+TRT01A     TRT01AN  subjects
+=========  =======  ==========
+Control    0        8 (T1-C01..T1-C08)
+Low        10       8 (T1-L01..T1-L08)
+High       30       8 (T1-H01..T1-H08)
+=========  =======  ==========
+
+``TOY-2`` (no placebo, same visits and parameters): ``A`` (TRT01AN 5) and ``B`` (15), 6 subjects each
+(T2-A01.., T2-B01..).
+
+Every subject has SAFFL = Y and a value at every visit for both parameters. Values come from
+``numpy.random.default_rng(seed)`` (rounded to 1 decimal for SIXMWD, 2 for TNFA).
+
+Adverse events (adae.csv), unless ``empty_ae``:
+
+- ``T1-H03``: serious, treatment-emergent ``Pneumonia`` on day 12 (the only TE-SAE within days 1-30);
+- ``T1-L05``: serious, treatment-emergent ``Atrial fibrillation`` on day 45 (outside the 30-day window);
+- non-serious events: ``T1-C02`` Headache day 3, ``T1-L01`` Fatigue day 2, ``T1-H06`` Infusion site
+  bruising day 1, ``T2-B02`` Headache day 5.
+
+So the TESAE30 counts are Control 0/8, Low 0/8, High 1/8, A 0/6, B 0/6.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+TOY_ARMS = {
+    "TOY-1": [("Control", 0, 8, "C"), ("Low", 10, 8, "L"), ("High", 30, 8, "H")],
+    "TOY-2": [("A", 5, 6, "A"), ("B", 15, 6, "B")],
+}
+TOY_PREFIX = {"TOY-1": "T1", "TOY-2": "T2"}
+TOY_VISITS = [0, 2, 4]
+TOY_PARAMS = ["SIXMWD", "TNFA"]
+TOY_SEED = 20240611
+
+AE_COLUMNS = ["STUDYID", "USUBJID", "AEDECOD", "AESER", "TRTEMFL", "ASTDY", "AEOUT"]
+TOY_AES = [
+    ("TOY-1", "T1-H03", "Pneumonia", "Y", "Y", 12, "RECOVERED"),
+    ("TOY-1", "T1-L05", "Atrial fibrillation", "Y", "Y", 45, "RECOVERED"),
+    ("TOY-1", "T1-C02", "Headache", "N", "Y", 3, "RECOVERED"),
+    ("TOY-1", "T1-L01", "Fatigue", "N", "Y", 2, "RECOVERED"),
+    ("TOY-1", "T1-H06", "Infusion site bruising", "N", "Y", 1, "RECOVERED"),
+    ("TOY-2", "T2-B02", "Headache", "N", "Y", 5, "RECOVERED"),
+]
+
+
+def _write_csv(df: pd.DataFrame, path: Path):
+    df.to_csv(path, index=False, lineterminator="\n")
+
+
+def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), empty_ae: bool = False,
+                  synthetic: bool = False) -> Path:
+    """Write a small valid data set (adsl.csv, adeff.csv, adae.csv) into ``folder`` and return it.
+
+    Signature: ``write_dataset(folder, *, seed=20240611, studies=("TOY-1", "TOY-2"), empty_ae=False,
+    synthetic=False) -> pathlib.Path``
+
+    Parameters
+    ----------
+    folder : str or Path
+        Created if missing (with parents). Existing CSV files of the same names are overwritten.
+    seed : int
+        Seed of the ``numpy.random.default_rng`` that draws ages, sexes and values.
+    studies : sequence of str
+        Which of ``"TOY-1"`` (Control/Low/High, placebo-controlled) and ``"TOY-2"`` (A/B, no placebo)
+        to include. The module docstring describes both.
+    empty_ae : bool
+        Write adae.csv as a header-only file (no adverse events at all).
+    synthetic : bool
+        Add a ``SYNTHFL`` column equal to ``"Y"`` on every row of every file (the marker of the
+        embedded synthetic default), so ``load_trial(...).basis == "synthetic"``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    adsl, adeff = [], []
+    for study in studies:
+        prefix = TOY_PREFIX[study]
+        for arm, dose, n, code in TOY_ARMS[study]:
+            for i in range(1, n + 1):
+                subj = f"{prefix}-{code}{i:02d}"
+                adsl.append({"STUDYID": study, "USUBJID": subj, "TRT01A": arm, "TRT01AN": dose,
+                             "AGE": int(rng.integers(68, 90)), "SEX": "F" if rng.random() < 0.5 else "M",
+                             "SAFFL": "Y"})
+                walk0 = rng.normal(300.0, 60.0)
+                tnf0 = rng.normal(5.0, 1.2)
+                for visit in TOY_VISITS:
+                    walk = walk0 if visit == 0 else walk0 + rng.normal(dose * 1.5 * visit / 4, 35.0)
+                    tnf = tnf0 if visit == 0 else tnf0 + rng.normal(-0.02 * dose * visit / 4, 0.8)
+                    adeff.append({"STUDYID": study, "USUBJID": subj, "PARAMCD": "SIXMWD", "AVISITN": visit,
+                                  "AVAL": round(float(walk), 1)})
+                    adeff.append({"STUDYID": study, "USUBJID": subj, "PARAMCD": "TNFA", "AVISITN": visit,
+                                  "AVAL": round(float(max(tnf, 0.1)), 2)})
+    adsl, adeff = pd.DataFrame(adsl), pd.DataFrame(adeff)
+    aes = [] if empty_ae else [ae for ae in TOY_AES if ae[0] in studies]
+    adae = pd.DataFrame(aes, columns=AE_COLUMNS)
+    if synthetic:
+        for df in (adsl, adeff, adae):
+            df["SYNTHFL"] = "Y"
+    _write_csv(adsl, folder / "adsl.csv")
+    _write_csv(adeff, folder / "adeff.csv")
+    _write_csv(adae, folder / "adae.csv")
+    return folder
+
+
+@pytest.fixture
+def toy_data(tmp_path) -> Path:
+    """Folder holding the toy data set (TOY-1 and TOY-2, supplied basis, with adverse events)."""
+    return write_dataset(tmp_path / "toy")

@@ -1,0 +1,291 @@
+"""msc_frailty.analysis (the statistical analysis plan, contract section 3) on the toy data set.
+
+References are computed independently from the raw CSV files: changes by hand, scipy for the paired t,
+statsmodels formula OLS for the ANCOVA and dose trend, scipy's exact binomial interval for proportions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pingouin as pg
+import pytest
+import statsmodels.formula.api as smf
+from conftest import TOY_ARMS, write_dataset
+from scipy import special
+from scipy import stats as st
+
+from msc_frailty import analysis
+from msc_frailty.analysis import ESTIMATE_COLUMNS
+from msc_frailty.data import add_change, load_trial
+
+CONTRACT_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
+                    "estimate", "ci_low", "ci_high", "p_value", "method", "basis"]
+
+
+def _hand(folder) -> pd.DataFrame:
+    """Change from baseline per subject, parameter and visit, computed from the raw CSVs."""
+    adsl = pd.read_csv(folder / "adsl.csv")
+    eff = pd.read_csv(folder / "adeff.csv")
+    wide = eff.pivot_table(index=["STUDYID", "USUBJID", "PARAMCD"], columns="AVISITN", values="AVAL")
+    rows = []
+    for (study, subj, param), r in wide.iterrows():
+        for visit in (2, 4):
+            rows.append({"STUDYID": study, "USUBJID": subj, "PARAMCD": param, "AVISITN": visit,
+                         "BASE": r[0], "CHG": r[visit] - r[0]})
+    out = pd.DataFrame(rows).merge(adsl[["STUDYID", "USUBJID", "TRT01A", "TRT01AN"]], on=["STUDYID", "USUBJID"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    folder = write_dataset(tmp_path_factory.mktemp("analysis") / "toy")
+    trial = load_trial(folder)
+    return folder, trial, add_change(trial), _hand(folder)
+
+
+def _row(df, **where):
+    sel = df
+    for k, v in where.items():
+        sel = sel[sel[k] == v]
+    assert len(sel) == 1, (where, len(sel))
+    return sel.iloc[0]
+
+
+def _ols_two_arms(hand, study, param, visit, arm, ref):
+    d = hand[(hand.STUDYID == study) & (hand.PARAMCD == param) & (hand.AVISITN == visit)
+             & hand.TRT01A.isin([arm, ref])].copy()
+    fit = smf.ols(f"CHG ~ C(TRT01A, Treatment(reference='{ref}')) + BASE", data=d).fit()
+    term = f"C(TRT01A, Treatment(reference='{ref}'))[T.{arm}]"
+    lo, hi = fit.conf_int(alpha=0.05).loc[term]
+    return d, fit.params[term], lo, hi, fit.pvalues[term]
+
+
+# ----------------------------------------------------------------------------- change_from_baseline
+def test_change_from_baseline_matches_scipy(toy):
+    folder, trial, chg, hand = toy
+    out = analysis.change_from_baseline(chg, "physical_performance", trial.basis)
+    assert list(out.columns) == CONTRACT_COLUMNS == ESTIMATE_COLUMNS
+    # 5 arms x 2 parameters x 2 visits
+    assert len(out) == 20
+    for (study, param, visit, arm), cell in hand.groupby(["STUDYID", "PARAMCD", "AVISITN", "TRT01A"]):
+        ref = st.ttest_1samp(cell["CHG"], 0.0)
+        ci = ref.confidence_interval(0.95)
+        r = _row(out, study=study, paramcd=param, visit=visit, arm=arm)
+        assert r["n"] == len(cell)
+        assert r["estimate"] == pytest.approx(cell["CHG"].mean(), rel=1e-9)
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+        assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)
+        assert r["comparison"] == "change_from_baseline" and r["method"] == "paired_t"
+        assert r["ref_arm"] == "" and pd.isna(r["n_ref"])
+        assert r["finding"] == "physical_performance" and r["basis"] == "supplied"
+
+
+def test_change_from_baseline_params_filter(toy):
+    _, trial, chg, _ = toy
+    out = analysis.change_from_baseline(chg, "inflammation", trial.basis, params=["TNFA"])
+    assert set(out["paramcd"]) == {"TNFA"} and len(out) == 10
+
+
+# -------------------------------------------------------------------------------------- vs_placebo
+def test_vs_placebo_ancova_matches_statsmodels(toy):
+    folder, trial, chg, hand = toy
+    out = analysis.vs_placebo(chg, "physical_performance", trial.basis)
+    assert list(out.columns) == CONTRACT_COLUMNS
+    assert set(out["study"]) == {"TOY-1"}  # TOY-2 has no placebo: no rows
+    anc = out[out["method"] == "ancova"]
+    assert len(anc) == 2 * 2 * 2  # (Low, High) x 2 params x 2 visits
+    for param in ("SIXMWD", "TNFA"):
+        for visit in (2, 4):
+            for arm in ("Low", "High"):
+                d, est, lo, hi, p = _ols_two_arms(hand, "TOY-1", param, visit, arm, "Control")
+                r = _row(anc, paramcd=param, visit=visit, arm=arm)
+                assert r["ref_arm"] == "Control" and r["comparison"] == "vs_placebo"
+                assert (r["n"], r["n_ref"]) == (8, 8)
+                assert r["estimate"] == pytest.approx(est, rel=1e-8)
+                assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi), rel=1e-8)
+                assert r["p_value"] == pytest.approx(p, rel=1e-7)
+
+
+def test_vs_placebo_secondary_rows(toy):
+    _, trial, chg, hand = toy
+    out = analysis.vs_placebo(chg, "physical_performance", trial.basis, params=["SIXMWD"])
+    for arm in ("Low", "High"):
+        cell = hand[(hand.STUDYID == "TOY-1") & (hand.PARAMCD == "SIXMWD") & (hand.AVISITN == 4)]
+        x, y = cell.loc[cell.TRT01A == arm, "CHG"], cell.loc[cell.TRT01A == "Control", "CHG"]
+        w = _row(out, paramcd="SIXMWD", visit=4, arm=arm, method="welch_t")
+        ref = st.ttest_ind(x, y, equal_var=False)
+        ci = ref.confidence_interval(0.95)
+        assert w["estimate"] == pytest.approx(x.mean() - y.mean(), rel=1e-9)
+        assert (w["ci_low"], w["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+        assert w["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)
+        g = _row(out, paramcd="SIXMWD", visit=4, arm=arm, method="hedges_g")
+        df = len(x) + len(y) - 2
+        j = special.gamma(df / 2) / (math.sqrt(df / 2) * special.gamma((df - 1) / 2))
+        d = pg.compute_effsize(x, y, eftype="cohen")
+        assert g["estimate"] == pytest.approx(j * d, rel=1e-9)
+        assert pd.isna(g["p_value"])
+        # exact interval of delta: t is the 97.5% / 2.5% quantile of the noncentral t at the limits
+        t, scale = st.ttest_ind(x, y).statistic, math.sqrt(len(x) * len(y) / (len(x) + len(y)))
+        assert st.nct.cdf(t, df, g["ci_low"] * scale) == pytest.approx(0.975, abs=1e-8)
+        assert st.nct.cdf(t, df, g["ci_high"] * scale) == pytest.approx(0.025, abs=1e-8)
+
+
+def test_no_placebo_study_gives_no_vs_placebo_rows(toy):
+    _, trial, _, _ = toy
+    only2 = add_change(trial.study("TOY-2"))
+    out = analysis.vs_placebo(only2, "physical_performance", trial.basis)
+    assert out.empty and list(out.columns) == CONTRACT_COLUMNS
+
+
+# ------------------------------------------------------------------------------------------ vs_arm
+def test_vs_arm_lower_dose_is_arm_and_estimate_is_arm_minus_ref(toy):
+    _, trial, chg, hand = toy
+    out = analysis.vs_arm(chg, "dose_comparison", trial.basis)
+    anc = out[out["method"] == "ancova"]
+    pairs = set(zip(anc["study"], anc["arm"], anc["ref_arm"]))
+    assert pairs == {("TOY-1", "Low", "High"), ("TOY-2", "A", "B")}  # placebo never in vs_arm
+    for study, arm, ref in [("TOY-1", "Low", "High"), ("TOY-2", "A", "B")]:
+        for param in ("SIXMWD", "TNFA"):
+            for visit in (2, 4):
+                d, est, lo, hi, p = _ols_two_arms(hand, study, param, visit, arm, ref)
+                r = _row(anc, study=study, paramcd=param, visit=visit)
+                assert r["comparison"] == "vs_arm"
+                n_arm = dict((a, n) for a, _, n, _ in TOY_ARMS[study])
+                assert (r["n"], r["n_ref"]) == (n_arm[arm], n_arm[ref])
+                assert r["estimate"] == pytest.approx(est, rel=1e-8)
+                assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi), rel=1e-8)
+                assert r["p_value"] == pytest.approx(p, rel=1e-7)
+    w = _row(out, study="TOY-1", paramcd="SIXMWD", visit=4, method="welch_t")
+    cell = hand[(hand.STUDYID == "TOY-1") & (hand.PARAMCD == "SIXMWD") & (hand.AVISITN == 4)]
+    assert w["estimate"] == pytest.approx(cell.loc[cell.TRT01A == "Low", "CHG"].mean()
+                                          - cell.loc[cell.TRT01A == "High", "CHG"].mean(), rel=1e-9)
+
+
+def test_vs_arm_order_follows_dose_not_label(tmp_path):
+    # Rename so that alphabetical order contradicts dose order: "Alpha" is the 30 M arm.
+    folder = write_dataset(tmp_path / "t", studies=("TOY-1",))
+    adsl = pd.read_csv(folder / "adsl.csv")
+    adsl["TRT01A"] = adsl["TRT01A"].replace({"High": "Alpha", "Low": "Zulu"})
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    trial = load_trial(folder)
+    anc = analysis.vs_arm(add_change(trial), "dose_comparison", trial.basis)
+    anc = anc[anc["method"] == "ancova"]
+    assert set(anc["arm"]) == {"Zulu"} and set(anc["ref_arm"]) == {"Alpha"}
+
+
+# -------------------------------------------------------------------------------------- dose_trend
+def test_dose_trend_matches_statsmodels(toy):
+    _, trial, chg, hand = toy
+    out = analysis.dose_trend(chg, "dose_comparison", trial.basis)
+    assert list(out.columns) == CONTRACT_COLUMNS
+    for study in ("TOY-1", "TOY-2"):
+        for param in ("SIXMWD", "TNFA"):
+            for visit in (2, 4):
+                d = hand[(hand.STUDYID == study) & (hand.PARAMCD == param) & (hand.AVISITN == visit)]
+                fit = smf.ols("CHG ~ I(TRT01AN / 100) + BASE", data=d).fit()
+                term = "I(TRT01AN / 100)"
+                r = _row(out, study=study, paramcd=param, visit=visit)
+                assert r["n"] == len(d) and r["arm"] == "per_100M" and r["method"] == "linear_trend"
+                assert r["estimate"] == pytest.approx(fit.params[term], rel=1e-8)
+                assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(fit.conf_int().loc[term]), rel=1e-8)
+                assert r["p_value"] == pytest.approx(fit.pvalues[term], rel=1e-7)
+
+
+def test_dose_trend_without_placebo(toy):
+    _, trial, chg, hand = toy
+    out = analysis.dose_trend(chg, "dose_comparison", trial.basis, params=["SIXMWD"], include_placebo=False)
+    r = _row(out, study="TOY-1", visit=4)
+    d = hand[(hand.STUDYID == "TOY-1") & (hand.PARAMCD == "SIXMWD") & (hand.AVISITN == 4) & (hand.TRT01AN > 0)]
+    fit = smf.ols("CHG ~ I(TRT01AN / 100) + BASE", data=d).fit()
+    assert r["n"] == 16
+    assert r["estimate"] == pytest.approx(fit.params["I(TRT01AN / 100)"], rel=1e-8)
+
+
+# ------------------------------------------------------------------------------- tesae_proportions
+def _exact(k, n):
+    ci = st.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    return ci.low, ci.high
+
+
+def test_tesae_proportions_counts_and_intervals(toy):
+    _, trial, _, _ = toy
+    out = analysis.tesae_proportions(trial)
+    assert list(out.columns) == CONTRACT_COLUMNS
+    prop = out[out["comparison"] == "proportion"]
+    # Only T1-H03 (day 12) counts; the serious day-45 event in Low is outside the window.
+    expected = {("TOY-1", "Control"): (0, 8), ("TOY-1", "Low"): (0, 8), ("TOY-1", "High"): (1, 8),
+                ("TOY-2", "A"): (0, 6), ("TOY-2", "B"): (0, 6)}
+    assert set(zip(prop["study"], prop["arm"])) == set(expected)
+    for (study, arm), (k, n) in expected.items():
+        r = _row(prop, study=study, arm=arm)
+        assert r["paramcd"] == "TESAE30" and r["method"] == "clopper_pearson" and pd.isna(r["visit"])
+        assert r["n"] == n and r["estimate"] == pytest.approx(k / n)
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx(_exact(k, n), abs=1e-10)
+        assert r["finding"] == "safety" and r["basis"] == "supplied"
+    across = out[out["comparison"] == "across_arms"]
+    assert set(across["study"]) == {"TOY-1", "TOY-2"}
+    # TOY-1: one event among 24, rows of 8: every table is equally likely (prob 8/24 each) -> p = 1.
+    assert _row(across, study="TOY-1")["p_value"] == pytest.approx(1.0)
+    assert _row(across, study="TOY-2")["p_value"] == pytest.approx(1.0)  # no events
+
+
+def _with_aes(tmp_path, extra):
+    folder = write_dataset(tmp_path / "ae")
+    adae = pd.read_csv(folder / "adae.csv", dtype=str, keep_default_na=False)
+    adae = pd.concat([adae, pd.DataFrame(extra, columns=adae.columns)], ignore_index=True)
+    adae.to_csv(folder / "adae.csv", index=False)
+    return load_trial(folder)
+
+
+def _k(trial, arm):
+    """Number of subjects with a TESAE30 event in arm (estimate x n)."""
+    out = analysis.tesae_proportions(trial)
+    r = _row(out[out.comparison == "proportion"], arm=arm)
+    return int(round(r["estimate"] * r["n"]))
+
+
+@pytest.mark.parametrize("event, counts", [
+    (("TOY-1", "T1-L02", "Fall", "Y", "Y", "30", "RECOVERED"), True),     # last day of the window
+    (("TOY-1", "T1-L02", "Fall", "Y", "Y", "1", "RECOVERED"), True),      # infusion day
+    (("TOY-1", "T1-L02", "Fall", "Y", "Y", "31", "RECOVERED"), False),    # day after the window
+    (("TOY-1", "T1-L02", "Fall", "Y", "Y", "0", "RECOVERED"), False),     # before infusion
+    (("TOY-1", "T1-L02", "Fall", "Y", "Y", "-3", "RECOVERED"), False),    # before infusion
+    (("TOY-1", "T1-L02", "Fall", "Y", "N", "10", "RECOVERED"), False),    # not treatment-emergent
+    (("TOY-1", "T1-L02", "Fall", "N", "Y", "10", "RECOVERED"), False),    # not serious
+])
+def test_tesae_window_and_flags(tmp_path, event, counts):
+    trial = _with_aes(tmp_path, [event])
+    assert _k(trial, "Low") == (1 if counts else 0)
+
+
+def test_tesae_counts_subjects_not_events(tmp_path):
+    trial = _with_aes(tmp_path, [("TOY-1", "T1-H03", "Sepsis", "Y", "Y", "14", "FATAL")])
+    assert _k(trial, "High") == 1
+
+
+def test_tesae_excludes_safety_population_n(tmp_path):
+    folder = write_dataset(tmp_path / "s")
+    adsl = pd.read_csv(folder / "adsl.csv", dtype=str, keep_default_na=False)
+    adsl.loc[adsl.USUBJID == "T1-H03", "SAFFL"] = "N"
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    out = analysis.tesae_proportions(load_trial(folder))
+    r = _row(out[out.comparison == "proportion"], arm="High")
+    assert r["n"] == 7 and r["estimate"] == 0
+
+
+def test_tesae_with_header_only_adae(tmp_path):
+    trial = load_trial(write_dataset(tmp_path / "e", empty_ae=True))
+    out = analysis.tesae_proportions(trial)
+    prop = out[out.comparison == "proportion"]
+    assert (prop["estimate"] == 0).all() and len(prop) == 5
+    r = _row(prop, arm="Control")
+    assert r["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 8), rel=1e-10)
+
+
+def test_empty_input_gives_empty_frame_with_contract_columns(toy):
+    _, _, chg, _ = toy
+    for fn in (analysis.change_from_baseline, analysis.vs_placebo, analysis.vs_arm, analysis.dose_trend):
+        out = fn(chg, "x", "supplied", params=["NOPE"])
+        assert out.empty and list(out.columns) == CONTRACT_COLUMNS

@@ -1,0 +1,356 @@
+"""msc_frailty.stats against independent references (scipy, statsmodels, pingouin, published values).
+
+No expected value here comes from our own output: each is either another library's result, a value
+printed in a cited source, or the defining equation of the quantity checked numerically.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+import statsmodels.formula.api as smf
+from scipy import special
+from scipy import stats as st
+from statsmodels.stats.proportion import proportion_confint
+
+from msc_frailty import stats
+
+SEEDS = [1, 2, 3]
+
+
+def _sample(seed, n, loc=0.0, scale=1.0):
+    return np.random.default_rng(seed).normal(loc, scale, n)
+
+
+# --------------------------------------------------------------------------------------- paired_t
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n", [3, 8, 25])
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_paired_t_matches_scipy_ttest_1samp(seed, n, confidence):
+    x = _sample(seed, n, loc=0.4, scale=1.3)
+    ref = st.ttest_1samp(x, 0.0)
+    ci = ref.confidence_interval(confidence_level=confidence)
+    r = stats.paired_t(x, confidence)
+    assert r["n"] == n and r["df"] == n - 1
+    assert r["estimate"] == pytest.approx(np.mean(x), rel=1e-12)
+    assert r["ci_low"] == pytest.approx(ci.low, rel=1e-10)
+    assert r["ci_high"] == pytest.approx(ci.high, rel=1e-10)
+    assert r["t"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+
+
+def test_paired_t_rejects_single_value():
+    with pytest.raises(ValueError):
+        stats.paired_t([1.0])
+
+
+# ---------------------------------------------------------------------------------------- welch_t
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("nx, ny", [(4, 9), (10, 10), (15, 6)])
+def test_welch_t_matches_scipy_ttest_ind_unequal_var(seed, nx, ny):
+    x = _sample(seed, nx, loc=1.0, scale=2.0)
+    y = _sample(seed + 100, ny, loc=0.0, scale=0.7)
+    ref = st.ttest_ind(x, y, equal_var=False)
+    ci = ref.confidence_interval(confidence_level=0.95)
+    r = stats.welch_t(x, y)
+    assert (r["n"], r["n_ref"]) == (nx, ny)
+    assert r["estimate"] == pytest.approx(np.mean(x) - np.mean(y), rel=1e-12)  # x minus y
+    assert r["t"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert r["df"] == pytest.approx(ref.df, rel=1e-10)
+    assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert r["ci_low"] == pytest.approx(ci.low, rel=1e-10)
+    assert r["ci_high"] == pytest.approx(ci.high, rel=1e-10)
+
+
+# ----------------------------------------------------------------------------------------- ancova
+def _ancova_data(seed, n_arm=9, n_ref=11, effect=12.0):
+    rng = np.random.default_rng(seed)
+    arm = np.array(["trt"] * n_arm + ["ref"] * n_ref)
+    base = rng.normal(300, 50, arm.size)
+    chg = 0.2 * (300 - base) + np.where(arm == "trt", effect, 0.0) + rng.normal(0, 20, arm.size)
+    return pd.DataFrame({"arm": arm, "BASE": base, "CHG": chg})
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ancova_matches_statsmodels_formula(seed):
+    df = _ancova_data(seed)
+    fit = smf.ols("CHG ~ C(arm, Treatment(reference='ref')) + BASE", data=df).fit()
+    term = "C(arm, Treatment(reference='ref'))[T.trt]"
+    lo, hi = fit.conf_int(alpha=0.05).loc[term]
+    r = stats.ancova(df["CHG"], df["BASE"], df["arm"] == "trt")
+    assert (r["n"], r["n_ref"]) == (9, 11)
+    assert r["estimate"] == pytest.approx(fit.params[term], rel=1e-9)
+    assert r["ci_low"] == pytest.approx(lo, rel=1e-9)
+    assert r["ci_high"] == pytest.approx(hi, rel=1e-9)
+    assert r["p_value"] == pytest.approx(fit.pvalues[term], rel=1e-8)
+    assert r["t"] == pytest.approx(fit.tvalues[term], rel=1e-9)
+    assert r["df"] == pytest.approx(fit.df_resid)
+    assert r["slope"] == pytest.approx(fit.params["BASE"], rel=1e-9)
+
+
+def test_ancova_sign_is_arm_minus_reference():
+    # Noise-free: change = 50 in the arm, 0 in the reference, no baseline effect -> estimate exactly +50.
+    base = np.array([250.0, 300, 350, 280, 320, 260, 340, 310])
+    is_arm = np.array([True, True, True, True, False, False, False, False])
+    chg = np.where(is_arm, 50.0, 0.0) + np.array([1.0, -1, 0.5, -0.5, 1, -1, 0.5, -0.5])
+    r = stats.ancova(chg, base, is_arm)
+    assert r["estimate"] > 0
+    flipped = stats.ancova(chg, base, ~is_arm)
+    assert flipped["estimate"] == pytest.approx(-r["estimate"], rel=1e-9)
+    assert flipped["p_value"] == pytest.approx(r["p_value"], rel=1e-9)
+
+
+def test_ancova_needs_both_arms():
+    with pytest.raises(ValueError):
+        stats.ancova([1.0, 2, 3, 4], [1.0, 2, 3, 4], [True, True, True, True])
+
+
+# ----------------------------------------------------------------------------------- linear_trend
+@pytest.mark.parametrize("seed", SEEDS)
+def test_linear_trend_matches_statsmodels_formula(seed):
+    rng = np.random.default_rng(seed)
+    dose = np.repeat([0.0, 20, 100, 200], 6)
+    base = rng.normal(300, 40, dose.size)
+    chg = 0.1 * dose - 0.3 * (base - 300) + rng.normal(0, 25, dose.size)
+    df = pd.DataFrame({"CHG": chg, "BASE": base, "dose": dose})
+    fit = smf.ols("CHG ~ I(dose / 100) + BASE", data=df).fit()
+    term = "I(dose / 100)"
+    lo, hi = fit.conf_int(alpha=0.05).loc[term]
+    r = stats.linear_trend(chg, base, dose)
+    assert r["n"] == dose.size
+    assert r["estimate"] == pytest.approx(fit.params[term], rel=1e-9)  # change per 100 million cells
+    assert r["ci_low"] == pytest.approx(lo, rel=1e-9)
+    assert r["ci_high"] == pytest.approx(hi, rel=1e-9)
+    assert r["p_value"] == pytest.approx(fit.pvalues[term], rel=1e-8)
+    assert r["df"] == pytest.approx(fit.df_resid)
+
+
+# -------------------------------------------------------------------------------- clopper_pearson
+GRID = [(k, n) for n in (1, 2, 5, 8, 10, 13, 20, 40) for k in sorted({0, 1, n // 2, n - 1, n}) if 0 <= k <= n]
+
+
+@pytest.mark.parametrize("k, n", GRID)
+def test_clopper_pearson_matches_statsmodels_and_scipy(k, n):
+    lo, hi = stats.clopper_pearson(k, n)
+    sm_lo, sm_hi = proportion_confint(k, n, alpha=0.05, method="beta")
+    sc = st.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    assert lo == pytest.approx(sm_lo, abs=1e-12)
+    assert hi == pytest.approx(sm_hi, abs=1e-12)
+    assert lo == pytest.approx(sc.low, abs=1e-10)
+    assert hi == pytest.approx(sc.high, abs=1e-10)
+    assert 0.0 <= lo <= k / n <= hi <= 1.0
+
+
+def test_clopper_pearson_zero_events_textbook_values():
+    # Upper limit with zero events: 1 - (alpha/2)^(1/n); 0.5218 at n = 5 and 0.3085 at n = 10.
+    assert [round(v, 4) for v in stats.clopper_pearson(0, 5)] == [0.0, 0.5218]
+    assert [round(v, 4) for v in stats.clopper_pearson(0, 10)] == [0.0, 0.3085]
+    for n in (5, 10, 24):
+        assert stats.clopper_pearson(0, n)[1] == pytest.approx(1 - 0.025 ** (1 / n), rel=1e-10)
+        assert stats.clopper_pearson(n, n)[0] == pytest.approx(0.025 ** (1 / n), rel=1e-10)
+        assert stats.clopper_pearson(n, n)[1] == 1.0
+
+
+def test_clopper_pearson_other_confidence():
+    lo, hi = stats.clopper_pearson(3, 12, confidence=0.90)
+    ref = proportion_confint(3, 12, alpha=0.10, method="beta")
+    assert (lo, hi) == pytest.approx(ref, abs=1e-12)
+
+
+@pytest.mark.parametrize("k, n", [(-1, 5), (6, 5), (0, 0)])
+def test_clopper_pearson_rejects_bad_counts(k, n):
+    with pytest.raises(ValueError):
+        stats.clopper_pearson(k, n)
+
+
+# ----------------------------------------------------------------------------------- nct_interval
+@pytest.mark.parametrize("t, df", [(2.0, 10), (-1.3, 7), (0.0, 15), (5.5, 9), (0.4, 3), (-8.0, 30)])
+@pytest.mark.parametrize("confidence", [0.95, 0.80])
+def test_nct_interval_solves_defining_equations(t, df, confidence):
+    lo, hi = stats.nct_interval(t, df, confidence)
+    a = 1 - confidence
+    # lower limit: t is the upper a/2 quantile; upper limit: t is the lower a/2 quantile
+    assert st.nct.cdf(t, df, lo) == pytest.approx(1 - a / 2, abs=1e-8)
+    assert st.nct.cdf(t, df, hi) == pytest.approx(a / 2, abs=1e-8)
+    assert lo < t < hi or (t == 0 and lo < 0 < hi)
+
+
+def test_nct_interval_symmetric_at_zero():
+    lo, hi = stats.nct_interval(0.0, 12)
+    assert lo == pytest.approx(-hi, rel=1e-8)
+
+
+def test_nct_interval_published_reference():
+    # README of "ConfidenceIntervals-Noncentral" (Steiger & Fouladi 1997 method):
+    # confint.ncp.t(3.04, 314, alpha=.99) -> lower 0.4429486, upper 5.632345 (99% interval).
+    lo, hi = stats.nct_interval(3.04, 314, confidence=0.99)
+    assert lo == pytest.approx(0.4429486, abs=5e-7)
+    assert hi == pytest.approx(5.632345, abs=5e-6)
+
+
+def test_nct_interval_large_df_approaches_normal_theory():
+    # For large df the noncentral t is close to N(ncp, 1 + ncp^2 / (2 df)), so the ncp interval is
+    # close to t -+ z sqrt(1 + t^2/(2 df)); in the dz metric (ncp / sqrt(n)) this is the familiar
+    # normal-theory interval dz -+ z sqrt(1/n + dz^2/(2n)).
+    z = st.norm.ppf(0.975)
+    for t, df in [(2.5, 20000), (-4.0, 50000)]:
+        lo, hi = stats.nct_interval(t, df)
+        half = z * math.sqrt(1 + t**2 / (2 * df))
+        assert lo == pytest.approx(t - half, abs=2e-3)
+        assert hi == pytest.approx(t + half, abs=2e-3)
+    n, dz_true = 40000, 0.3
+    x = np.random.default_rng(5).normal(dz_true, 1.0, n)
+    r = stats.cohen_dz(x)
+    se = math.sqrt(1 / n + r["dz"] ** 2 / (2 * n))
+    assert r["ci_low"] == pytest.approx(r["dz"] - z * se, abs=2e-4)
+    assert r["ci_high"] == pytest.approx(r["dz"] + z * se, abs=2e-4)
+
+
+# --------------------------------------------------------------------------------------- cohen_dz
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n", [5, 10, 30])
+def test_cohen_dz_value_and_interval(seed, n):
+    x = _sample(seed, n, loc=0.6, scale=1.5)
+    r = stats.cohen_dz(x)
+    assert r["n"] == n
+    assert r["dz"] == pytest.approx(np.mean(x) / np.std(x, ddof=1), rel=1e-12)
+    t = st.ttest_1samp(x, 0.0).statistic  # t = dz * sqrt(n)
+    assert st.nct.cdf(t, n - 1, r["ci_low"] * math.sqrt(n)) == pytest.approx(0.975, abs=1e-8)
+    assert st.nct.cdf(t, n - 1, r["ci_high"] * math.sqrt(n)) == pytest.approx(0.025, abs=1e-8)
+    assert r["ci_low"] < r["dz"] < r["ci_high"]
+
+
+def test_cohen_dz_needs_two_values():
+    with pytest.raises(ValueError):
+        stats.cohen_dz([1.0])
+
+
+# --------------------------------------------------------------------------------------- hedges_g
+def _exact_j(df):
+    return special.gamma(df / 2) / (math.sqrt(df / 2) * special.gamma((df - 1) / 2))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("nx, ny", [(4, 4), (8, 10), (20, 12)])
+def test_hedges_g_d_and_g(seed, nx, ny):
+    x = _sample(seed, nx, loc=1.0, scale=1.2)
+    y = _sample(seed + 50, ny, loc=0.2, scale=0.9)
+    r = stats.hedges_g(x, y)
+    d_ref = pg.compute_effsize(x, y, paired=False, eftype="cohen")
+    assert (r["n_x"], r["n_y"]) == (nx, ny)
+    assert r["d"] == pytest.approx(d_ref, rel=1e-10)
+    assert r["g"] == pytest.approx(_exact_j(nx + ny - 2) * d_ref, rel=1e-10)
+    # sign: x minus y
+    assert np.sign(r["d"]) == np.sign(np.mean(x) - np.mean(y))
+
+
+def test_hedges_correction_exact_formula_and_limit():
+    for df in (2, 6, 14, 18, 60):
+        assert stats.hedges_correction(df) == pytest.approx(_exact_j(df), rel=1e-12)
+    # the usual approximation 1 - 3/(4 df - 1) is good to < 1e-4 at df = 60
+    assert stats.hedges_correction(60) == pytest.approx(1 - 3 / (4 * 60 - 1), abs=1e-4)
+
+
+def _with_exact_smd(n1, n2, d, seed=11):
+    """Two samples whose pooled-SD standardized mean difference is exactly d."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in (n1, n2):
+        a = rng.normal(size=n)
+        out.append((a - a.mean()) / a.std(ddof=1))
+    return out[0] + d, out[1]
+
+
+def test_hedges_g_interval_matches_mbess_ci_smd():
+    # MBESS::ci.smd(smd = 0.3062566, n.1 = 50, n.2 = 26) printed in A. Solomon Kurz, "Example power
+    # analysis report" (blog post, 2021-07-02): 95% [-0.1712149, 0.7816834], 50% [0.1412595, 0.4691839].
+    x, y = _with_exact_smd(50, 26, 0.3062566)
+    r = stats.hedges_g(x, y)
+    assert r["d"] == pytest.approx(0.3062566, abs=1e-9)
+    assert r["ci_low"] == pytest.approx(-0.1712149, abs=5e-7)
+    assert r["ci_high"] == pytest.approx(0.7816834, abs=5e-7)
+    r50 = stats.hedges_g(x, y, confidence=0.5)
+    assert r50["ci_low"] == pytest.approx(0.1412595, abs=5e-7)
+    assert r50["ci_high"] == pytest.approx(0.4691839, abs=5e-7)
+
+
+@pytest.mark.parametrize("nx, ny", [(5, 5), (10, 8)])
+def test_hedges_g_interval_defining_equations(nx, ny):
+    x = _sample(3, nx, loc=0.8)
+    y = _sample(4, ny)
+    r = stats.hedges_g(x, y)
+    t = st.ttest_ind(x, y, equal_var=True).statistic
+    scale = math.sqrt(nx * ny / (nx + ny))
+    assert st.nct.cdf(t, nx + ny - 2, r["ci_low"] * scale) == pytest.approx(0.975, abs=1e-8)
+    assert st.nct.cdf(t, nx + ny - 2, r["ci_high"] * scale) == pytest.approx(0.025, abs=1e-8)
+
+
+def test_hedges_g_needs_two_per_group():
+    with pytest.raises(ValueError):
+        stats.hedges_g([1.0], [1.0, 2.0])
+
+
+# --------------------------------------------------------------------------- fisher_freeman_halton
+def _brute_force_p(table):
+    """Freeman-Halton p by enumerating every r x 2 table with the observed margins (independent code)."""
+    rows = [a + b for a, b in table]
+    events = sum(a for a, _ in table)
+    n = sum(rows)
+
+    def prob(col):
+        num = 1
+        for r, a in zip(rows, col):
+            num *= math.comb(r, a)
+        return num / math.comb(n, events)
+
+    p_obs = prob([a for a, _ in table])
+    total = 0.0
+    for col in itertools.product(*[range(r + 1) for r in rows]):
+        if sum(col) == events:
+            p = prob(col)
+            if p <= p_obs * (1 + 1e-7):
+                total += p
+    return total
+
+
+@pytest.mark.parametrize("table", [[[0, 10], [3, 7]], [[1, 9], [1, 9]], [[5, 0], [0, 5]], [[2, 8], [7, 3]],
+                                   [[0, 8], [1, 7]], [[4, 16], [0, 20]], [[3, 3], [3, 3]]])
+def test_fisher_freeman_halton_2x2_equals_scipy_fisher_exact(table):
+    assert stats.fisher_freeman_halton(table) == pytest.approx(
+        st.fisher_exact(table, alternative="two-sided").pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("table", [[[0, 10], [0, 10], [3, 7]], [[1, 9], [0, 10], [4, 6]],
+                                   [[0, 8], [0, 8], [1, 7]], [[2, 3], [0, 5], [1, 4], [3, 2]],
+                                   [[1, 14], [2, 13], [6, 9]]])
+def test_fisher_freeman_halton_rx2_equals_brute_force(table):
+    assert stats.fisher_freeman_halton(table) == pytest.approx(_brute_force_p(table), rel=1e-9)
+
+
+def test_fisher_freeman_halton_hand_value():
+    # [[0, 10], [0, 10], [3, 7]]: 3 events among 30 subjects, rows of 10. P(all 3 in row 3) =
+    # C(10,3)/C(30,3) = 120/4060; the tables as or less likely are the three "all in one row" ones,
+    # so p = 3 * 120 / 4060.
+    assert stats.fisher_freeman_halton([[0, 10], [0, 10], [3, 7]]) == pytest.approx(360 / 4060, rel=1e-12)
+
+
+def test_fisher_freeman_halton_no_events_is_one():
+    assert stats.fisher_freeman_halton([[0, 10], [0, 10], [0, 10]]) == 1.0
+    assert stats.fisher_freeman_halton([[0, 5], [0, 15]]) == 1.0
+
+
+def test_fisher_freeman_halton_rejects_non_two_column_tables():
+    with pytest.raises(ValueError):
+        stats.fisher_freeman_halton([[1, 2, 3], [4, 5, 6]])
+
+
+# ------------------------------------------------------------------------------------ confidence
+@pytest.mark.parametrize("bad", [0.0, 1.0, 95])
+def test_confidence_outside_unit_interval_raises(bad):
+    with pytest.raises(ValueError):
+        stats.paired_t([1.0, 2.0, 3.0], confidence=bad)

@@ -1,0 +1,155 @@
+"""msc_frailty.style: fixed arm colours, journal sizes, deterministic PDF/SVG/PNG with the basis stamp."""
+
+from __future__ import annotations
+
+import re
+import struct
+import subprocess
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from msc_frailty import style  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+# Okabe & Ito (2008), "Color Universal Design": the eight colour-blind-safe colours.
+OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000"}
+
+# The arms of the three trials keep these colours in every figure; changing one is a deliberate act.
+FIXED = {"Placebo": "#7F7F7F", "20M": "#CC79A7", "25M": "#56B4E9", "50M": "#009E73", "100M": "#0072B2",
+         "200M": "#D55E00"}
+
+
+# ------------------------------------------------------------------------------------- arm_color
+def test_known_arms_have_fixed_distinct_colour_blind_safe_colours():
+    got = {arm: style.arm_color(arm) for arm in FIXED}
+    assert got == FIXED
+    assert len(set(got.values())) == len(got)
+    assert {c for a, c in got.items() if a != "Placebo"} <= OKABE_ITO
+
+
+@pytest.mark.parametrize("label", ["placebo", "PLACEBO", " Placebo ", "pLaCeBo"])
+def test_placebo_case_insensitive(label):
+    assert style.arm_color(label) == FIXED["Placebo"]
+
+
+def test_unknown_arm_colour_is_stable_across_processes():
+    arms = ["Low", "High", "A", "B", "Control", "150M"]
+    here = [style.arm_color(a) for a in arms]
+    assert here == [style.arm_color(a) for a in arms]
+    assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in here)
+    assert not set(here) & set(FIXED.values())  # never mistaken for a known arm
+    code = f"from msc_frailty.style import arm_color; print(' '.join(arm_color(a) for a in {arms!r}))"
+    # another process with another str hash seed (Python's hash() would change colour; sha256 must not)
+    res = subprocess.run([str(PYTHON), "-c", code], capture_output=True, text=True, timeout=60,
+                         env={"PYTHONHASHSEED": "12345", "MPLBACKEND": "agg", "PATH": "/usr/bin:/bin"})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == here
+
+
+def test_direction_label():
+    assert style.direction_label("TNF", False).endswith("(lower is better)")
+    assert style.direction_label("6MWD", True).endswith("(higher is better)")
+
+
+# ----------------------------------------------------------------------------------- save_figure
+def _make(width="single"):
+    fig, ax = style.figure(width, height_mm=50)
+    ax.errorbar([0, 1, 2], [10.0, 25.0, 18.0], yerr=[3.0, 4.0, 5.0], fmt="o", color=style.arm_color("100M"))
+    ax.plot([0, 2], [0, 0], color=style.arm_color("Placebo"))
+    ax.set_xlabel("Arm")
+    ax.set_ylabel(style.direction_label("Change in 6MWD (m)", True))
+    ax.set_title("Toy forest")
+    return fig
+
+
+def _png_info(path):
+    """(width, height, pixels per metre x, y, unit) from the PNG header and pHYs chunk."""
+    data = Path(path).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    i = data.index(b"pHYs")
+    ppm_x, ppm_y, unit = struct.unpack(">IIB", data[i + 4:i + 13])
+    return width, height, ppm_x, ppm_y, unit
+
+
+def test_save_figure_writes_three_formats(tmp_path):
+    paths = style.save_figure(_make(), "forest", tmp_path, "TOY-1", "synthetic")
+    assert [p.name for p in paths] == ["forest.pdf", "forest.svg", "forest.png"]
+    assert all(p.parent == tmp_path / "figures" / "TOY-1" and p.stat().st_size > 0 for p in paths)
+    pdf, svg, png = (p.read_bytes() for p in paths)
+    assert pdf.startswith(b"%PDF")
+    assert b"CreationDate" not in pdf and b"ModDate" not in pdf
+    assert b"/FontFile2" in pdf  # TrueType embedded (pdf.fonttype 42) ...
+    assert b"/Subtype /Type3" not in pdf and b"/Type3" not in pdf  # ... and no Type 3 fonts
+    text = svg.decode()
+    assert "<text" in text and "Toy forest" in text  # text kept as text (svg.fonttype none)
+    assert "<dc:date>" not in text
+    assert "SYNTHETIC DATA" in text and "TOY-1" in text
+    width, height, ppm_x, ppm_y, unit = _png_info(paths[2])
+    assert unit == 1 and ppm_x == ppm_y
+    assert ppm_x * 0.0254 == pytest.approx(300, abs=0.01)  # 300 dpi
+    assert width == pytest.approx(85 / 25.4 * 300, abs=1)  # 85 mm at 300 dpi
+    assert height == pytest.approx(50 / 25.4 * 300, abs=1)
+
+
+def test_png_dpi_read_by_pillow(tmp_path):
+    from PIL import Image
+
+    png = style.save_figure(_make("double"), "wide", tmp_path, "TOY-1", "supplied")[2]
+    with Image.open(png) as im:
+        assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+        assert im.size[0] == pytest.approx(174 / 25.4 * 300, abs=1)
+
+
+def test_save_figure_is_byte_identical(tmp_path):
+    first = style.save_figure(_make(), "forest", tmp_path / "a", "TOY-1", "synthetic")
+    second = style.save_figure(_make(), "forest", tmp_path / "b", "TOY-1", "synthetic")
+    for p, q in zip(first, second):
+        assert p.read_bytes() == q.read_bytes(), p.suffix
+    third = style.save_figure(_make(), "forest", tmp_path / "a", "TOY-1", "synthetic")  # overwrite
+    assert [p.read_bytes() for p in third] == [q.read_bytes() for q in second]
+
+
+@pytest.mark.parametrize("basis", ["supplied", "published"])
+def test_no_synthetic_stamp_for_real_bases(tmp_path, basis):
+    svg = style.save_figure(_make(), "f", tmp_path, "TOY-1", basis)[1].read_text()
+    assert "SYNTHETIC" not in svg.upper()
+    assert style.BASIS_LABELS[basis] in svg
+
+
+@pytest.mark.parametrize("basis", ["real", "", "Synthetic", None])
+def test_bad_basis_raises_and_writes_nothing(tmp_path, basis):
+    fig = _make()
+    with pytest.raises(ValueError):
+        style.save_figure(fig, "f", tmp_path, "TOY-1", basis)
+    assert not (tmp_path / "figures").exists()
+    plt.close(fig)
+
+
+def test_save_figure_does_not_depend_on_global_rcparams(tmp_path):
+    # A notebook may make its figure with plain plt.subplots, or reset rcParams (seaborn.set_theme does)
+    # after style.figure(). save_figure promises TrueType fonts in the PDF, text in the SVG and
+    # byte-identical output regardless.
+    def make():
+        fig, ax = plt.subplots(figsize=(3.3, 2.0))
+        ax.plot([0, 1], [0, 1])
+        ax.set_title("Plain")
+        return fig
+
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        matplotlib.use("agg")
+        a = style.save_figure(make(), "plain", tmp_path / "a", "TOY-1", "synthetic")
+        b = style.save_figure(make(), "plain", tmp_path / "b", "TOY-1", "synthetic")
+    pdf, svg = a[0].read_bytes(), a[1].read_text()
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf
+    assert "<text" in svg and "SYNTHETIC DATA" in svg
+    for p, q in zip(a, b):
+        assert p.read_bytes() == q.read_bytes(), p.suffix
