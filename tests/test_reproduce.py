@@ -1,0 +1,74 @@
+"""`make reproduce` on the embedded SYNTHETIC default: every notebook for every study, end to end.
+
+The committed figures/ and results/ must be exactly what the code produces today: the run goes to a
+temporary OUT and every committed file is compared byte for byte. When this fails after an
+intended change, refresh with `make reproduce` and commit figures/ and results/.
+"""
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from msc_frailty.paths import DEFAULT_DATA, FIGURES, RESULTS, ROOT
+from msc_frailty.runner import notebooks
+
+pytestmark = pytest.mark.notebooks
+STUDIES = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default") / "out"
+    proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
+                           "--out", str(out), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=3000)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_every_notebook_ran_for_every_study(default_run):
+    for study in STUDIES:
+        for nb in notebooks():
+            assert (default_run / "notebooks" / study / nb.name).is_file()
+    run = json.loads((default_run / "results" / "run.json").read_text())
+    assert run["basis"] == "synthetic" and run["studies"] == STUDIES
+
+
+def test_estimates_are_labelled_synthetic_and_cover_every_finding(default_run):
+    est = pd.read_csv(default_run / "results" / "estimates.csv", keep_default_na=False)
+    assert set(est.basis) == {"synthetic"}
+    for finding in ("safety", "physical_performance", "inflammation", "dose_comparison"):
+        assert set(est[est.finding == finding].study) == set(STUDIES), finding
+    # the dose comparison is estimated directly: 100M vs 200M in every study that has both
+    d = est[(est.finding == "dose_comparison") & (est.method == "ancova") & (est.arm == "100M")
+            & (est.ref_arm == "200M")]
+    assert set(d.study) == set(STUDIES)
+
+
+def test_every_figure_is_stamped_synthetic(default_run):
+    svgs = sorted((default_run / "figures").rglob("*.svg"))
+    assert len(svgs) >= 3 * 5
+    for svg in svgs:
+        assert "SYNTHETIC DATA" in svg.read_text(), svg
+
+
+def test_committed_figures_and_results_are_current(default_run):
+    new = default_run / "figures"
+    committed = {p.relative_to(FIGURES) for p in FIGURES.rglob("*") if p.is_file()}
+    produced = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
+    assert committed == produced, (f"figures/ differs from a fresh run: only committed "
+                                   f"{sorted(map(str, committed - produced))[:5]}, only produced "
+                                   f"{sorted(map(str, produced - committed))[:5]}; run `make reproduce`")
+    stale = [str(p) for p in sorted(produced) if digest(FIGURES / p) != digest(new / p)]
+    assert not stale, f"committed figures differ from what the code makes now: {stale[:10]}; run `make reproduce`"
+    for name in ("estimates.csv", "run.json"):
+        assert digest(RESULTS / name) == digest(default_run / "results" / name), (
+            f"results/{name} is stale; run `make reproduce`")

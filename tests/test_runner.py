@@ -1,0 +1,208 @@
+"""End to end: every notebook executed through the runner (the papermill path of `make reproduce`).
+
+- on a second data set with other arm names, doses and visits, the paired_t, ancova and
+  clopper_pearson rows of estimates.csv match an independent computation (scipy, statsmodels);
+- only OUT is written;
+- each kind of malformed data set stops the run with a message naming file, column and rows, a
+  non-zero exit, and the previous figures and results intact.
+"""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+from conftest import write_dataset
+from scipy import stats as st
+
+from msc_frailty.paths import FIGURES, RESULTS, ROOT
+from msc_frailty.runner import notebooks
+
+pytestmark = pytest.mark.notebooks
+
+
+def tree_digest(folder):
+    """sha256 of every file under folder (relative path -> digest)."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "msc_frailty.runner", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1800)
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    base = tmp_path_factory.mktemp("toy")
+    data = write_dataset(base / "data")
+    out = base / "out"
+    before = {d: tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
+    proc = run_cli("--data", str(data), "--out", str(out), "--jobs", "2")
+    after = {d: tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
+    return {"data": data, "out": out, "proc": proc, "repo_unchanged": before == after}
+
+
+def test_toy_run_succeeds_and_writes_only_out(toy_run):
+    proc = toy_run["proc"]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert toy_run["repo_unchanged"], "a run with --out touched the repository's figures/ or results/"
+    out = toy_run["out"]
+    for study in ("TOY-1", "TOY-2"):
+        for nb in notebooks():
+            assert (out / "notebooks" / study / nb.name).is_file(), (study, nb.name)
+        pngs = sorted((out / "figures" / study).glob("*.png"))
+        assert pngs, study
+        for png in pngs:
+            for ext in (".pdf", ".svg"):
+                assert png.with_suffix(ext).is_file()
+    assert not list(out.glob(".staging-*"))
+    run = json.loads((out / "results" / "run.json").read_text())
+    assert run["basis"] == "supplied" and run["studies"] == ["TOY-1", "TOY-2"]
+
+
+@pytest.fixture(scope="module")
+def toy_estimates(toy_run):
+    assert toy_run["proc"].returncode == 0, toy_run["proc"].stderr[-3000:]
+    est = pd.read_csv(toy_run["out"] / "results" / "estimates.csv", keep_default_na=False, na_values=[""])
+    assert set(est.basis) == {"supplied"}
+    return est
+
+
+@pytest.fixture(scope="module")
+def toy_changes(toy_run):
+    data = toy_run["data"]
+    adsl, adeff = pd.read_csv(data / "adsl.csv"), pd.read_csv(data / "adeff.csv")
+    base = adeff[adeff.AVISITN == 0][["USUBJID", "PARAMCD", "AVAL"]].rename(columns={"AVAL": "BASE"})
+    post = adeff[adeff.AVISITN > 0].merge(base, on=["USUBJID", "PARAMCD"])
+    post["CHG"] = post.AVAL - post.BASE
+    return post.merge(adsl[["USUBJID", "TRT01A", "TRT01AN", "SAFFL"]], on="USUBJID").query("SAFFL == 'Y'")
+
+
+def close(a, b):
+    return np.isclose(a, b, rtol=1e-6, atol=1e-10)
+
+
+def test_paired_t_rows_match_scipy(toy_estimates, toy_changes):
+    rows = toy_estimates[toy_estimates.method == "paired_t"]
+    assert set(rows.visit) == {2, 4} and {"Control", "Low", "High", "A", "B"} <= set(rows.arm)
+    checked = 0
+    for r in rows.itertuples():
+        x = toy_changes.query("STUDYID == @r.study and PARAMCD == @r.paramcd and AVISITN == @r.visit "
+                              "and TRT01A == @r.arm").CHG
+        res = st.ttest_1samp(x, 0)
+        ci = res.confidence_interval(0.95)
+        assert r.n == len(x)
+        assert close(r.estimate, x.mean()) and close(r.ci_low, ci.low) and close(r.ci_high, ci.high)
+        assert close(r.p_value, res.pvalue)
+        checked += 1
+    assert checked == 2 * 2 * 3 + 2 * 2 * 2   # (params x visits) x arms, TOY-1 and TOY-2
+
+
+def test_ancova_rows_match_statsmodels(toy_estimates, toy_changes):
+    rows = toy_estimates[toy_estimates.method == "ancova"]
+    vs_p = rows[rows.comparison == "vs_placebo"]
+    assert set(vs_p.ref_arm) == {"Control"} and set(vs_p.study) == {"TOY-1"}
+    vs_a = rows[rows.comparison == "vs_arm"]
+    assert set(zip(vs_a.arm, vs_a.ref_arm)) == {("Low", "High"), ("A", "B")}
+    for r in rows.itertuples():
+        two = toy_changes.query("STUDYID == @r.study and PARAMCD == @r.paramcd and AVISITN == @r.visit "
+                                "and TRT01A in [@r.arm, @r.ref_arm]").copy()
+        two["treated"] = (two.TRT01A == r.arm).astype(float)
+        fit = smf.ols("CHG ~ treated + BASE", data=two).fit()
+        lo, hi = fit.conf_int().loc["treated"]
+        assert (r.n, r.n_ref) == ((two.treated == 1).sum(), (two.treated == 0).sum())
+        assert close(r.estimate, fit.params["treated"]) and close(r.p_value, fit.pvalues["treated"])
+        assert close(r.ci_low, lo) and close(r.ci_high, hi)
+
+
+def test_clopper_pearson_rows_match_exact_binomial(toy_estimates):
+    rows = toy_estimates[toy_estimates.method == "clopper_pearson"].set_index(["study", "arm"])
+    expected = {("TOY-1", "Control"): (0, 8), ("TOY-1", "Low"): (0, 8), ("TOY-1", "High"): (1, 8),
+                ("TOY-2", "A"): (0, 6), ("TOY-2", "B"): (0, 6)}
+    assert set(rows.index) == set(expected)
+    for key, (k, n) in expected.items():
+        r = rows.loc[key]
+        ci = st.binomtest(k, n).proportion_ci(0.95, method="exact")
+        assert r.paramcd == "TESAE30" and r.n == n
+        assert close(r.estimate, k / n) and close(r.ci_low, ci.low) and close(r.ci_high, ci.high)
+
+
+# --- malformed data sets ------------------------------------------------------------------------
+
+def _break(folder, how):
+    adsl, adeff = folder / "adsl.csv", folder / "adeff.csv"
+    if how == "missing_file":
+        (folder / "adae.csv").unlink()
+        return "adae.csv", None, None
+    if how == "missing_column":
+        df = pd.read_csv(adeff).drop(columns=["AVAL"])
+        df.to_csv(adeff, index=False)
+        return "adeff.csv", "AVAL", None
+    if how == "non_numeric":
+        df = pd.read_csv(adeff, dtype=str)
+        df.loc[4, "AVAL"] = "12,5"
+        df.to_csv(adeff, index=False)
+        return "adeff.csv", "AVAL", "6"
+    if how == "negative_dose":
+        df = pd.read_csv(adsl)
+        df.loc[2, "TRT01AN"] = -10
+        df.to_csv(adsl, index=False)
+        return "adsl.csv", "TRT01AN", "4"
+    if how == "duplicated_row":
+        df = pd.read_csv(adeff, dtype=str)
+        df = pd.concat([df, df.iloc[[7]]], ignore_index=True)
+        df.to_csv(adeff, index=False)
+        return "adeff.csv", "AVISITN", f"9, {len(df) + 1}"
+    if how == "unknown_subject":
+        df = pd.read_csv(adeff, dtype=str)
+        df.loc[3, "USUBJID"] = "NOBODY-1"
+        df.to_csv(adeff, index=False)
+        return "adeff.csv", "USUBJID", "5"
+    if how == "empty_subject_table":
+        df = pd.read_csv(adsl).iloc[:0]
+        df.to_csv(adsl, index=False)
+        return "adsl.csv", None, None
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", ["missing_file", "missing_column", "non_numeric", "negative_dose",
+                                 "duplicated_row", "unknown_subject", "empty_subject_table"])
+def test_malformed_data_stops_and_keeps_previous_output(toy_run, tmp_path, how):
+    assert toy_run["proc"].returncode == 0
+    out = tmp_path / "out"
+    shutil.copytree(toy_run["out"], out)
+    before = tree_digest(out)
+    bad = tmp_path / "bad"
+    shutil.copytree(toy_run["data"], bad)
+    file, column, rows = _break(bad, how)
+    proc = run_cli("--data", str(bad), "--out", str(out))
+    assert proc.returncode != 0
+    msg = proc.stderr
+    assert "data error" in msg and file in msg, msg
+    if column:
+        assert f"column {column}" in msg, msg
+    if rows:
+        assert f"rows {rows}" in msg, msg
+    assert tree_digest(out) == before, "a failed run changed the previous output"
+
+
+def test_make_reproduce_propagates_failure(toy_run, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(toy_run["data"], bad)
+    _break(bad, "negative_dose")
+    proc = subprocess.run(["make", "--no-print-directory", "reproduce", f"DATA={bad}", f"OUT={tmp_path / 'o'}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode != 0 and "TRT01AN" in proc.stderr
+    assert not (tmp_path / "o" / "figures").exists()
+
+
+def test_unknown_parameter_refused_by_cli(toy_run, tmp_path):
+    proc = run_cli("--data", str(toy_run["data"]), "--out", str(tmp_path / "o"), "-p", "sed=3")
+    assert proc.returncode != 0 and "unknown parameter" in proc.stderr
+    assert not (tmp_path / "o" / "figures").exists()
