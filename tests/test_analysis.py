@@ -66,7 +66,9 @@ def _ols_two_arms(hand, study, param, visit, arm, ref):
 def test_change_from_baseline_matches_scipy(toy):
     folder, trial, chg, hand = toy
     out = analysis.change_from_baseline(chg, "physical_performance", trial.basis)
-    assert list(out.columns) == CONTRACT_COLUMNS == ESTIMATE_COLUMNS
+    # the contract's columns in its order, then the added `bound` (empty for patient-level estimates)
+    assert list(out.columns) == CONTRACT_COLUMNS + ["bound"] == ESTIMATE_COLUMNS
+    assert (out["bound"] == "").all()
     # 5 arms x 2 parameters x 2 visits
     assert len(out) == 20
     for (study, param, visit, arm), cell in hand.groupby(["STUDYID", "PARAMCD", "AVISITN", "TRT01A"]):
@@ -92,7 +94,7 @@ def test_change_from_baseline_params_filter(toy):
 def test_vs_placebo_ancova_matches_statsmodels(toy):
     folder, trial, chg, hand = toy
     out = analysis.vs_placebo(chg, "physical_performance", trial.basis)
-    assert list(out.columns) == CONTRACT_COLUMNS
+    assert list(out.columns) == CONTRACT_COLUMNS + ["bound"]
     assert set(out["study"]) == {"TOY-1"}  # TOY-2 has no placebo: no rows
     anc = out[out["method"] == "ancova"]
     assert len(anc) == 2 * 2 * 2  # (Low, High) x 2 params x 2 visits
@@ -136,7 +138,7 @@ def test_no_placebo_study_gives_no_vs_placebo_rows(toy):
     _, trial, _, _ = toy
     only2 = add_change(trial.study("TOY-2"))
     out = analysis.vs_placebo(only2, "physical_performance", trial.basis)
-    assert out.empty and list(out.columns) == CONTRACT_COLUMNS
+    assert out.empty and list(out.columns) == CONTRACT_COLUMNS + ["bound"]
 
 
 # ------------------------------------------------------------------------------------------ vs_arm
@@ -179,7 +181,7 @@ def test_vs_arm_order_follows_dose_not_label(tmp_path):
 def test_dose_trend_matches_statsmodels(toy):
     _, trial, chg, hand = toy
     out = analysis.dose_trend(chg, "dose_comparison", trial.basis)
-    assert list(out.columns) == CONTRACT_COLUMNS
+    assert list(out.columns) == CONTRACT_COLUMNS + ["bound"]
     for study in ("TOY-1", "TOY-2"):
         for param in ("SIXMWD", "TNFA"):
             for visit in (2, 4):
@@ -212,7 +214,7 @@ def _exact(k, n):
 def test_tesae_proportions_counts_and_intervals(toy):
     _, trial, _, _ = toy
     out = analysis.tesae_proportions(trial)
-    assert list(out.columns) == CONTRACT_COLUMNS
+    assert list(out.columns) == CONTRACT_COLUMNS + ["bound"]
     prop = out[out["comparison"] == "proportion"]
     # Only T1-H03 (day 12) counts; the serious day-45 event in Low is outside the window.
     expected = {("TOY-1", "Control"): (0, 8), ("TOY-1", "Low"): (0, 8), ("TOY-1", "High"): (1, 8),
@@ -288,4 +290,4 @@ def test_empty_input_gives_empty_frame_with_contract_columns(toy):
     _, _, chg, _ = toy
     for fn in (analysis.change_from_baseline, analysis.vs_placebo, analysis.vs_arm, analysis.dose_trend):
         out = fn(chg, "x", "supplied", params=["NOPE"])
-        assert out.empty and list(out.columns) == CONTRACT_COLUMNS
+        assert out.empty and list(out.columns) == CONTRACT_COLUMNS + ["bound"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from msc_frailty import results
-from msc_frailty.analysis import ESTIMATE_COLUMNS
+from msc_frailty.analysis import ESTIMATE_COLUMNS, PLAN_COLUMNS
 
 
 def _rows(finding, study, items, basis="synthetic"):
@@ -15,7 +15,7 @@ def _rows(finding, study, items, basis="synthetic"):
     return pd.DataFrame(
         [[finding, study, p, v, c, a, r, 10, np.nan if r == "" else 10, e, e - 1, e + 1,
           np.nan if m == "hedges_g" else 0.04, m, basis] for p, v, c, m, a, r, e in items],
-        columns=ESTIMATE_COLUMNS)
+        columns=PLAN_COLUMNS).assign(bound="")
 
 
 PHYS_S2 = _rows("physical_performance", "S2", [

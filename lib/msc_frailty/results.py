@@ -29,7 +29,7 @@ def _atomic_write_csv(df: pd.DataFrame, path: Path):
     os.replace(tmp, path)
 
 
-TEXT_COLUMNS = ["finding", "study", "paramcd", "comparison", "arm", "ref_arm", "method", "basis"]
+TEXT_COLUMNS = ["finding", "study", "paramcd", "comparison", "arm", "ref_arm", "method", "basis", "bound"]
 
 
 def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
@@ -98,3 +98,18 @@ def read_estimates(output_dir) -> pd.DataFrame:
     """Read ``<output_dir>/results/estimates.csv`` (empty strings stay empty strings in text columns)."""
     path = resolve(output_dir) / "results" / "estimates.csv"
     return _text_columns(_read_csv(path))
+
+
+def write_scorecard(card: pd.DataFrame, output_dir) -> Path:
+    """Write ``<output_dir>/results/scorecard.csv`` (contract section 3), one row per published claim."""
+    from .scorecard import SCORECARD_COLUMNS, STATUSES
+
+    missing = [c for c in SCORECARD_COLUMNS if c not in card.columns]
+    if missing:
+        raise ValueError(f"scorecard rows lack column(s) {missing}")
+    bad = sorted(set(card["status"]) - set(STATUSES))
+    if bad:
+        raise ValueError(f"scorecard status must be one of {STATUSES}, got {bad}")
+    path = resolve(output_dir) / "results" / "scorecard.csv"
+    _atomic_write_csv(card[SCORECARD_COLUMNS], path)
+    return path

@@ -47,6 +47,15 @@ def notebooks(folder=NOTEBOOKS) -> list[Path]:
     return sorted(Path(folder).glob("*.ipynb"))
 
 
+def scope_of(path) -> str:
+    """``"study"`` (run once per study, the default) or ``"dataset"`` (run once per data set, after the
+    per-study notebooks, with ``study = "all"``), from the notebook metadata ``msc_frailty.scope``."""
+    scope = nbformat.read(path, as_version=4).metadata.get("msc_frailty", {}).get("scope", "study")
+    if scope not in ("study", "dataset"):
+        raise ParameterError(f"{path}: metadata msc_frailty.scope must be 'study' or 'dataset', got {scope!r}")
+    return scope
+
+
 def parameters_of(path) -> dict:
     """The defaults of a notebook's single ``parameters`` cell.
 
@@ -164,24 +173,31 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         figures, results, executed = out / "figures", out / "results", out / "notebooks"
         staging = out / f".staging-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
-    work = []
-    for study in trial.studies:
-        for src in sources:
-            dst = staging / "notebooks" / study / src.name
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            params = {"data_dir": str(data), "output_dir": str(staging), "study": study, **extra}
-            work.append((src, dst, params, timeout))
-    log(f"running {len(work)} notebook executions ({len(sources)} notebooks x {len(trial.studies)} studies) "
-        f"on {trial.basis} data {data} with {jobs} job(s)")
+
+    def job(src, study):
+        dst = staging / "notebooks" / study / src.name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        params = {"data_dir": str(data), "output_dir": str(staging), "study": study, **extra}
+        return (src, dst, params, timeout)
+
+    per_study = [job(src, study) for study in trial.studies for src in sources if scope_of(src) == "study"]
+    # data-set notebooks (the scorecard) read what the per-study notebooks wrote, so they run after them
+    per_dataset = [job(src, "all") for src in sources if scope_of(src) == "dataset"]
+    total = len(per_study) + len(per_dataset)
+    log(f"running {total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data} "
+        f"with {jobs} job(s)")
     failures = []
     done = 0
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for name, study, seconds, err in pool.map(_execute, work):
-            done += 1
-            log(f"[{done}/{len(work)}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<6} {seconds:6.1f} s"
-                + (f"  {err}" if err else ""))
-            if err:
-                failures.append((name, study, err))
+        for batch in (per_study, per_dataset):
+            if failures:
+                break
+            for name, study, seconds, err in pool.map(_execute, batch):
+                done += 1
+                log(f"[{done}/{total}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<6} {seconds:6.1f} s"
+                    + (f"  {err}" if err else ""))
+                if err:
+                    failures.append((name, study, err))
     if failures:
         kept = (executed.parent / "failed")
         kept.mkdir(parents=True, exist_ok=True)
