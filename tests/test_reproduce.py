@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from msc_frailty.paths import DEFAULT_DATA, FIGURES, RESULTS, ROOT
-from msc_frailty.runner import notebooks
+from msc_frailty.runner import notebooks, scope_of
 
 pytestmark = pytest.mark.notebooks
 STUDIES = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
@@ -35,29 +35,45 @@ def digest(path):
 
 
 def test_every_notebook_ran_for_every_study(default_run):
-    for study in STUDIES:
-        for nb in notebooks():
-            assert (default_run / "notebooks" / study / nb.name).is_file()
+    for nb in notebooks():
+        for study in (STUDIES if scope_of(nb) == "study" else ["all"]):
+            assert (default_run / "notebooks" / study / nb.name).is_file(), (study, nb.name)
     run = json.loads((default_run / "results" / "run.json").read_text())
     assert run["basis"] == "synthetic" and run["studies"] == STUDIES
 
 
 def test_estimates_are_labelled_synthetic_and_cover_every_finding(default_run):
     est = pd.read_csv(default_run / "results" / "estimates.csv", keep_default_na=False)
-    assert set(est.basis) == {"synthetic"}
+    assert set(est.basis) == {"synthetic", "published"}
     for finding in ("safety", "physical_performance", "inflammation", "dose_comparison"):
-        assert set(est[est.finding == finding].study) == set(STUDIES), finding
+        for basis in ("synthetic", "published"):
+            rows = est[(est.finding == finding) & (est.basis == basis)]
+            assert set(rows.study) >= ({"CRATUS-P2"} if basis == "published" else set(STUDIES)), (finding, basis)
     # the dose comparison is estimated directly: 100M vs 200M in every study that has both
     d = est[(est.finding == "dose_comparison") & (est.method == "ancova") & (est.arm == "100M")
             & (est.ref_arm == "200M")]
     assert set(d.study) == set(STUDIES)
 
 
-def test_every_figure_is_stamped_synthetic(default_run):
+def test_every_figure_is_stamped_with_its_basis(default_run):
     svgs = sorted((default_run / "figures").rglob("*.svg"))
     assert len(svgs) >= 3 * 5
     for svg in svgs:
-        assert "SYNTHETIC DATA" in svg.read_text(), svg
+        text = svg.read_text()
+        # figures made from the published summaries alone say so; everything else is synthetic
+        if svg.parent.name == "published" and svg.stem != "scorecard":
+            assert "Published summaries" in text and "SYNTHETIC" not in text, svg
+        else:
+            assert "SYNTHETIC DATA" in text, svg
+
+
+def test_scorecard_covers_every_claim_and_never_reproduces_synthetic(default_run):
+    card = pd.read_csv(default_run / "results" / "scorecard.csv", keep_default_na=False)
+    claims = pd.read_csv(ROOT / "data" / "published" / "claims.csv", keep_default_na=False)
+    assert list(card.claim_id) == list(claims.claim_id)
+    assert set(card.study) >= set(STUDIES)
+    assert "reproduced" not in set(card.status)
+    assert (card[card.basis == "synthetic"].status != "reproduced").all()
 
 
 def test_committed_figures_and_results_are_current(default_run):
@@ -69,6 +85,6 @@ def test_committed_figures_and_results_are_current(default_run):
                                    f"{sorted(map(str, produced - committed))[:5]}; run `make reproduce`")
     stale = [str(p) for p in sorted(produced) if digest(FIGURES / p) != digest(new / p)]
     assert not stale, f"committed figures differ from what the code makes now: {stale[:10]}; run `make reproduce`"
-    for name in ("estimates.csv", "run.json"):
+    for name in ("estimates.csv", "scorecard.csv", "run.json"):
         assert digest(RESULTS / name) == digest(default_run / "results" / name), (
             f"results/{name} is stale; run `make reproduce`")

@@ -21,7 +21,7 @@ from conftest import write_dataset
 from scipy import stats as st
 
 from msc_frailty.paths import FIGURES, RESULTS, ROOT
-from msc_frailty.runner import notebooks
+from msc_frailty.runner import notebooks, scope_of
 
 pytestmark = pytest.mark.notebooks
 
@@ -53,9 +53,10 @@ def test_toy_run_succeeds_and_writes_only_out(toy_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert toy_run["repo_unchanged"], "a run with --out touched the repository's figures/ or results/"
     out = toy_run["out"]
-    for study in ("TOY-1", "TOY-2"):
-        for nb in notebooks():
+    for nb in notebooks():
+        for study in (("TOY-1", "TOY-2") if scope_of(nb) == "study" else ("all",)):
             assert (out / "notebooks" / study / nb.name).is_file(), (study, nb.name)
+    for study in ("TOY-1", "TOY-2"):
         pngs = sorted((out / "figures" / study).glob("*.png"))
         assert pngs, study
         for png in pngs:
@@ -70,8 +71,16 @@ def test_toy_run_succeeds_and_writes_only_out(toy_run):
 def toy_estimates(toy_run):
     assert toy_run["proc"].returncode == 0, toy_run["proc"].stderr[-3000:]
     est = pd.read_csv(toy_run["out"] / "results" / "estimates.csv", keep_default_na=False, na_values=[""])
-    assert set(est.basis) == {"supplied"}
-    return est
+    assert set(est.basis) == {"supplied", "published"}
+    assert set(est[est.basis == "supplied"].study) == {"TOY-1", "TOY-2"}
+    return est[est.basis == "supplied"]
+
+
+def test_toy_scorecard_has_every_claim_on_the_published_basis(toy_run):
+    card = pd.read_csv(toy_run["out"] / "results" / "scorecard.csv", keep_default_na=False)
+    claims = pd.read_csv(ROOT / "data" / "published" / "claims.csv", keep_default_na=False)
+    assert list(card.claim_id) == list(claims.claim_id)
+    assert set(card.basis) == {"published"}      # the toy studies are not the published trials
 
 
 @pytest.fixture(scope="module")
