@@ -103,12 +103,20 @@ def _execute(job) -> tuple[str, str, float, str | None]:
 
     src, dst, params, timeout = job
     start = time.perf_counter()
-    try:
-        pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL,
-                            execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False)
-        err = None
-    except Exception as exc:  # report every failure the same way; the run then stops
-        err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+    # the kernel's own stderr (start-up chatter, warnings) goes to a log beside the executed notebook
+    log_path = Path(dst).with_suffix(".log")
+    saved = os.dup(2)
+    with open(log_path, "w") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL,
+                                execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False)
+            err = None
+        except Exception as exc:  # report every failure the same way; the run then stops
+            err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
     return Path(src).stem, params["study"], time.perf_counter() - start, err
 
 

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import matplotlib
@@ -107,6 +108,25 @@ def stamp(fig, basis: str, study: str | None = None):
              fontweight="bold" if basis == "synthetic" else "normal")
 
 
+_SVG_ID = re.compile(r'id="([pmh][0-9a-f]{10})"')
+
+
+def _stable_svg_ids(path: Path):
+    """Rename matplotlib's hashed SVG ids (clip paths, markers, hatches) by order of appearance.
+
+    The hashes cover the string of the clip path and its transform, which for some artists includes
+    an object's memory address, so the same figure could get different ids in another process.
+    """
+    text = path.read_text(encoding="utf-8")
+    ids = list(dict.fromkeys(_SVG_ID.findall(text)))
+    if not ids:
+        return
+    names = {old: f"{old[0]}{i:05d}" for i, old in enumerate(ids, 1)}
+    text = re.sub(r'(?<=id=")([pmh][0-9a-f]{10})(?=")|(?<=#)([pmh][0-9a-f]{10})(?=[)"])',
+                  lambda m: names.get(m.group(0), m.group(0)), text)
+    path.write_text(text, encoding="utf-8")
+
+
 def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path]:
     """Stamp the basis and write ``<output_dir>/figures/<study>/<name>.{pdf,svg,png}``.
 
@@ -133,6 +153,8 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
         for ext in ("pdf", "svg", "png"):
             path = folder / f"{name}.{ext}"
             fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+            if ext == "svg":
+                _stable_svg_ids(path)
             paths.append(path)
     plt.close(fig)
     return paths

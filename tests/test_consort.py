@@ -1,0 +1,224 @@
+"""CONSORT flow counts and their checks, Table 1 and the harms helpers (msc_frailty.consort).
+
+Uses the toy data set of conftest.py: TOY-1 Control/Low/High (dose 0/10/30) with 8 subjects each,
+TOY-2 A/B (no placebo) with 6 each, visits 0, 2, 4 for SIXMWD and TNFA, one TE-SAE within 30 days
+(T1-H03, Pneumonia, day 12) and one serious AE outside it (T1-L05, day 45).
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_dataset
+
+from msc_frailty import consort, stats
+from msc_frailty.analysis import tesae_proportions
+from msc_frailty.data import load_trial
+
+
+def counts_of(rows):
+    return pd.DataFrame(rows, columns=["stage", "visit", "arm", "n"])
+
+
+GOOD = [("enrolled", np.nan, consort.TOTAL, 30),
+        ("allocated", np.nan, "Placebo", 10), ("allocated", np.nan, "100M", 10), ("allocated", np.nan, "200M", 10),
+        ("infused", np.nan, "Placebo", 10), ("infused", np.nan, "100M", 9), ("infused", np.nan, "200M", 10),
+        ("analysed", 3.0, "Placebo", 10), ("analysed", 3.0, "100M", 8), ("analysed", 3.0, "200M", 9),
+        ("analysed", 6.0, "Placebo", 9), ("analysed", 6.0, "100M", 9), ("analysed", 6.0, "200M", 10)]
+
+
+def replace(rows, stage, visit, arm, n):
+    out = []
+    for r in rows:
+        same = r[0] == stage and r[2] == arm and ((pd.isna(r[1]) and pd.isna(visit)) or r[1] == visit)
+        out.append((r[0], r[1], r[2], n) if same else r)
+    return out
+
+
+@pytest.fixture
+def toy(tmp_path):
+    return load_trial(write_dataset(tmp_path / "toy"))
+
+
+@pytest.fixture
+def toy_edited(tmp_path):
+    """TOY-1 with T1-H08 not infused and T1-L02's month-2 SIXMWD value and T1-C01's baseline removed."""
+    folder = write_dataset(tmp_path / "edited")
+    adsl = pd.read_csv(folder / "adsl.csv")
+    adsl.loc[adsl.USUBJID == "T1-H08", "SAFFL"] = "N"
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    eff = pd.read_csv(folder / "adeff.csv")
+    drop = (((eff.USUBJID == "T1-L02") & (eff.AVISITN == 2)) | ((eff.USUBJID == "T1-C01") & (eff.AVISITN == 0))) \
+        & (eff.PARAMCD == "SIXMWD")
+    eff[~drop].to_csv(folder / "adeff.csv", index=False)
+    return load_trial(folder)
+
+
+# ------------------------------------------------------------------------------------------- counts
+
+def test_counts_of_the_toy_study(toy):
+    c = consort.consort_counts(toy.study("TOY-1"))
+    assert list(c.columns) == consort.COUNT_COLUMNS
+    assert c.stage.tolist() == ["enrolled"] + ["allocated"] * 3 + ["infused"] * 3 + ["analysed"] * 6
+    assert c.iloc[0].tolist()[3:] == [consort.TOTAL, 24]
+    alloc = c[c.stage == "allocated"]
+    assert alloc.arm.tolist() == ["Control", "Low", "High"]  # placebo first, then by dose
+    assert alloc.n.tolist() == [8, 8, 8]
+    an = c[c.stage == "analysed"]
+    assert set(an.param) == {"SIXMWD"} and an.visit.tolist() == [2.0, 2.0, 2.0, 4.0, 4.0, 4.0]
+    assert an.n.tolist() == [8] * 6
+    assert consort.check_consort(c) is c
+
+
+def test_counts_follow_saffl_baseline_and_visits(toy_edited):
+    c = consort.consort_counts(toy_edited.study("TOY-1"))
+    get = lambda stage, arm, visit=None: int(c[(c.stage == stage) & (c.arm == arm)  # noqa: E731
+                                              & ((c.visit == visit) if visit else c.visit.isna())].n.iloc[0])
+    assert get("allocated", "High") == 8 and get("infused", "High") == 7
+    assert get("analysed", "High", 2.0) == 7 and get("analysed", "High", 4.0) == 7
+    assert get("analysed", "Low", 2.0) == 7 and get("analysed", "Low", 4.0) == 8  # missed month 2 only
+    assert get("analysed", "Control", 2.0) == 7 and get("analysed", "Control", 4.0) == 7  # no baseline
+    consort.check_consort(c)
+
+
+def test_other_parameter_and_study_without_placebo(toy):
+    c = consort.consort_counts(toy.study("TOY-2"), param="TNFA")
+    assert c[c.stage == "allocated"].arm.tolist() == ["A", "B"]
+    assert set(c[c.stage == "analysed"].param) == {"TNFA"}
+    assert c[c.stage == "enrolled"].n.iloc[0] == 12
+
+
+def test_primary_param_falls_back_to_the_first_code(tmp_path):
+    folder = write_dataset(tmp_path / "d", studies=("TOY-2",))
+    eff = pd.read_csv(folder / "adeff.csv")
+    eff[eff.PARAMCD == "TNFA"].to_csv(folder / "adeff.csv", index=False)
+    trial = load_trial(folder)
+    assert consort.primary_param(trial) == "TNFA"
+    assert consort.primary_param(load_trial(write_dataset(tmp_path / "e"))) == "SIXMWD"
+
+
+def test_counts_refuse_unknown_parameter_and_several_studies(toy):
+    with pytest.raises(ValueError, match="'GRIP' has no rows"):
+        consort.consort_counts(toy.study("TOY-1"), param="GRIP")
+    with pytest.raises(ValueError, match="one study"):
+        consort.consort_counts(toy)
+
+
+# ------------------------------------------------------------------------------------------- checks
+
+def test_good_counts_pass():
+    consort.check_consort(counts_of(GOOD))
+
+
+@pytest.mark.parametrize("rows, match", [
+    (replace(GOOD, "allocated", np.nan, "200M", 9),
+     r"stage 'allocated': arm counts \(Placebo = 10, 100M = 10, 200M = 9\) sum to 29, not the 30 enrolled"),
+    (replace(GOOD, "infused", np.nan, "100M", 11), r"stage 'infused', arm '100M': 11 is more than the 10 allocated"),
+    (replace(GOOD, "analysed", 6.0, "100M", 10),
+     r"stage 'analysed' \(visit 6\), arm '100M': 10 is more than the 9 infused"),
+    (replace(GOOD, "analysed", 3.0, "Placebo", -1), r"stage 'analysed' \(visit 3\), arm 'Placebo': negative count"),
+    (replace(GOOD, "infused", np.nan, "200M", 9.5), r"stage 'infused', arm '200M': count 9.5 is not a whole number"),
+    (GOOD + [("infused", np.nan, "50M", 1)], r"stage 'infused', arm '50M': not an allocated arm"),
+    ([r for r in GOOD if not (r[0] == "infused" and r[2] == "200M")],
+     r"stage 'infused', arm '200M': allocated arm missing"),
+    (GOOD + [("infused", np.nan, consort.TOTAL, 30)],
+     r"stage 'infused', arm 'All arms': total 30 is not the sum 29"),
+    (GOOD + [("analysed", 3.0, "100M", 8)], r"stage 'analysed' \(visit 3\), arm '100M': counted twice"),
+    (GOOD[1:], r"stage 'enrolled' needs exactly one row"),
+    (GOOD + [("followed", np.nan, "100M", 1)], r"unknown stage"),
+])
+def test_inconsistent_counts_raise(rows, match):
+    with pytest.raises(ValueError, match=match):
+        consort.check_consort(counts_of(rows))
+
+
+def test_visit_column_is_optional():
+    rows = [("enrolled", consort.TOTAL, 5), ("allocated", "X", 3), ("allocated", "Y", 2),
+            ("infused", "X", 3), ("infused", "Y", 3)]
+    with pytest.raises(ValueError, match=r"stage 'infused', arm 'Y': 3 is more than the 2 allocated"):
+        consort.check_consort(pd.DataFrame(rows, columns=["stage", "arm", "n"]))
+
+
+def test_draw_refuses_inconsistent_counts_and_draws_good_ones(toy):
+    with pytest.raises(ValueError, match="sum to 29"):
+        consort.draw_consort(counts_of(replace(GOOD, "allocated", np.nan, "200M", 9)))
+    fig, ax = consort.draw_consort(consort.consort_counts(toy.study("TOY-1")))
+    texts = [t.get_text() for t in ax.texts]
+    assert "Enrolled: n = 24" in texts and "Allocated to High" in texts and "Month 4: n = 8" in texts
+    assert fig.get_size_inches()[0] == pytest.approx(174 / 25.4)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------------- table 1
+
+def test_baseline_table(toy, tmp_path):
+    trial = toy.study("TOY-1")
+    table, flat = consort.baseline_table(trial)
+    assert flat.columns.tolist() == ["variable", "level", "Missing", "Overall", "Control", "Low", "High"]
+    assert flat.iloc[0, 3:].tolist() == ["24", "8", "8", "8"]
+    age = flat[flat.variable.str.startswith("Age")].iloc[0]
+    a = trial.adsl.AGE
+    assert age["Overall"] == f"{a.mean():.1f} ({a.std(ddof=1):.1f})"
+    assert any(flat.variable.str.startswith("6-minute walk distance (m)"))
+    path = consort.save_table(flat, tmp_path, "table1_TOY-1")
+    first = path.read_bytes()
+    consort.save_table(consort.baseline_table(trial)[1], tmp_path, "table1_TOY-1")
+    assert path.read_bytes() == first and b"\r\n" not in first
+
+
+# ------------------------------------------------------------------------------------------- harms
+
+def test_zero_event_bounds():
+    b = consort.zero_event_bounds([10, 5, 10]).set_index("n")
+    assert b.index.tolist() == [5, 10]
+    assert b.loc[5, "exact_two_sided"] == pytest.approx(1 - 0.025 ** (1 / 5)) == pytest.approx(0.5218, abs=1e-4)
+    assert b.loc[10, "exact_two_sided"] == pytest.approx(0.3085, abs=1e-4)
+    assert b.loc[10, "exact_one_sided"] == pytest.approx(1 - 0.05 ** 0.1)
+    assert b.loc[5, "rule_of_three"] == pytest.approx(0.6)  # looser than even the two-sided bound at n = 5
+
+
+def test_pooled_active_and_ae_summary(toy):
+    trial = toy.study("TOY-1")
+    pooled = consort.pooled_active(trial)
+    assert (pooled["k"], pooled["n"]) == (1, 16)
+    assert (pooled["ci_low"], pooled["ci_high"]) == stats.clopper_pearson(1, 16)
+    t = consort.ae_summary(trial)
+    assert t.columns.tolist() == ["Control (N = 8)", "Low (N = 8)", "High (N = 8)"]
+    assert t.loc["Any serious AE"].tolist() == ["0 (0.0%)", "1 (12.5%)", "1 (12.5%)"]
+    assert t.loc["TE-SAE on days 1-30"].tolist() == ["0 (0.0%)", "0 (0.0%)", "1 (12.5%)"]
+    assert t.loc["  Pneumonia", "High (N = 8)"] == "1 (12.5%)"
+
+
+def test_nothing_to_pool_with_one_active_arm(tmp_path):
+    folder = write_dataset(tmp_path / "one", studies=("TOY-1",))
+    for name in ("adsl.csv", "adeff.csv", "adae.csv"):
+        df = pd.read_csv(folder / name)
+        df[~df.USUBJID.str.startswith("T1-H")].to_csv(folder / name, index=False)
+    trial = load_trial(folder).study("TOY-1")
+    assert consort.pooled_active(trial) is None
+    fig, ax = consort.draw_tesae(tesae_proportions(trial).query("comparison == 'proportion'"), None)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Control", "Low"]
+    plt.close(fig)
+
+
+def test_no_adverse_events_at_all(tmp_path):
+    trial = load_trial(write_dataset(tmp_path / "none", empty_ae=True)).study("TOY-2")
+    t = consort.ae_summary(trial)
+    assert len(t) == 5 and (t == "0 (0.0%)").all().all()
+    assert consort.death_listing(trial).empty
+    fig, ax = consort.draw_events(trial)
+    assert "No serious adverse events" in [x.get_text() for x in ax.texts]
+    plt.close(fig)
+
+
+def test_death_listing_counts_days_after_infusion(tmp_path):
+    folder = write_dataset(tmp_path / "death")
+    ae = pd.read_csv(folder / "adae.csv")
+    ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", 259, "FATAL"]
+    ae.to_csv(folder / "adae.csv", index=False)
+    trial = load_trial(folder).study("TOY-1")
+    d = consort.death_listing(trial)
+    assert d[["arm", "study_day", "days_after_infusion"]].values.tolist() == [["High", 259, 258]]
+    fig, ax = consort.draw_events(trial)
+    assert ax.get_xlim()[1] > 259
+    plt.close(fig)
