@@ -19,7 +19,7 @@ def environment_yml(path=ROOT / "requirements.txt") -> str:
     """The text of environment.yml for the pins in ``path``."""
     pins = "\n".join(f"      - {r}" for r in requirements(path))
     return (
-        "# Generated from requirements.txt by `make environment.yml`; do not edit by hand.\n"
+        "# Generated from requirements.txt by `make environment`; do not edit by hand.\n"
         "# Without conda, `make env` builds the same environment in .venv with pip.\n"
         "name: msc-frailty\n"
         "channels:\n  - conda-forge\n"
