@@ -78,3 +78,34 @@ def test_unknown_parameter_refused(tmp_path):
     assert runner.check_parameters(p, {"study": "X", "seed": 2})["seed"] == 1
     with pytest.raises(runner.ParameterError, match=r"unknown parameter\(s\) \['sed'\]"):
         runner.check_parameters(p, {"sed": 2})
+
+
+# --- real data never lands in tracked folders ------------------------------------------------------
+
+def test_supplied_outputs_refused_in_tracked_folders(tmp_path):
+    from msc_frailty.paths import PRIVATE, ROOT
+    runner.check_destination("synthetic", None)                  # the default may refresh figures/
+    runner.check_destination("supplied", tmp_path / "out")       # outside the repository: fine
+    runner.check_destination("supplied", PRIVATE / "out")        # the ignored private/ folder: fine
+    for bad in (None, ROOT / "results", ROOT / "figures" / "x", ROOT / "notebooks"):
+        with pytest.raises(runner.ParameterError, match="supplied"):
+            runner.check_destination("supplied", bad)
+
+
+def test_tracked_results_are_not_from_supplied_data():
+    import subprocess
+
+    import pandas as pd
+
+    from msc_frailty.paths import ROOT
+    tracked = subprocess.run(["git", "ls-files", "results", "figures"], cwd=ROOT, capture_output=True,
+                             text=True).stdout.split()
+    if not tracked:
+        pytest.skip("not a git checkout")
+    for name in tracked:
+        if name.endswith(".csv") and "table1_" not in name:
+            basis = pd.read_csv(ROOT / name, keep_default_na=False).get("basis")
+            if basis is not None:
+                assert "supplied" not in set(basis), f"{name} holds rows made from supplied data"
+        if name.endswith(".svg"):
+            assert "Supplied patient-level data" not in (ROOT / name).read_text(), name

@@ -30,7 +30,7 @@ import nbformat
 
 from . import __version__
 from .data import DataError, load_trial
-from .paths import BUILD, FIGURES, NOTEBOOKS, RESULTS, ROOT, resolve
+from .paths import BUILD, FIGURES, NOTEBOOKS, PRIVATE, RESULTS, ROOT, resolve
 from .results import combine_estimates
 
 KERNEL = "python3"
@@ -97,6 +97,23 @@ def check_parameters(path, parameters: dict) -> dict:
     return known
 
 
+def check_destination(basis: str, out_dir) -> None:
+    """Refuse to write outputs made from supplied (possibly real patient) data into tracked folders.
+
+    Supplied data may only be rendered outside the repository, or inside its ignored ``private/``
+    (or ``build/``) folder; the repository's own figures/ and results/ hold the synthetic default only.
+    """
+    if basis != "supplied":
+        return
+    if out_dir is None:
+        raise ParameterError("this data set is supplied (not the synthetic default): give OUT=<folder> outside "
+                             "the repository or under private/; figures/ and results/ are for the default data")
+    out = resolve(out_dir)
+    if out.is_relative_to(ROOT) and not (out.is_relative_to(PRIVATE) or out.is_relative_to(BUILD)):
+        raise ParameterError(f"refusing to write outputs of supplied data to {out}, a tracked folder of the "
+                             f"repository; use a folder under {PRIVATE} (ignored by git) or outside the repository")
+
+
 def _execute(job) -> tuple[str, str, float, str | None]:
     """Run one notebook (in a worker process). Returns (name, study, seconds, error or None)."""
     import papermill as pm
@@ -161,6 +178,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     """
     data = resolve(data_dir)
     trial = load_trial(data)                      # raises DataError before anything is touched
+    check_destination(trial.basis, out_dir)
     extra = dict(extra or {})
     clash = sorted(set(extra) & set(REQUIRED_PARAMETERS))
     if clash:
