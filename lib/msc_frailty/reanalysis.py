@@ -213,7 +213,8 @@ def arm_sizes(tables) -> dict:
     return out
 
 
-def _sign(direction: str, paramcd: str) -> int:
+def change_sign(direction: str, paramcd: str) -> int:
+    """+1 or -1: the raw direction of a printed change ("decreased", or "improved" on a lower-is-better scale)."""
     if direction == "decreased":
         return -1
     if direction == "improved" and not PARAMETERS.get(paramcd, {}).get("higher_is_better", True):
@@ -250,7 +251,7 @@ def published_effects(tables=None, confidence: float = 0.95) -> pd.DataFrame:
         finding, visit = FINDING_OF[c.paramcd], float(c.visit) if c.visit else np.nan
         if c.statistic == "p" and c.comparison == "change_from_baseline":
             n = _n_of(sizes, c.trial, c.arm)
-            r = implied_dz(c.value_printed, n, _sign(c.direction, c.paramcd), confidence)
+            r = implied_dz(c.value_printed, n, change_sign(c.direction, c.paramcd), confidence)
             p = parse_p(c.value_printed)
             rows.append(_row(finding, c.trial, c.paramcd, visit, "change_from_baseline", c.arm, "", n, np.nan, r,
                              "implied_dz", p["value"] if p["kind"] == "exact" else np.nan))
@@ -263,7 +264,7 @@ def published_effects(tables=None, confidence: float = 0.95) -> pd.DataFrame:
         elif c.statistic == "p" and c.comparison == "vs_placebo":
             n1, n2 = _n_of(sizes, c.trial, c.arm), _n_of(sizes, c.trial, c.ref_arm)
             alpha = HOCHBERG_NOT_SIGNIFICANT_ALPHA if "Hochberg" in (c.quote + c.notes) else 0.05
-            r = implied_g(c.value_printed, n1, n2, _sign(c.direction, c.paramcd), confidence, alpha=alpha)
+            r = implied_g(c.value_printed, n1, n2, change_sign(c.direction, c.paramcd), confidence, alpha=alpha)
             p = parse_p(c.value_printed)
             rows.append(_row(finding, c.trial, c.paramcd, visit, "vs_placebo", c.arm, c.ref_arm, n1, n2, r,
                              "implied_g", p["value"] if p["kind"] == "exact" else np.nan))

@@ -19,6 +19,7 @@ Statuses
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,9 +27,9 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from . import consistency, stats
-from .data import TrialData, add_change
+from .data import PARAMETERS, TrialData, add_change
 from .published import decimals, load_published, parse_mean_sd, parse_p
-from .reanalysis import arm_sizes, implied_g, published_estimates, zero_event_upper
+from .reanalysis import change_sign, arm_sizes, implied_g, published_estimates
 
 SCORECARD_COLUMNS = ["claim_id", "study", "claim", "reported", "obtained", "basis", "status", "reason"]
 STATUSES = ("reproduced", "not_reproduced", "consistent_by_construction", "not_testable_without_patient_data")
@@ -77,10 +78,9 @@ def _p_holds(printed: str, p: float) -> bool:
 
 
 def _sign_ok(direction: str, paramcd: str, estimate: float) -> bool:
-    from .reanalysis import _sign
     if direction in ("not_stated", "", "none", "not_improved"):
         return True
-    return np.sign(estimate) == _sign(direction, paramcd)
+    return np.sign(estimate) == change_sign(direction, paramcd)
 
 
 def _patient_status(ev: Evidence, holds: bool):
@@ -221,7 +221,6 @@ def _best_arm(ev, c):
     last = rows[rows.visit == rows.visit.max()]
     best = {}
     for param, g in last.groupby("paramcd"):
-        from .data import PARAMETERS
         up = PARAMETERS.get(param, {}).get("higher_is_better", True)
         best[param] = g.loc[g.estimate.idxmax() if up else g.estimate.idxmin(), "arm"]
     holds = all((arm == c.arm) != (param == "TNFA") for param, arm in best.items())
@@ -232,7 +231,7 @@ def _eligibility(ev, c):
     """Printed eligibility ranges (age; baseline 6MWD and TNF-alpha) against the data."""
     trial = ev.trial.study(c.trial)
     text = c.value_printed
-    numbers = [float(x) for x in __import__("re").findall(r"\d+(?:\.\d+)?", text)]
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", text)]
     if c.paramcd == "AGE":
         values = trial.adsl.AGE
     else:
@@ -253,7 +252,7 @@ def _eligibility(ev, c):
 
 
 def _visits(ev, c):
-    days = [int(x) for x in __import__("re").findall(r"\d+", c.value_printed)]
+    days = [int(x) for x in re.findall(r"\d+", c.value_printed)]
     months = sorted({round(d / 30) for d in days})
     have = sorted(set(ev.trial.study(c.trial).adeff.AVISITN.astype(int)) - {0})
     return f"post-baseline visits in the data: months {have}", set(months) <= set(have)
