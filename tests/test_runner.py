@@ -215,3 +215,55 @@ def test_unknown_parameter_refused_by_cli(toy_run, tmp_path):
     proc = run_cli("--data", str(toy_run["data"]), "--out", str(tmp_path / "o"), "-p", "sed=3")
     assert proc.returncode != 0 and "unknown parameter" in proc.stderr
     assert not (tmp_path / "o" / "figures").exists()
+
+
+# --- skipping unchanged work, provenance ------------------------------------------------------------
+
+def test_manifest_lists_every_figure_with_its_hashes(toy_run):
+    from msc_frailty.runner import MANIFEST_COLUMNS, data_digest
+    out = toy_run["out"]
+    manifest = pd.read_csv(out / "figures" / "MANIFEST.csv", keep_default_na=False)
+    assert list(manifest.columns) == MANIFEST_COLUMNS
+    files = sorted(str(p.relative_to(out)) for p in (out / "figures").rglob("*") if p.name != "MANIFEST.csv"
+                   and p.is_file())
+    assert sorted(manifest.figure) == files
+    for r in manifest.itertuples():
+        assert hashlib.sha256((out / r.figure).read_bytes()).hexdigest() == r.figure_sha256
+        assert (ROOT / r.notebook).is_file()
+        assert r.data_sha256 == data_digest(toy_run["data"]) and r.basis == "supplied"
+        assert json.loads(r.parameters)["study"] in ("TOY-1", "TOY-2", "all")
+
+
+def test_rerun_skips_unchanged_and_repairs_what_is_missing(toy_run, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(toy_run["out"], out)
+    before = tree_digest(out / "figures")
+    proc = run_cli("--data", str(toy_run["data"]), "--out", str(out))
+    assert proc.returncode == 0 and "nothing changed" in proc.stdout, proc.stdout + proc.stderr
+    assert tree_digest(out / "figures") == before
+    # a deleted figure makes its notebook (and only it) run again, and comes back identical
+    victim = next((out / "figures" / "TOY-1").glob("consort.png"))
+    victim.unlink()
+    proc = run_cli("--data", str(toy_run["data"]), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "done (1 executed)" in proc.stdout, proc.stdout
+    assert tree_digest(out / "figures") == before
+
+
+def test_changed_data_reruns(toy_run, tmp_path):
+    out, data = tmp_path / "out", tmp_path / "data"
+    shutil.copytree(toy_run["out"], out)
+    shutil.copytree(toy_run["data"], data)
+    df = pd.read_csv(data / "adeff.csv")
+    df.loc[(df.USUBJID == "T1-H01") & (df.AVISITN == 4) & (df.PARAMCD == "SIXMWD"), "AVAL"] += 25
+    df.to_csv(data / "adeff.csv", index=False)
+    proc = run_cli("--data", str(data), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped" not in proc.stdout
+    old = pd.read_csv(toy_run["out"] / "results" / "estimates.csv")
+    new = pd.read_csv(out / "results" / "estimates.csv")
+    key = (new.study == "TOY-1") & (new.arm == "High") & (new.visit == 4) & (new.method == "paired_t") \
+        & (new.paramcd == "SIXMWD")
+    okey = (old.study == "TOY-1") & (old.arm == "High") & (old.visit == 4) & (old.method == "paired_t") \
+        & (old.paramcd == "SIXMWD")
+    assert new[key].estimate.iloc[0] == pytest.approx(old[okey].estimate.iloc[0] + 25 / 8)

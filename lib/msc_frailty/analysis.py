@@ -14,13 +14,8 @@ import pandas as pd
 
 from . import stats
 from .data import TrialData
+from .results import ESTIMATE_COLUMNS, PLAN_COLUMNS  # noqa: F401  (the results table's columns)
 
-PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
-                "estimate", "ci_low", "ci_high", "p_value", "method", "basis"]
-#: The contract's columns plus ``bound`` (added, as the contract allows): empty for an estimate,
-#: ``lower`` / ``upper`` when ``estimate`` is only a bound of the effect's size (from a printed
-#: inequality such as "p < .0001" or "not significant"), ``range`` when only an interval is known.
-ESTIMATE_COLUMNS = PLAN_COLUMNS + ["bound"]
 
 TESAE_WINDOW_DAYS = 30
 

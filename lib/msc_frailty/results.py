@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import ESTIMATE_COLUMNS
 from .paths import resolve
+
+#: The contract's columns of estimates.csv (section 3), in its order.
+PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
+                "estimate", "ci_low", "ci_high", "p_value", "method", "basis"]
+#: The contract's columns plus ``bound`` (added, as the contract allows): empty for an estimate,
+#: ``lower`` / ``upper`` when ``estimate`` is only a bound of the effect's size (from a printed
+#: inequality such as "p < .0001" or "not significant"), ``range`` when only an interval is known.
+ESTIMATE_COLUMNS = PLAN_COLUMNS + ["bound"]
 
 FLOAT_FORMAT = "%.10g"
 BASES = {"synthetic", "supplied", "published"}
@@ -61,7 +68,7 @@ def write_estimates(rows: pd.DataFrame, output_dir, finding: str, study: str) ->
     Parameters
     ----------
     rows : pandas.DataFrame
-        Rows with the columns of :data:`msc_frailty.analysis.ESTIMATE_COLUMNS`.
+        Rows with the columns of :data:`ESTIMATE_COLUMNS`.
     output_dir : str or Path
         The run's output folder; the rows go under ``<output_dir>/results``.
     finding, study : str

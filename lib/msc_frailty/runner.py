@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import os
 import shutil
@@ -25,8 +26,6 @@ import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import nbformat
 
 from . import __version__
 from .data import DataError, load_trial
@@ -47,10 +46,18 @@ def notebooks(folder=NOTEBOOKS) -> list[Path]:
     return sorted(Path(folder).glob("*.ipynb"))
 
 
+def _read_notebook(path) -> dict:
+    """A notebook's JSON (plain json: importing nbformat would double the runner's start-up time)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except ValueError as err:
+        raise ParameterError(f"{path}: not a notebook ({err})") from None
+
+
 def scope_of(path) -> str:
     """``"study"`` (run once per study, the default) or ``"dataset"`` (run once per data set, after the
     per-study notebooks, with ``study = "all"``), from the notebook metadata ``msc_frailty.scope``."""
-    scope = nbformat.read(path, as_version=4).metadata.get("msc_frailty", {}).get("scope", "study")
+    scope = _read_notebook(path).get("metadata", {}).get("msc_frailty", {}).get("scope", "study")
     if scope not in ("study", "dataset"):
         raise ParameterError(f"{path}: metadata msc_frailty.scope must be 'study' or 'dataset', got {scope!r}")
     return scope
@@ -62,14 +69,15 @@ def parameters_of(path) -> dict:
     Raises ParameterError unless there is exactly one cell tagged ``parameters``, it holds only
     assignments of literals to plain names, and it defines data_dir, output_dir and study.
     """
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    nb = _read_notebook(path)
+    cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
         raise ParameterError(f"{path}: {len(cells)} cells tagged 'parameters'; exactly one is required")
-    if cells[0].cell_type != "code":
+    if cells[0]["cell_type"] != "code":
         raise ParameterError(f"{path}: the 'parameters' cell is not a code cell")
+    source = cells[0]["source"]
     try:
-        tree = ast.parse(cells[0].source)
+        tree = ast.parse("".join(source) if isinstance(source, list) else source)
     except SyntaxError as err:
         raise ParameterError(f"{path}: parameters cell does not parse: {err}") from None
     values = {}
@@ -152,7 +160,7 @@ def _replace_dir(new: Path, old: Path):
 
 
 def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, extra=None, only=None,
-        log=print) -> dict:
+        force: bool = False, log=print) -> dict:
     """Validate ``data_dir``, run every notebook for every study, then publish figures and results.
 
     Parameters
@@ -170,6 +178,9 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         More parameters for every notebook; each must be defined in every notebook run.
     only : list of str, optional
         Notebook names to run (default all).
+    force : bool
+        Execute every notebook even when its inputs (notebook, lib, data, parameters) are unchanged since
+        the last successful run and its outputs are intact (otherwise those are skipped).
 
     Returns
     -------
@@ -190,70 +201,240 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             raise ParameterError(f"no such notebook(s): {missing}")
     for src in sources:
         check_parameters(src, {**{k: None for k in REQUIRED_PARAMETERS}, **extra})
+    if only and out_dir is None:
+        raise ParameterError("--notebook runs only some notebooks: give --out so that the repository's complete "
+                             "figures/ and results/ are not replaced by a partial set")
 
     if out_dir is None:
-        figures, results, executed = FIGURES, RESULTS, BUILD / "notebooks"
-        staging = BUILD / f"staging-{uuid.uuid4().hex[:8]}"
+        places = {"figures": FIGURES, "results": RESULTS, "notebooks": BUILD / "notebooks"}
+        cache_path, staging = BUILD / "runner-cache.json", BUILD / f"staging-{uuid.uuid4().hex[:8]}"
     else:
         out = resolve(out_dir)
-        figures, results, executed = out / "figures", out / "results", out / "notebooks"
-        staging = out / f".staging-{uuid.uuid4().hex[:8]}"
-    staging.mkdir(parents=True)
+        places = {"figures": out / "figures", "results": out / "results", "notebooks": out / "notebooks"}
+        cache_path, staging = out / ".runner-cache.json", out / f".staging-{uuid.uuid4().hex[:8]}"
+    cache = _read_cache(cache_path) if not force else {}
+    common = {"lib": _lib_digest(), "data": data_digest(data), "published": _published_digest(),
+              "parameters": extra}
 
-    def job(src, study):
-        dst = staging / "notebooks" / study / src.name
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        params = {"data_dir": str(data), "output_dir": str(staging), "study": study, **extra}
-        return (src, dst, params, timeout)
+    def final(rel: str) -> Path:
+        top, _, rest = rel.partition("/")
+        return places[top] / rest
+
+    def job(src, study, extra_key=None):
+        exec_id = f"{study}__{src.stem}"
+        params = {"data_dir": str(data), "output_dir": str(staging / exec_id), "study": study, **extra}
+        key = _sha256_text(json.dumps({**common, "notebook": _file_digest(src), "study": study,
+                                       "upstream": extra_key}, sort_keys=True))
+        return {"id": exec_id, "src": src, "study": study, "key": key, "params": params,
+                "dst": staging / "notebooks" / study / src.name, "rel_nb": f"notebooks/{study}/{src.name}"}
+
+    def current(j) -> bool:
+        """Up to date: same inputs as the last successful run and every output still as it was written."""
+        entry = cache.get(j["id"])
+        if not entry or entry["key"] != j["key"]:
+            return False
+        return all(final(rel).is_file() and _file_digest(final(rel)) == h
+                   for rel, h in {**entry["outputs"], j["rel_nb"]: entry["notebook"]}.items())
 
     per_study = [job(src, study) for study in trial.studies for src in sources if scope_of(src) == "study"]
-    # data-set notebooks (the scorecard) read what the per-study notebooks wrote, so they run after them
-    per_dataset = [job(src, "all") for src in sources if scope_of(src) == "dataset"]
-    total = len(per_study) + len(per_dataset)
-    log(f"running {total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data} "
-        f"with {jobs} job(s)")
-    failures = []
-    done = 0
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for batch in (per_study, per_dataset):
-            if failures:
-                break
-            for name, study, seconds, err in pool.map(_execute, batch):
+    total = len(per_study) + sum(scope_of(src) == "dataset" for src in sources)
+    log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
+        f"{jobs} at a time")
+    staging.mkdir(parents=True)
+    outputs, failures, ran, done = {}, [], 0, 0
+
+    def execute(batch):
+        nonlocal ran, done
+        todo = []
+        for j in batch:
+            if current(j):
                 done += 1
-                log(f"[{done}/{total}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<6} {seconds:6.1f} s"
+                outputs[j["id"]] = (cache[j["id"]]["outputs"], None)
+                log(f"[{done}/{total}] {j['src'].stem:<22} {j['study']:<14} {'skipped':<7} (inputs unchanged)")
+            else:
+                j["dst"].parent.mkdir(parents=True, exist_ok=True)
+                todo.append(j)
+        jobs_args = [(j["src"], j["dst"], j["params"], timeout) for j in todo]
+        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1))) as pool:
+            for j, (name, study, seconds, err) in zip(todo, pool.map(_execute, jobs_args)):
+                done += 1
+                ran += 1
+                log(f"[{done}/{total}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<7} {seconds:6.1f} s"
                     + (f"  {err}" if err else ""))
                 if err:
                     failures.append((name, study, err))
-    if failures:
-        kept = (executed.parent / "failed")
-        kept.mkdir(parents=True, exist_ok=True)
-        for name, study, _ in failures:
-            nb = staging / "notebooks" / study / f"{name}.ipynb"
-            if nb.exists():
-                shutil.copy2(nb, kept / f"{study}__{name}.ipynb")
-        shutil.rmtree(staging, ignore_errors=True)
-        raise RuntimeError(f"{len(failures)} notebook execution(s) failed (executed copies in {kept}); "
-                           "figures/ and results/ were left as they were")
+                else:
+                    outputs[j["id"]] = (_collect(staging / j["id"], j.get("seeded", set())), j)
 
-    combine_estimates(staging)
-    (staging / "results").mkdir(exist_ok=True)
-    summary = {
-        "package_version": __version__,
-        "basis": trial.basis,
-        "data_dir": os.path.relpath(data, ROOT) if data.is_relative_to(ROOT) else str(data),
-        "studies": trial.studies,
-        "notebooks": [p.stem for p in sources],
-        "parameters": extra,
-    }
-    (staging / "results" / "run.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    (staging / "figures").mkdir(exist_ok=True)
-    for new, old in ((staging / "figures", figures), (staging / "results", results),
-                     (staging / "notebooks", executed)):
-        old.parent.mkdir(parents=True, exist_ok=True)
-        _replace_dir(new, old)
-    shutil.rmtree(staging, ignore_errors=True)
-    log(f"done: figures in {figures}, results in {results}, executed notebooks in {executed}")
-    return {**summary, "figures": str(figures), "results": str(results), "executed": str(executed)}
+    try:
+        execute(per_study)
+        # data-set notebooks (the scorecard) read every per-study part, so they run after them and
+        # depend on their content
+        parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
+                 for rel_map, job_ in outputs.values() for rel in rel_map if rel.startswith("results/parts/")}
+        upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
+        per_dataset = [job(src, "all", upstream) for src in sources if scope_of(src) == "dataset"]
+        for j in per_dataset:
+            seed = staging / j["id"]
+            for rel, path in parts.items():
+                (seed / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, seed / rel)
+            j["seeded"] = set(parts)
+            if parts:
+                combine_estimates(seed)
+        if not failures:
+            execute(per_dataset)
+        if failures:
+            kept = places["notebooks"].parent / "failed"
+            kept.mkdir(parents=True, exist_ok=True)
+            for name, study, _ in failures:
+                nb = staging / "notebooks" / study / f"{name}.ipynb"
+                if nb.exists():
+                    shutil.copy2(nb, kept / f"{study}__{name}.ipynb")
+            raise RuntimeError(f"{len(failures)} notebook execution(s) failed (executed copies in {kept}); "
+                               "figures/ and results/ were left as they were")
+        summary = {
+            "package_version": __version__,
+            "basis": trial.basis,
+            "data_dir": os.path.relpath(data, ROOT) if data.is_relative_to(ROOT) else str(data),
+            "studies": trial.studies,
+            "notebooks": [p.stem for p in sources],
+            "parameters": extra,
+        }
+        run_json = json.dumps(summary, indent=2, sort_keys=True) + "\n"
+        if ran == 0 and final("results/run.json").is_file() and final("results/run.json").read_text() == run_json:
+            log("nothing changed: figures and results are current")
+            return {**summary, **{k: str(v) for k, v in places.items()}, "ran": 0}
+
+        # assemble the complete new tree, then swap it in
+        tree = staging / "final"
+        for top in places:
+            (tree / top).mkdir(parents=True, exist_ok=True)
+        new_cache, manifest = {}, []
+        for j in per_study + per_dataset:
+            rel_map, ran_job = outputs[j["id"]]
+            base = (lambda rel: staging / j["id"] / rel) if ran_job else final
+            for rel in rel_map:
+                (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(base(rel), tree / rel)
+            nb_from = j["dst"] if ran_job else final(j["rel_nb"])
+            (tree / j["rel_nb"]).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(nb_from, tree / j["rel_nb"])
+            log_from = nb_from.with_suffix(".log")
+            if log_from.exists():
+                shutil.copy2(log_from, (tree / j["rel_nb"]).with_suffix(".log"))
+            new_cache[j["id"]] = {"key": j["key"], "outputs": rel_map,
+                                  "notebook": _file_digest(tree / j["rel_nb"])}
+            params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
+            for rel in sorted(rel_map):
+                if rel.startswith("figures/"):
+                    manifest.append({"figure": rel, "notebook": f"notebooks/{j['src'].name}",
+                                     "parameters": json.dumps(params, sort_keys=True), "basis": trial.basis,
+                                     "data_sha256": common["data"], "inputs_sha256": j["key"],
+                                     "figure_sha256": rel_map[rel], "package_version": __version__,
+                                     "commit": _inputs_commit()})
+        combine_estimates(tree)
+        (tree / "results" / "run.json").write_text(run_json)
+        write_manifest(manifest, tree / "figures" / "MANIFEST.csv")
+        for top, place in places.items():
+            place.parent.mkdir(parents=True, exist_ok=True)
+            _replace_dir(tree / top, place)
+        _write_cache(cache_path, new_cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"done ({ran} executed): figures in {places['figures']}, results in {places['results']}, "
+        f"executed notebooks in {places['notebooks']}")
+    return {**summary, **{k: str(v) for k, v in places.items()}, "ran": ran}
+
+
+# --- inputs, outputs and provenance ---------------------------------------------------------------
+
+MANIFEST_COLUMNS = ["figure", "notebook", "parameters", "basis", "data_sha256", "inputs_sha256", "figure_sha256",
+                    "package_version", "commit"]
+
+
+def _sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _file_digest(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _tree_digest(paths, root) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(Path(p).relative_to(root)).encode() + b"\0" + Path(p).read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def data_digest(folder) -> str:
+    """sha256 over the data set's three CSV files (names and bytes)."""
+    folder = Path(folder)
+    return _tree_digest([folder / n for n in ("adsl.csv", "adeff.csv", "adae.csv")], folder)
+
+
+def _lib_digest() -> str:
+    files = list((ROOT / "lib" / "msc_frailty").glob("*.py")) + [ROOT / "requirements.txt", ROOT / "constraints.txt"]
+    return _tree_digest([f for f in files if f.exists()], ROOT)
+
+
+def _published_digest() -> str:
+    folder = ROOT / "data" / "published"
+    return _tree_digest(folder.glob("*.csv"), folder)
+
+
+def _collect(folder: Path, seeded: set) -> dict:
+    """{relative path: sha256} of what one execution wrote (its estimates.csv is rebuilt by the runner)."""
+    out = {}
+    for top in ("figures", "results"):
+        for p in sorted((folder / top).rglob("*")):
+            rel = str(p.relative_to(folder))
+            if p.is_file() and rel != "results/estimates.csv" and rel not in seeded:
+                out[rel] = _file_digest(p)
+    return out
+
+
+def _inputs_commit() -> str:
+    """The last commit that changed the inputs (lib, notebooks, data, pins); "+dirty" when they have
+    uncommitted changes; "unknown" outside a git checkout. Commit code first, then `make reproduce`."""
+    import subprocess
+
+    paths = ["lib", "notebooks", "data", "requirements.txt", "constraints.txt"]
+    try:
+        sha = subprocess.run(["git", "log", "-1", "--format=%H", "--", *paths], cwd=ROOT, capture_output=True,
+                             text=True, timeout=20).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=ROOT, capture_output=True,
+                               text=True, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (sha or "unknown") + ("+dirty" if dirty else "")
+
+
+def write_manifest(rows: list[dict], path: Path):
+    """figures/MANIFEST.csv: one line per figure file with what made it and the hashes of its inputs."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        for r in sorted(rows, key=lambda r: r["figure"]):
+            w.writerow(r)
+
+
+def _read_cache(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_cache(path: Path, cache: dict):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(cache, indent=1, sort_keys=True))
+    os.replace(tmp, path)
 
 
 def _parse_param(text: str):
@@ -273,11 +454,13 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once (default 2)")
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per cell (default 600)")
     parser.add_argument("--notebook", action="append", dest="only", help="run only this notebook (repeatable)")
+    parser.add_argument("--force", action="store_true", help="execute every notebook, even unchanged ones")
     parser.add_argument("-p", "--parameter", action="append", type=_parse_param, default=[],
                         help="extra notebook parameter NAME=VALUE (must exist in every notebook)")
     args = parser.parse_args(argv)
     try:
-        run(args.data, args.out, jobs=args.jobs, timeout=args.timeout, extra=dict(args.parameter), only=args.only)
+        run(args.data, args.out, jobs=args.jobs, timeout=args.timeout, extra=dict(args.parameter), only=args.only,
+            force=args.force)
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 1
