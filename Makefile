@@ -11,7 +11,7 @@ DATA ?= data/synthetic
 OUT ?=
 JOBS ?= 2
 
-.PHONY: help env reproduce test data check-data environment lock clean
+.PHONY: help env reproduce report test data check-data environment lock clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ env: $(STAMP) ## create .venv with the pinned environment (done by the other tar
 
 reproduce: $(STAMP) ## run every notebook on DATA (default: the embedded synthetic data) into OUT (default: the repository)
 	MPLBACKEND=agg $(PY) -m msc_frailty.runner --data "$(DATA)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS)
+
+report: $(STAMP) ## build the static HTML site of the executed notebooks (after make reproduce) into build/report
+	test -d build/notebooks || MPLBACKEND=agg $(PY) -m msc_frailty.runner --data "$(DATA)" --jobs $(JOBS)
+	$(PY) -m msc_frailty.report --notebooks build/notebooks --out build/report
 
 test: $(STAMP) ## run the test suite (lib, validator, data generator, every notebook end to end)
 	MPLBACKEND=agg $(PY) -m pytest -q

@@ -128,3 +128,19 @@ def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), e
 def toy_data(tmp_path) -> Path:
     """Folder holding the toy data set (TOY-1 and TOY-2, supplied basis, with adverse events)."""
     return write_dataset(tmp_path / "toy")
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory):
+    """`make reproduce` on the embedded SYNTHETIC default into a temporary OUT (once per test session)."""
+    import subprocess
+    import sys
+
+    from msc_frailty.paths import DEFAULT_DATA, ROOT
+
+    out = tmp_path_factory.mktemp("default") / "out"
+    proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
+                           "--out", str(out), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=3000)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out

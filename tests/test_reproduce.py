@@ -7,27 +7,15 @@ intended change, refresh with `make reproduce` and commit figures/ and results/.
 
 import hashlib
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
-from msc_frailty.paths import DEFAULT_DATA, FIGURES, RESULTS, ROOT
+from msc_frailty.paths import FIGURES, RESULTS, ROOT
 from msc_frailty.runner import notebooks, scope_of
 
 pytestmark = pytest.mark.notebooks
 STUDIES = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
-
-
-@pytest.fixture(scope="module")
-def default_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("default") / "out"
-    proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
-                           "--out", str(out), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=3000)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out
 
 
 def digest(path):
