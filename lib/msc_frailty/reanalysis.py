@@ -313,7 +313,7 @@ def sample_size_table(rates=(0.01, 0.02, 0.05, 0.10, 0.20), confidence: float = 
                          "n_to_exclude_rate_with_zero_events": [n_to_exclude_rate(r, confidence) for r in rates]})
 
 
-def published_dose(tables=None, confidence: float = 0.95) -> pd.DataFrame:
+def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame | None = None) -> pd.DataFrame:
     """The dose question on the published record, as differences with intervals (Gelman & Stern 2006).
 
     - CRATUS-P2 B-cell TNF-alpha: g(100M vs placebo) - g(200M vs placebo), shared placebo
@@ -322,10 +322,13 @@ def published_dose(tables=None, confidence: float = 0.95) -> pd.DataFrame:
       "not significant" is printed: a ``range`` row, the widest interval consistent with the record.
     - CRATUS-P1 TNF-alpha: dz(100M) - dz(200M), both "p = .0001" with n = 5: independent arms.
 
+    ``effects`` are the rows of :func:`published_effects` when the caller has them already.
+
     Rows have finding ``dose_comparison``, comparison ``vs_arm``, arm = lower dose, ref_arm = higher.
     """
     tables = tables or load_published()
-    eff = published_effects(tables, confidence)
+    eff = published_effects(tables, confidence) if effects is None else effects
+    sizes = arm_sizes(tables)
     rows = []
 
     def pick(study, param, comparison, arm):
@@ -341,7 +344,7 @@ def published_dose(tables=None, confidence: float = 0.95) -> pd.DataFrame:
         d1 = pick("CRATUS-P2", param, "change_from_baseline", "100M")
         if d1 is None:
             continue
-        n2 = arm_sizes(tables)[("CRATUS-P2", "200M")]
+        n2 = sizes[("CRATUS-P2", "200M")]
         limit = implied_dz("not significant", n2)["limit"]     # |dz(200M)| < limit
         # widest interval over every dz(200M) the record allows
         lows = [difference_independent(d1.estimate, e2, int(d1.n), n2, confidence)["ci_low"] for e2 in (limit, -limit)]
@@ -361,7 +364,8 @@ def published_dose(tables=None, confidence: float = 0.95) -> pd.DataFrame:
 def published_estimates(finding: str | None = None, study: str | None = None, tables=None) -> pd.DataFrame:
     """Every published-basis row (effects, safety, dose), optionally for one finding and study."""
     tables = tables or load_published()
-    rows = pd.concat([published_effects(tables), published_safety(tables), published_dose(tables)],
+    effects = published_effects(tables)
+    rows = pd.concat([effects, published_safety(tables), published_dose(tables, effects=effects)],
                      ignore_index=True)
     if finding is not None:
         rows = rows[rows.finding == finding]

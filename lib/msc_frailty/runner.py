@@ -236,8 +236,9 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         return all(final(rel).is_file() and _file_digest(final(rel)) == h
                    for rel, h in {**entry["outputs"], j["rel_nb"]: entry["notebook"]}.items())
 
-    per_study = [job(src, study) for study in trial.studies for src in sources if scope_of(src) == "study"]
-    total = len(per_study) + sum(scope_of(src) == "dataset" for src in sources)
+    scopes = {src: scope_of(src) for src in sources}
+    per_study = [job(src, study) for study in trial.studies for src in sources if scopes[src] == "study"]
+    total = len(per_study) + sum(scope == "dataset" for scope in scopes.values())
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
         f"{jobs} at a time")
     staging.mkdir(parents=True)
@@ -273,7 +274,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
                  for rel_map, job_ in outputs.values() for rel in rel_map if rel.startswith("results/parts/")}
         upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
-        per_dataset = [job(src, "all", upstream) for src in sources if scope_of(src) == "dataset"]
+        per_dataset = [job(src, "all", upstream) for src in sources if scopes[src] == "dataset"]
         for j in per_dataset:
             seed = staging / j["id"]
             for rel, path in parts.items():

@@ -27,6 +27,7 @@ import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
 from . import consistency, stats
+from .analysis import tesae_subjects
 from .data import PARAMETERS, TrialData, add_change
 from .published import decimals, load_published, parse_mean_sd, parse_p
 from .reanalysis import change_sign, arm_sizes, implied_g, published_estimates
@@ -166,12 +167,13 @@ def _dose_response(ev, c):
 
 def _zero_events(ev, c):
     trial = ev.trial.study(c.trial)
-    ae = trial.adae
-    serious = ae[ae.AESER == "Y"]
+    saf = tesae_subjects(trial)                 # the analysis plan's TESAE30 flag, safety population
     if c.paramcd == "TESAE30":
-        serious = serious[(serious.TRTEMFL == "Y") & serious.ASTDY.between(1, 30)]
-    k = serious.USUBJID.nunique()
-    n = int((trial.adsl.SAFFL == "Y").sum())
+        k = int(saf.TESAE30.sum())
+    else:
+        serious = trial.adae[trial.adae.AESER == "Y"]
+        k = int(saf.USUBJID.isin(serious.USUBJID).sum())
+    n = len(saf)
     return f"{k} of {n} subjects with a {'TE-SAE on days 1-30' if c.paramcd == 'TESAE30' else 'serious AE'}", k == 0
 
 
