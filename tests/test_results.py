@@ -58,11 +58,12 @@ def test_write_parts_and_combined_sorted(tmp_path):
     ]
     assert list(raw[["finding", "study", "paramcd", "visit", "comparison"]].itertuples(index=False, name=None)) \
         == expected
-    # values survive: empty strings for missing text and numbers, floats to 10 significant digits
+    # values survive: empty strings for missing text and numbers, floats to 6 significant digits,
+    # counts as integers
     first = raw.iloc[0]
     assert first["ref_arm"] == "" and first["n_ref"] == ""
-    assert float(first["estimate"]) == pytest.approx(1 / 3, rel=1e-9)
-    assert first["estimate"] == "0.3333333333"
+    assert first["estimate"] == "0.333333" and first["ci_low"] == "-0.666667" and first["ci_high"] == "1.33333"
+    assert first["n"] == "10" and first["p_value"] == "0.04"
     assert raw.iloc[4]["arm"] == "" and raw.iloc[4]["estimate"] == ""
 
 
@@ -147,3 +148,67 @@ def test_numeric_looking_text_is_kept_verbatim(tmp_path):
     assert sorted(raw["arm"]) == ["", "10"]
     est = results.read_estimates(tmp_path)
     assert set(est["study"]) == {"0042"}
+
+
+# --------------------------------------------------------------------------------------------- precision
+
+def test_round_significant_is_correctly_rounded():
+    got = results.round_significant([0.12345649999, 0.1234565001, -0.4999999998, 17.00000001, 1234567.0,
+                                     -1e-300, -0.0, np.nan, np.inf])
+    assert got[:5].tolist() == [0.123456, 0.123457, -0.5, 17.0, 1234570.0]
+    assert got[5] == -1e-300              # rounding alone keeps a tiny value: only the row rule snaps it
+    assert not np.signbit(got[6])         # -0 is written as 0
+    assert np.isnan(got[7]) and np.isinf(got[8])
+
+
+def test_values_within_noise_of_zero_are_written_as_zero(tmp_path):
+    # an ANCOVA difference that is zero up to BLAS noise, its interval +-0.43 (from the issue report)
+    rows = _rows("dose_comparison", "S1", [("TNFA", 3.0, "vs_arm", "ancova", "25M", "50M", 0.0)])
+    rows[["estimate", "ci_low", "ci_high", "p_value"]] = [[-2.312978975e-11, -0.4320900027, 0.4320900026,
+                                                           0.9999999999]]
+    raw = _read_raw(results.write_estimates(rows, tmp_path, "dose_comparison", "S1")).iloc[0]
+    assert (raw["estimate"], raw["ci_low"], raw["ci_high"], raw["p_value"]) == ("0", "-0.43209", "0.43209", "1")
+    # a small value that is not noise relative to its own interval is kept
+    rows[["estimate", "ci_low", "ci_high"]] = [[2.5e-8, 1e-8, 4e-8]]
+    raw = _read_raw(results.write_estimates(rows, tmp_path, "dose_comparison", "S1")).iloc[0]
+    assert (raw["estimate"], raw["ci_low"], raw["ci_high"]) == ("2.5e-08", "1e-08", "4e-08")
+    # p-values are never snapped: a tiny p is a result, not noise
+    rows[["estimate", "ci_low", "ci_high", "p_value"]] = [[120.0, 100.0, 140.0, 3.2e-21]]
+    raw = _read_raw(results.write_estimates(rows, tmp_path, "dose_comparison", "S1")).iloc[0]
+    assert raw["p_value"] == "3.2e-21"
+
+
+def test_machine_noise_does_not_change_the_bytes(tmp_path):
+    # the same rows perturbed at the 1e-10 relative level (what another processor's BLAS kernels do)
+    # are written as the same bytes
+    rng = np.random.default_rng(7)
+    base = _rows("physical_performance", "S1", [("SIXMWD", float(v), "vs_placebo", "ancova", f"A{v}", "Placebo",
+                                                 e) for v, e in enumerate(rng.normal(0, 30, 200))])
+    base["p_value"] = rng.uniform(0, 1, len(base))
+    base.loc[0, ["estimate", "ci_low", "ci_high"]] = [0.0, -5.0, 5.0]
+    noisy = base.copy()
+    cols = ["estimate", "ci_low", "ci_high", "p_value"]
+    values = base[cols].to_numpy(float) * (1 + rng.uniform(-1e-10, 1e-10, (len(base), 4)))
+    values[0, 0] = -3e-12                 # the zero estimate comes out as noise
+    noisy[cols] = values
+    a = results.write_estimates(base, tmp_path / "a", "physical_performance", "S1").read_bytes()
+    b = results.write_estimates(noisy, tmp_path / "b", "physical_performance", "S1").read_bytes()
+    assert a == b
+
+
+def test_large_counts_stay_whole_numbers(tmp_path):
+    rows = _rows("cohort", "S1", [("ENROLLED", np.nan, "count", "count", "All arms", "", 1234567.0)])
+    rows[["n", "n_ref"]] = [[1234567, np.nan]]
+    raw = _read_raw(results.write_estimates(rows, tmp_path, "cohort", "S1")).iloc[0]
+    assert raw["n"] == "1234567" and raw["n_ref"] == ""
+    rows["n"] = 2.5
+    with pytest.raises(ValueError, match="whole counts"):
+        results.write_estimates(rows, tmp_path, "cohort", "S1")
+
+
+def test_rounding_is_idempotent_and_keeps_other_columns():
+    rows = PHYS_S2.assign(estimate=[30.123456789, 40.25, 1 / 7])
+    once = results.round_estimates(rows)
+    assert once.equals(results.round_estimates(once))
+    assert once["estimate"].tolist() == [30.1235, 40.25, 0.142857]
+    assert once[["finding", "arm", "n", "method"]].equals(rows[["finding", "arm", "n", "method"]])

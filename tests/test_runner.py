@@ -94,7 +94,9 @@ def toy_changes(toy_run):
 
 
 def close(a, b):
-    return np.isclose(a, b, rtol=1e-6, atol=1e-10)
+    # the results are written to 6 significant digits (results.SIGNIFICANT_DIGITS): agreement to half a
+    # unit in the 6th digit, finer than the 4 significant digits the contract promises
+    return np.isclose(a, b, rtol=5e-6, atol=1e-9)
 
 
 def test_paired_t_rows_match_scipy(toy_estimates, toy_changes):

@@ -3,14 +3,35 @@
 Each notebook writes its rows for one study to ``results/parts/<finding>__<study>.csv`` and the
 writer then rebuilds ``estimates.csv`` from all parts, sorted, so notebooks can run in any order
 (or in parallel) and the combined file is always the same bytes for the same rows.
+
+Precision (the same bytes on every machine)
+-------------------------------------------
+The last digits of a floating-point result depend on the processor and its BLAS kernels (an OLS fit
+gives ``-0.4999999998`` on one machine and ``-0.4999999997`` on another). Every number written under
+``results/`` is therefore rounded by :func:`round_estimates`:
+
+- to :data:`SIGNIFICANT_DIGITS` (6) significant digits, correctly rounded from the binary value, far
+  coarser than the noise between machines (about 1e-10 relative at worst) and finer than the 4
+  significant digits to which the contract promises agreement with an independent computation;
+- an estimate or interval limit whose magnitude is at most :data:`ZERO_TOLERANCE` (1e-9) times the
+  scale of its row (the largest magnitude among that row's estimate and interval limits, i.e. the
+  uncertainty the data give it) is floating-point noise and written as exactly 0, as is ``-0``.
+
+Counts (``n``, ``n_ref``) are written as integers. The analysis functions themselves return full
+precision (they are tested against independent computations at 1e-9); only what is written is rounded.
+Their figures do not depend on the machine either: the one computation that carried processor-dependent
+noise (an OLS fit with an uncentred covariate) is now well-conditioned (:func:`msc_frailty.stats.ancova`),
+and the bytes of every figure are checked under other BLAS kernels (README, "Same bytes everywhere").
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .paths import resolve
@@ -23,7 +44,14 @@ PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "re
 #: inequality such as "p < .0001" or "not significant"), ``range`` when only an interval is known.
 ESTIMATE_COLUMNS = PLAN_COLUMNS + ["bound"]
 
-FLOAT_FORMAT = "%.10g"
+#: Significant digits of every number written under results/ (see the module docstring).
+SIGNIFICANT_DIGITS = 6
+FLOAT_FORMAT = f"%.{SIGNIFICANT_DIGITS}g"
+#: An estimate or interval limit at most this fraction of its row's scale is written as 0.
+ZERO_TOLERANCE = 1e-9
+#: The columns whose values are rounded and snapped to zero together, on the scale of the row.
+VALUE_COLUMNS = ["estimate", "ci_low", "ci_high"]
+COUNT_COLUMNS = ["n", "n_ref"]
 BASES = {"synthetic", "supplied", "published"}
 SORT_KEYS = ["finding", "study", "paramcd", "visit", "comparison", "method", "arm", "ref_arm"]
 
@@ -34,6 +62,58 @@ def _atomic_write_csv(df: pd.DataFrame, path: Path):
     os.close(fd)
     df.to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     os.replace(tmp, path)
+
+
+def round_significant(values, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
+    """Round to ``digits`` significant digits, correctly (through the shortest decimal string).
+
+    Decimal formatting rounds the exact binary value, so the result does not depend on the processor;
+    ``-0.0`` becomes ``0.0`` and NaN and infinities stay as they are.
+
+    Examples
+    --------
+    >>> round_significant([-0.4999999998, 17.00000001, 1234567.0, float("nan")]).tolist()
+    [-0.5, 17.0, 1234570.0, nan]
+    """
+    x = np.asarray(values, dtype=float)
+    out = np.array([float(f"{v:.{digits}g}") if math.isfinite(v) else v for v in x.ravel()], dtype=float)
+    out[out == 0] = 0.0
+    return out.reshape(x.shape)
+
+
+def _numeric(column: pd.Series) -> pd.Series:
+    """A results column as floats; an empty string is a missing number, any other text an error."""
+    return pd.to_numeric(column.replace("", np.nan))
+
+
+def round_estimates(rows: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS,
+                    zero_tolerance: float = ZERO_TOLERANCE) -> pd.DataFrame:
+    """Estimate rows at the precision they are written with (module docstring, "Precision").
+
+    ``estimate``, ``ci_low`` and ``ci_high`` within ``zero_tolerance`` times the row's scale (the largest
+    of their magnitudes) become 0; then these and ``p_value`` (and ``visit``) are rounded to ``digits``
+    significant digits. Returns a copy; other columns are untouched.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"estimate": [-2.312978975e-11, 17.00000001], "ci_low": [-0.4320900027, -25.8],
+    ...                      "ci_high": [0.4320900026, 59.8], "p_value": [0.9999999999, 0.4137319011]})
+    >>> round_estimates(rows).to_dict("list")
+    {'estimate': [0.0, 17.0], 'ci_low': [-0.43209, -25.8], 'ci_high': [0.43209, 59.8], 'p_value': [1.0, 0.413732]}
+    """
+    out = rows.copy()
+    values = [c for c in VALUE_COLUMNS if c in out.columns]
+    if values and len(out):
+        v = out[values].apply(_numeric).to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            scale = np.nanmax(np.where(np.isfinite(v), np.abs(v), np.nan), axis=1, initial=0.0)
+        v = np.where(np.abs(v) <= zero_tolerance * scale[:, None], 0.0, v)
+        out[values] = round_significant(v, digits)
+    for c in ("p_value", "visit"):
+        if c in out.columns and len(out):
+            out[c] = round_significant(_numeric(out[c]).to_numpy(dtype=float), digits)
+    return out
 
 
 TEXT_COLUMNS = ["finding", "study", "paramcd", "comparison", "arm", "ref_arm", "method", "basis", "bound"]
@@ -59,7 +139,14 @@ def check_estimates(rows: pd.DataFrame) -> pd.DataFrame:
     bad = sorted(set(rows["basis"]) - BASES)
     if bad:
         raise ValueError(f"basis must be one of {sorted(BASES)}, got {bad}")
-    return rows[ESTIMATE_COLUMNS]
+    rows = round_estimates(rows[ESTIMATE_COLUMNS])
+    for c in COUNT_COLUMNS:
+        counts = _numeric(rows[c])
+        whole = counts.dropna()
+        if not (whole == whole.round()).all():
+            raise ValueError(f"column {c} must hold whole counts, got {sorted(set(whole[whole != whole.round()]))[:5]}")
+        rows[c] = counts.astype("Int64")
+    return rows
 
 
 def write_estimates(rows: pd.DataFrame, output_dir, finding: str, study: str) -> Path:
