@@ -11,6 +11,9 @@ Guarantees
 - Notebooks run into a staging folder; ``figures/`` and ``results/`` are replaced only when every
   notebook succeeded, so a failed run leaves what was rendered before intact.
 - Every execution has a timeout (papermill's default is forever).
+- Each worker process keeps one kernel for the notebooks it executes, reset to a fresh kernel's state
+  before each (:mod:`msc_frailty.kernel`), instead of paying a kernel start and the imports every time;
+  a failed execution discards its kernel.
 """
 
 from __future__ import annotations
@@ -122,26 +125,72 @@ def check_destination(basis: str, out_dir) -> None:
                              f"repository; use a folder under {PRIVATE} (ignored by git) or outside the repository")
 
 
+# --- one kernel per worker, reused ----------------------------------------------------------------
+# Starting a kernel and importing the scientific stack cost more than most notebooks' own work, so each
+# worker process keeps one kernel for all the notebooks it executes (msc_frailty.kernel resets it
+# between them). A failed execution discards the kernel: it may be busy or broken.
+
+_worker: dict = {}
+
+
+def _init_worker(log_dir: str):
+    """Worker start: its stderr, and that of the kernels it starts (start-up chatter), go to a log."""
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    log = open(Path(log_dir) / f"worker-{os.getpid()}.log", "w")
+    os.dup2(log.fileno(), 2)
+    _worker["log"] = log
+    from multiprocessing.util import Finalize
+
+    Finalize(None, _discard_kernel, exitpriority=10)  # shut the kernel down when the worker exits
+
+
+def _run_in_kernel(km, code: str, timeout: float):
+    """Run set-up code silently, through a client of its own (papermill's client changes the event loop that
+    a longer-lived client's sockets were bound to)."""
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        content = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)["content"]
+    finally:
+        kc.stop_channels()
+    if content["status"] != "ok":
+        raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+
+
+def _kernel(timeout: float):
+    """This worker's kernel, started and warmed up on first use, reset for the next notebook."""
+    if "km" not in _worker:
+        from jupyter_client.manager import KernelManager
+
+        _worker["km"] = KernelManager(kernel_name=KERNEL)
+        _worker["km"].start_kernel(cwd=str(ROOT))
+        _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.warm_up()", timeout)
+    else:
+        _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.reset()", timeout)
+    return _worker["km"]
+
+
+def _discard_kernel():
+    km = _worker.pop("km", None)
+    if km is not None:
+        km.shutdown_kernel(now=True)
+
+
 def _execute(job) -> tuple[str, str, float, str | None]:
     """Run one notebook (in a worker process). Returns (name, study, seconds, error or None)."""
     import papermill as pm
 
     src, dst, params, timeout = job
     start = time.perf_counter()
-    # the kernel's own stderr (start-up chatter, warnings) goes to a log beside the executed notebook
-    log_path = Path(dst).with_suffix(".log")
-    saved = os.dup(2)
-    with open(log_path, "w") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL,
-                                execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False)
-            err = None
-        except Exception as exc:  # report every failure the same way; the run then stops
-            err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
+    try:
+        km = _kernel(timeout)
+        pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL, km=km,
+                            execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False)
+        err = None
+    except Exception as exc:  # report every failure the same way; the run then stops
+        err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        _discard_kernel()
     return Path(src).stem, params["study"], time.perf_counter() - start, err
 
 
@@ -242,7 +291,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
         f"{jobs} at a time")
     staging.mkdir(parents=True)
-    outputs, failures, ran, done = {}, [], 0, 0
+    outputs, failures, ran, done, workers = {}, [], 0, 0, {}
 
     def execute(batch):
         nonlocal ran, done
@@ -256,8 +305,12 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                 j["dst"].parent.mkdir(parents=True, exist_ok=True)
                 todo.append(j)
         jobs_args = [(j["src"], j["dst"], j["params"], timeout) for j in todo]
-        with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1))) as pool:
-            for j, (name, study, seconds, err) in zip(todo, pool.map(_execute, jobs_args)):
+        if todo and "pool" not in workers:
+            # one pool (so one kernel per worker) for the per-study and the data-set notebooks
+            workers["pool"] = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_init_worker,
+                                                  initargs=(str(staging / "notebooks" / "logs"),))
+        if todo:
+            for j, (name, study, seconds, err) in zip(todo, workers["pool"].map(_execute, jobs_args)):
                 done += 1
                 ran += 1
                 log(f"[{done}/{total}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<7} {seconds:6.1f} s"
@@ -285,6 +338,8 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                 combine_estimates(seed)
         if not failures:
             execute(per_dataset)
+        if "pool" in workers:
+            workers.pop("pool").shutdown()   # the workers shut their kernels down
         if failures:
             kept = places["notebooks"].parent / "failed"
             kept.mkdir(parents=True, exist_ok=True)
@@ -321,9 +376,6 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             nb_from = j["dst"] if ran_job else final(j["rel_nb"])
             (tree / j["rel_nb"]).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(nb_from, tree / j["rel_nb"])
-            log_from = nb_from.with_suffix(".log")
-            if log_from.exists():
-                shutil.copy2(log_from, (tree / j["rel_nb"]).with_suffix(".log"))
             new_cache[j["id"]] = {"key": j["key"], "outputs": rel_map,
                                   "notebook": _file_digest(tree / j["rel_nb"])}
             params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
@@ -334,6 +386,8 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                                      "data_sha256": common["data"], "inputs_sha256": j["key"],
                                      "figure_sha256": rel_map[rel], "package_version": __version__,
                                      "commit": _inputs_commit()})
+        if (staging / "notebooks" / "logs").is_dir():   # the kernels' stderr, for this run's executions
+            shutil.copytree(staging / "notebooks" / "logs", tree / "notebooks" / "logs")
         combine_estimates(tree)
         (tree / "results" / "run.json").write_text(run_json)
         write_manifest(manifest, tree / "figures" / "MANIFEST.csv")
@@ -342,6 +396,8 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             _replace_dir(tree / top, place)
         _write_cache(cache_path, new_cache)
     finally:
+        if "pool" in workers:
+            workers.pop("pool").shutdown(cancel_futures=True)
         shutil.rmtree(staging, ignore_errors=True)
     log(f"done ({ran} executed): figures in {places['figures']}, results in {places['results']}, "
         f"executed notebooks in {places['notebooks']}")

@@ -1,0 +1,85 @@
+"""The runner's reused kernel: reset between notebooks to a fresh kernel's state, discarded after a failure.
+
+The byte-for-byte comparison of a whole `make reproduce` with the committed outputs (test_reproduce.py)
+shows that reuse changes no figure or result; these tests pin down the mechanism itself.
+"""
+
+import json
+
+import pytest
+
+from msc_frailty import runner
+
+pytestmark = pytest.mark.notebooks
+
+
+@pytest.fixture
+def worker():
+    """This test process acting as a runner worker; its kernel is shut down afterwards."""
+    yield runner
+    runner._discard_kernel()
+
+
+def _notebook(path, *cells):
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                                          "display_name": "Python 3"}},
+          "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {"tags": ["parameters"]} if i == 0 else {},
+                     "execution_count": None, "outputs": [], "source": src} for i, src in enumerate(cells)]}
+    path.write_text(json.dumps(nb))
+    return path
+
+
+POLLUTE = """
+x_left_behind = 1
+import matplotlib, numpy, pandas, warnings, os
+pandas.set_option("display.width", 999)
+matplotlib.rcParams["font.size"] = 3.0
+numpy.set_printoptions(precision=2)
+warnings.simplefilter("error")
+import matplotlib.pyplot as plt
+plt.figure()
+os.chdir("/")
+"""
+
+FRESH = """
+import matplotlib, numpy, pandas, warnings, os
+import matplotlib.pyplot as plt
+from msc_frailty.paths import ROOT
+assert "x_left_behind" not in globals()
+assert pandas.get_option("display.width") == 80
+assert matplotlib.rcParams["font.size"] == 10.0
+assert numpy.get_printoptions()["precision"] == 8
+assert not plt.get_fignums()
+assert os.getcwd() == str(ROOT)
+warnings.warn("a warning is a warning again, not an error")
+assert get_ipython().execution_count == 1
+"""
+
+
+def test_reset_gives_the_next_notebook_a_fresh_kernel(worker):
+    km = worker._kernel(60)
+    worker._run_in_kernel(km, POLLUTE, 60)
+    with pytest.raises(RuntimeError, match="AssertionError"):
+        worker._run_in_kernel(km, FRESH, 60)          # the check fails on a polluted kernel...
+    assert worker._kernel(60) is km                   # ...the same kernel, reset, passes it
+    worker._run_in_kernel(km, FRESH, 60)
+
+
+def test_a_failed_notebook_discards_the_kernel(worker, tmp_path):
+    bad = _notebook(tmp_path / "bad.ipynb", 'study = "S"\ndata_dir = ""\noutput_dir = ""',
+                    "x_left_behind = 1\nraise ValueError('broken on purpose')")
+    good = _notebook(tmp_path / "good.ipynb", 'study = "S"\ndata_dir = ""\noutput_dir = ""',
+                     "assert 'x_left_behind' not in globals()\nprint('clean', get_ipython().execution_count)")
+    name, study, _, err = worker._execute((bad, tmp_path / "bad.out.ipynb", {"study": "S2"}, 60))
+    assert (name, study) == ("bad", "S2") and "broken on purpose" in err
+    assert "km" not in worker._worker                 # no kernel kept after a failure
+    _, _, _, err = worker._execute((good, tmp_path / "good.out.ipynb", {"study": "S2"}, 60))
+    assert err is None
+    first = worker._worker["km"]
+    out = json.loads((tmp_path / "good.out.ipynb").read_text())
+    assert any("clean" in "".join(o.get("text", "")) for c in out["cells"] for o in c.get("outputs", []))
+    # and a second notebook in the same worker reuses that kernel, starting again at cell 1
+    _, _, _, err = worker._execute((good, tmp_path / "again.out.ipynb", {"study": "S3"}, 60))
+    assert err is None and worker._worker["km"] is first
+    again = json.loads((tmp_path / "again.out.ipynb").read_text())
+    assert [c["execution_count"] for c in again["cells"] if c["cell_type"] == "code"][0] == 1
