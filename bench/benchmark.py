@@ -1,14 +1,26 @@
-"""Benchmark `make reproduce`: from scratch, a no-change rerun, and a plain sequential papermill loop.
+"""Benchmark `make reproduce`: where the time goes, and what a from-scratch rebuild costs.
 
     .venv/bin/python bench/benchmark.py --runs 3 --write BENCHMARKS.md
 
-Each timing is the wall-clock median of ``--runs`` runs of the same command on the embedded default
-data, on this machine, nothing else running. Speed is measured here, never asserted in a test.
+Everything is measured in the same run, so that the noise of a shared machine cancels: times are also
+given in *import units*, one unit being the median of 3 runs of
+``python -c "import pandas, scipy.stats, statsmodels.formula.api, matplotlib.pyplot"``.
+
+- breakdown: every notebook executed in one process, one after the other, with the time of each
+  figure format's ``savefig`` counted apart (computation = the rest); and the time to start a kernel
+  and to import the stack in it;
+- from scratch: the runner into a new OUT (= ``make reproduce``), with one reused kernel per worker
+  (the default) and with a new kernel per notebook (``--fresh-kernels``, what papermill alone does);
+- no-change rerun: the same command again on the same OUT;
+- optionally (``--loop``) a plain sequential papermill loop, one command per notebook and study.
+
+Speed is measured here, never asserted in a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import shutil
 import statistics
@@ -21,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 DATA = ROOT / "data" / "synthetic"
+IMPORT_UNIT = "import pandas, scipy.stats, statsmodels.formula.api, matplotlib.pyplot"
 
 
 def timed(cmd, **kw) -> float:
@@ -29,13 +42,17 @@ def timed(cmd, **kw) -> float:
     return time.perf_counter() - start
 
 
+def import_unit() -> float:
+    return statistics.median(timed([PY, "-c", IMPORT_UNIT]) for _ in range(3))
+
+
 def studies() -> list[str]:
     import pandas as pd
     return sorted(pd.read_csv(DATA / "adsl.csv").STUDYID.unique())
 
 
-def runner_cmd(out: Path, jobs: int = 2) -> list[str]:
-    return [PY, "-m", "msc_frailty.runner", "--data", str(DATA), "--out", str(out), "--jobs", str(jobs)]
+def runner_cmd(out: Path, *extra) -> list[str]:
+    return [PY, "-m", "msc_frailty.runner", "--data", str(DATA), "--out", str(out), "--jobs", "2", *extra]
 
 
 def sequential_loop(out: Path) -> float:
@@ -53,51 +70,160 @@ def sequential_loop(out: Path) -> float:
     return time.perf_counter() - start
 
 
+# --- breakdown ---------------------------------------------------------------------------------------
+
+def _breakdown_worker(out: str) -> dict:
+    """Execute every notebook's code in this process (the per-study ones first), timing savefig per format."""
+    import collections
+
+    import matplotlib
+    matplotlib.use("agg")
+    from matplotlib.figure import Figure
+
+    start = time.perf_counter()
+    import msc_frailty.kernel
+    msc_frailty.kernel.warm_up()
+    imports = time.perf_counter() - start
+    from msc_frailty.runner import notebooks, scope_of
+
+    saving = collections.Counter()
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return original(self, fname, *args, **kwargs)
+        finally:
+            saving[kwargs.get("format") or Path(str(fname)).suffix.lstrip(".")] += time.perf_counter() - t
+
+    Figure.savefig = savefig
+    silent = {"display": lambda *a, **k: None, "print": lambda *a, **k: None}
+    executions = sorted(((nb, s) for nb in notebooks() for s in (studies() if scope_of(nb) == "study" else ["all"])),
+                        key=lambda e: e[1] == "all")
+    start = time.perf_counter()
+    for nb, study in executions:
+        cells = json.loads(nb.read_text())["cells"]
+        namespace = dict(silent)
+        for cell in (c for c in cells if c["cell_type"] == "code"):
+            src = "".join(cell["source"])
+            if "parameters" in cell["metadata"].get("tags", []):
+                src = f"data_dir = {str(DATA)!r}\noutput_dir = {out!r}\nstudy = {study!r}\n"
+            exec(compile(src, f"{nb.name}:{study}", "exec"), namespace)
+        msc_frailty.kernel.reset()
+    notebooks_total = time.perf_counter() - start
+    return {"imports": imports, "executions": len(executions), "notebooks": notebooks_total,
+            "saving": dict(saving), "computation": notebooks_total - sum(saving.values())}
+
+
+def kernel_start() -> float:
+    """Seconds from nothing to a kernel that answers (jupyter_client, as the runner starts it)."""
+    from jupyter_client.manager import KernelManager
+    start = time.perf_counter()
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(ROOT))
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    elapsed = time.perf_counter() - start
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+    return elapsed
+
+
+def breakdown(tmp: Path) -> dict:
+    proc = subprocess.run([PY, __file__, "--breakdown-worker", str(tmp / "breakdown")], cwd=ROOT, check=True,
+                          capture_output=True, text=True, env={**__import__("os").environ, "MPLBACKEND": "agg"})
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["kernel_start"] = statistics.median(kernel_start() for _ in range(3))
+    return result
+
+
+# --- report ------------------------------------------------------------------------------------------
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--loop", action="store_true", help="also time a sequential papermill loop (slow)")
     parser.add_argument("--write", help="write the results as Markdown to this file")
+    parser.add_argument("--breakdown-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    scratch, scratch3, rerun, loop = [], [], [], []
+    if args.breakdown_worker:
+        print(json.dumps(_breakdown_worker(args.breakdown_worker)))
+        return 0
+
+    units, scratch, fresh, rerun, loop = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        units.append(import_unit())
+        print(f"import unit: {units[-1]:.2f} s", flush=True)
+        parts = breakdown(tmp)
+        print(f"breakdown: {parts}", flush=True)
         for i in range(args.runs):
-            out = Path(tmp) / f"scratch{i}"
-            scratch.append(timed(runner_cmd(out)))
-            print(f"from scratch   run {i + 1}: {scratch[-1]:.1f} s", flush=True)
-            scratch3.append(timed(runner_cmd(Path(tmp) / f"scratch3_{i}", jobs=3)))
-            print(f"from scratch, 3 jobs, run {i + 1}: {scratch3[-1]:.1f} s", flush=True)
-        for i in range(max(args.runs, 5)):
-            rerun.append(timed(runner_cmd(Path(tmp) / "scratch0")))
-            print(f"no-change      run {i + 1}: {rerun[-1]:.2f} s", flush=True)
-        for i in range(args.runs):
-            out = Path(tmp) / f"loop{i}"
-            loop.append(sequential_loop(out))
-            shutil.rmtree(out, ignore_errors=True)
-            print(f"papermill loop run {i + 1}: {loop[-1]:.1f} s", flush=True)
-    med = {k: statistics.median(v) for k, v in (("scratch", scratch), ("scratch3", scratch3), ("rerun", rerun),
-                                                 ("loop", loop))}
+            units.append(import_unit())
+            scratch.append(timed(runner_cmd(tmp / f"scratch{i}")))
+            fresh.append(timed(runner_cmd(tmp / f"fresh{i}", "--fresh-kernels")))
+            print(f"run {i + 1}: unit {units[-1]:.2f} s, from scratch {scratch[-1]:.1f} s, "
+                  f"fresh kernels {fresh[-1]:.1f} s", flush=True)
+        for i in range(5):
+            rerun.append(timed(runner_cmd(tmp / "scratch0")))
+        print(f"no-change reruns: {rerun}", flush=True)
+        if args.loop:
+            loop.append(sequential_loop(tmp / "loop"))
+            shutil.rmtree(tmp / "loop", ignore_errors=True)
+            print(f"papermill loop: {loop[-1]:.1f} s", flush=True)
+        units.append(import_unit())
+
+    unit = statistics.median(units)
+    med = {k: statistics.median(v) for k, v in (("scratch", scratch), ("fresh", fresh), ("rerun", rerun))}
+
+    def u(seconds):
+        return f"{seconds / unit:.1f}"
+
+    def runs(values, digits=1):
+        return ", ".join(f"{x:.{digits}f}" for x in values)
+
+    save = parts["saving"]
+    n = parts["executions"]
+    cpu_total = parts["notebooks"]
+    rows = [
+        ("kernel start (one kernel, until it answers)", parts["kernel_start"]),
+        ("imports in a kernel (`msc_frailty.kernel.warm_up`: the stack and the package)", parts["imports"]),
+        (f"computation of all {n} notebook executions (analysis, tables, drawing)", parts["computation"]),
+        *((f"saving every figure as {fmt.upper()}", save[fmt]) for fmt in ("pdf", "png", "svg") if fmt in save),
+    ]
+    breakdown_table = "| part | seconds | import units |\n|---|---|---|\n" + "".join(
+        f"| {name} | {sec:.1f} | {u(sec)} |\n" for name, sec in rows)
+    before = (parts["kernel_start"] + parts["imports"]) * n
     table = (
-        "| what | command | runs | median (s) | all runs (s) |\n|---|---|---|---|---|\n"
-        f"| from scratch, 2 jobs | `python -m msc_frailty.runner --data data/synthetic --out <new folder>` "
-        f"(= `make reproduce` into an empty OUT) | {len(scratch)} | {med['scratch']:.1f} | "
-        f"{', '.join(f'{x:.1f}' for x in scratch)} |\n"
-        f"| from scratch, 3 jobs | the same with `--jobs 3` (kernels wait on start-up and I/O, so a third "
-        f"process can use idle core time) | {len(scratch3)} | {med['scratch3']:.1f} | "
-        f"{', '.join(f'{x:.1f}' for x in scratch3)} |\n"
-        f"| no-change rerun | the same command again on the same OUT | {len(rerun)} | {med['rerun']:.2f} | "
-        f"{', '.join(f'{x:.2f}' for x in rerun)} |\n"
-        f"| sequential papermill loop | one `papermill notebooks/<nb>.ipynb ... -p study <S>` per notebook and "
-        f"study, one after another | {len(loop)} | {med['loop']:.1f} | {', '.join(f'{x:.1f}' for x in loop)} |\n"
+        "| what | command | runs | median (s) | import units | all runs (s) |\n|---|---|---|---|---|---|\n"
+        f"| import unit | `python -c \"{IMPORT_UNIT}\"` (median of 3, measured {len(units)} times) | "
+        f"{len(units)} | {unit:.2f} | 1 | {runs(units, 2)} |\n"
+        f"| from scratch | `python -m msc_frailty.runner --data data/synthetic --out <new folder> --jobs 2` "
+        f"(= `make reproduce` into an empty OUT) | {len(scratch)} | {med['scratch']:.1f} | {u(med['scratch'])} | "
+        f"{runs(scratch)} |\n"
+        f"| from scratch, a new kernel per notebook | the same with `--fresh-kernels` (the runner before this "
+        f"change) | {len(fresh)} | {med['fresh']:.1f} | {u(med['fresh'])} | {runs(fresh)} |\n"
+        f"| no-change rerun | the first command again on the same OUT | {len(rerun)} | {med['rerun']:.2f} | "
+        f"{u(med['rerun'])} | {runs(rerun, 2)} |\n"
+        + (f"| sequential papermill loop | one `papermill notebooks/<nb>.ipynb ... -p study <S>` per notebook and "
+           f"study, one after another | 1 | {loop[0]:.1f} | {u(loop[0])} | {runs(loop)} |\n" if loop else "")
     )
     text = (
         "# Benchmarks\n\n"
-        f"Measured with `.venv/bin/python bench/benchmark.py --runs {args.runs} --write BENCHMARKS.md` on "
-        f"{platform.machine()}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
-        f"Python {platform.python_version()}; wall-clock medians, the embedded SYNTHETIC default data "
-        "(3 studies, 16 notebook executions).\n\n" + table +
-        f"\nSpeed-up of the runner from scratch over the sequential loop: {med['loop'] / med['scratch']:.2f}x with "
-        f"2 jobs, {med['loop'] / med['scratch3']:.2f}x with 3 jobs. "
-        f"No-change rerun: {med['rerun']:.2f} s.\n"
+        f"Measured with `.venv/bin/python bench/benchmark.py --runs {args.runs}{' --loop' if args.loop else ''} "
+        f"--write BENCHMARKS.md` on {platform.machine()}, "
+        f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, Python "
+        f"{platform.python_version()}; wall-clock seconds on the embedded SYNTHETIC default data (3 studies, "
+        f"{n} notebook executions), and the same in import units measured in the same run.\n\n"
+        "## Where the time goes\n\n"
+        f"Every notebook executed in one process, one after the other (`bench/benchmark.py`, breakdown): "
+        f"{cpu_total:.1f} s of notebook work, of which saving figures {sum(save.values()):.1f} s. Before this "
+        f"change each of the {n} executions also started its own kernel and imported the stack in it: "
+        f"about {before:.0f} s ({u(before)} units) of start-up, now paid once per worker.\n\n"
+        + breakdown_table +
+        "\n## From scratch and rerun\n\n" + table +
+        f"\nA from-scratch rebuild costs {u(med['scratch'])} import units ({med['scratch']:.1f} s), against "
+        f"{u(med['fresh'])} units with a new kernel per notebook.\n"
     )
     print(text)
     if args.write:

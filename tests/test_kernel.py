@@ -70,16 +70,16 @@ def test_a_failed_notebook_discards_the_kernel(worker, tmp_path):
                     "x_left_behind = 1\nraise ValueError('broken on purpose')")
     good = _notebook(tmp_path / "good.ipynb", 'study = "S"\ndata_dir = ""\noutput_dir = ""',
                      "assert 'x_left_behind' not in globals()\nprint('clean', get_ipython().execution_count)")
-    name, study, _, err = worker._execute((bad, tmp_path / "bad.out.ipynb", {"study": "S2"}, 60))
+    name, study, _, err = worker._execute((bad, tmp_path / "bad.out.ipynb", {"study": "S2"}, 60, True))
     assert (name, study) == ("bad", "S2") and "broken on purpose" in err
     assert "km" not in worker._worker                 # no kernel kept after a failure
-    _, _, _, err = worker._execute((good, tmp_path / "good.out.ipynb", {"study": "S2"}, 60))
+    _, _, _, err = worker._execute((good, tmp_path / "good.out.ipynb", {"study": "S2"}, 60, True))
     assert err is None
     first = worker._worker["km"]
     out = json.loads((tmp_path / "good.out.ipynb").read_text())
     assert any("clean" in "".join(o.get("text", "")) for c in out["cells"] for o in c.get("outputs", []))
     # and a second notebook in the same worker reuses that kernel, starting again at cell 1
-    _, _, _, err = worker._execute((good, tmp_path / "again.out.ipynb", {"study": "S3"}, 60))
+    _, _, _, err = worker._execute((good, tmp_path / "again.out.ipynb", {"study": "S3"}, 60, True))
     assert err is None and worker._worker["km"] is first
     again = json.loads((tmp_path / "again.out.ipynb").read_text())
     assert [c["execution_count"] for c in again["cells"] if c["cell_type"] == "code"][0] == 1

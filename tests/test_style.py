@@ -153,3 +153,36 @@ def test_save_figure_does_not_depend_on_global_rcparams(tmp_path):
     assert "<text" in svg and "SYNTHETIC DATA" in svg
     for p, q in zip(a, b):
         assert p.read_bytes() == q.read_bytes(), p.suffix
+
+
+def _embedded_fonts(pdf: bytes):
+    """The TrueType font programs embedded in a PDF (its Flate-compressed /FontFile2 streams), parsed."""
+    import io
+    import zlib
+
+    from fontTools.ttLib import TTFont
+
+    fonts = []
+    for obj in re.finditer(rb"(\d+) 0 obj\s*<<(.*?)>>\s*stream\r?\n", pdf, re.S):
+        length = re.search(rb"/Length (\d+)", obj.group(2))
+        if not length or b"/Length1" not in obj.group(2):      # /Length1: the stream is a TrueType program
+            continue
+        data = pdf[obj.end():obj.end() + int(length.group(1))]
+        fonts.append(TTFont(io.BytesIO(zlib.decompress(data))))
+    return fonts
+
+
+def test_pdf_embeds_whole_truetype_subsets_without_layout_tables(tmp_path):
+    # PDF viewers draw the glyphs where the content stream puts them; the layout tables are dropped to
+    # make saving fast, everything a TrueType font program in a PDF needs (ISO 32000-1, 9.9) is kept
+    pdf = style.save_figure(_make(), "forest", tmp_path, "TOY-1", "synthetic")[0].read_bytes()
+    fonts = _embedded_fonts(pdf)
+    assert fonts, "no embedded TrueType font found"
+    for font in fonts:
+        tables = set(font.keys())
+        assert {"glyf", "loca", "head", "hhea", "hmtx", "maxp", "cmap"} <= tables
+        assert not tables & set(style.LAYOUT_TABLES), tables
+        assert font["maxp"].numGlyphs < 200            # a subset, not the whole font
+    # the patch is scoped to saving: fontTools' own default options are untouched afterwards
+    from fontTools import subset
+    assert "GPOS" not in subset.Options().drop_tables

@@ -158,14 +158,19 @@ def _run_in_kernel(km, code: str, timeout: float):
         raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
 
 
-def _kernel(timeout: float):
-    """This worker's kernel, started and warmed up on first use, reset for the next notebook."""
+def _kernel(timeout: float, reuse: bool = True):
+    """This worker's kernel, started and warmed up on first use, reset for the next notebook.
+
+    Without ``reuse`` a new kernel, not warmed up: what papermill alone does (for the benchmark)."""
+    if not reuse:
+        _discard_kernel()
     if "km" not in _worker:
         from jupyter_client.manager import KernelManager
 
         _worker["km"] = KernelManager(kernel_name=KERNEL)
         _worker["km"].start_kernel(cwd=str(ROOT))
-        _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.warm_up()", timeout)
+        if reuse:
+            _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.warm_up()", timeout)
     else:
         _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.reset()", timeout)
     return _worker["km"]
@@ -181,10 +186,10 @@ def _execute(job) -> tuple[str, str, float, str | None]:
     """Run one notebook (in a worker process). Returns (name, study, seconds, error or None)."""
     import papermill as pm
 
-    src, dst, params, timeout = job
+    src, dst, params, timeout, reuse = job
     start = time.perf_counter()
     try:
-        km = _kernel(timeout)
+        km = _kernel(timeout, reuse)
         pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL, km=km,
                             execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False)
         err = None
@@ -209,7 +214,7 @@ def _replace_dir(new: Path, old: Path):
 
 
 def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, extra=None, only=None,
-        force: bool = False, log=print) -> dict:
+        force: bool = False, fresh_kernels: bool = False, log=print) -> dict:
     """Validate ``data_dir``, run every notebook for every study, then publish figures and results.
 
     Parameters
@@ -230,6 +235,9 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     force : bool
         Execute every notebook even when its inputs (notebook, lib, data, parameters) are unchanged since
         the last successful run and its outputs are intact (otherwise those are skipped).
+    fresh_kernels : bool
+        Start a new kernel for every notebook, as papermill alone does, instead of reusing one kernel per
+        worker (slower; the outputs are the same bytes).
 
     Returns
     -------
@@ -304,7 +312,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             else:
                 j["dst"].parent.mkdir(parents=True, exist_ok=True)
                 todo.append(j)
-        jobs_args = [(j["src"], j["dst"], j["params"], timeout) for j in todo]
+        jobs_args = [(j["src"], j["dst"], j["params"], timeout, not fresh_kernels) for j in todo]
         if todo and "pool" not in workers:
             # one pool (so one kernel per worker) for the per-study and the data-set notebooks
             workers["pool"] = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_init_worker,
@@ -512,12 +520,14 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=DEFAULT_TIMEOUT, help="seconds per cell (default 600)")
     parser.add_argument("--notebook", action="append", dest="only", help="run only this notebook (repeatable)")
     parser.add_argument("--force", action="store_true", help="execute every notebook, even unchanged ones")
+    parser.add_argument("--fresh-kernels", action="store_true",
+                        help="a new kernel for every notebook instead of one reused kernel per worker (slower)")
     parser.add_argument("-p", "--parameter", action="append", type=_parse_param, default=[],
                         help="extra notebook parameter NAME=VALUE (must exist in every notebook)")
     args = parser.parse_args(argv)
     try:
         run(args.data, args.out, jobs=args.jobs, timeout=args.timeout, extra=dict(args.parameter), only=args.only,
-            force=args.force)
+            force=args.force, fresh_kernels=args.fresh_kernels)
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 1

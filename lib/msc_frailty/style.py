@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import matplotlib
 
@@ -127,10 +129,31 @@ def _stable_svg_ids(path: Path):
     path.write_text(text, encoding="utf-8")
 
 
+#: OpenType layout tables (substitution, positioning, kerning). A PDF places every glyph itself, so a font
+#: embedded in it never uses them (ISO 32000-1, 9.9); decompiling them is most of matplotlib's font
+#: subsetting time, and subsetting is most of the time of saving a PDF (BENCHMARKS.md).
+LAYOUT_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern"]
+
+
+@contextmanager
+def _lean_font_subsets():
+    """While a PDF is saved, fontTools subsetting (which matplotlib calls) drops :data:`LAYOUT_TABLES`."""
+    from fontTools import subset
+
+    class Options(subset.Options):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.drop_tables = [*self.drop_tables, *LAYOUT_TABLES]
+
+    with mock.patch.object(subset, "Options", Options):
+        yield
+
+
 def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path]:
     """Stamp the basis and write ``<output_dir>/figures/<study>/<name>.{pdf,svg,png}``.
 
-    Output is byte-deterministic: no creation date in PDF or SVG, fixed SVG hash salt, fixed DPI.
+    Output is byte-deterministic: no creation date in PDF or SVG, fixed SVG hash salt, fixed DPI. Fonts
+    are embedded in the PDF as TrueType subsets without their layout tables (:data:`LAYOUT_TABLES`).
 
     Returns
     -------
@@ -152,7 +175,11 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     with plt.rc_context(RC):
         for ext in ("pdf", "svg", "png"):
             path = folder / f"{name}.{ext}"
-            fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+            if ext == "pdf":
+                with _lean_font_subsets():
+                    fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+            else:
+                fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
             if ext == "svg":
                 _stable_svg_ids(path)
             paths.append(path)
