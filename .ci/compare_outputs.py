@@ -39,6 +39,18 @@ def manifest_without_commit(path: Path) -> list:
     return [row[:i] + row[i + 1:] for row in rows]
 
 
+def manifest_difference(a: list, b: list) -> str:
+    """Which columns of two manifests (rows of cells, header first) differ, and in how many rows."""
+    if len(a) != len(b) or not a or a[0] != b[0]:
+        return "other figures or columns"
+    counts = {}
+    for ra, rb in zip(a[1:], b[1:]):
+        for name, x, y in zip(a[0], ra, rb):
+            if x != y:
+                counts[name] = counts.get(name, 0) + 1
+    return ", ".join(f"column {name} in {n} of {len(a) - 1} rows" for name, n in counts.items())
+
+
 def compare(run: Path, reference: Path) -> list:
     """The differences between two folders, as lines naming the files; empty when they agree."""
     a, b = files(run), files(reference)
@@ -46,8 +58,9 @@ def compare(run: Path, reference: Path) -> list:
     problems += [f"only in {run}: {rel}" for rel in sorted(set(a) - set(b))]
     for rel in sorted(set(a) & set(b)):
         if rel == MANIFEST:
-            if manifest_without_commit(a[rel]) != manifest_without_commit(b[rel]):
-                problems.append(f"differs: {rel} (other than its commit column)")
+            ma, mb = manifest_without_commit(a[rel]), manifest_without_commit(b[rel])
+            if ma != mb:
+                problems.append(f"differs: {rel} ({manifest_difference(ma, mb)})")
         elif hashlib.sha256(a[rel].read_bytes()).digest() != hashlib.sha256(b[rel].read_bytes()).digest():
             problems.append(f"differs: {rel}")
     return problems
