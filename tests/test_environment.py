@@ -242,10 +242,10 @@ def test_make_picks_the_first_supported_python_that_runs(tmp_path):
     _fake_python(tmp_path, "python3.13", "CPython 3.13.0 3.13")
     out = _make("help", path=f"{tmp_path}:/usr/bin:/bin")
     assert "PYTHON here: python3.12 = CPython 3.12.1" in out.stdout, out.stdout
-    (tmp_path / "python3.12").unlink()
+    _fake_python(tmp_path, "python3.12", None)
     out = _make("help", path=f"{tmp_path}:/usr/bin:/bin")
     assert "PYTHON here: python3.13 = CPython 3.13.0" in out.stdout, out.stdout
-    (tmp_path / "python3.13").unlink()
+    _fake_python(tmp_path, "python3.13", None)
     out = _make("-n", "env", f"VENV={tmp_path}/venv", path=f"{tmp_path}:/usr/bin:/bin")
     assert out.returncode != 0 and "none of python3.11 python3.12 python3.13 runs here" in out.stderr, out
 
