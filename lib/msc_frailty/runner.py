@@ -131,10 +131,13 @@ def check_destination(basis: str, out_dir) -> None:
 # between them). A failed execution discards the kernel: it may be busy or broken.
 
 _worker: dict = {}
+WARM_UP = "import msc_frailty.kernel\nmsc_frailty.kernel.warm_up()"
+RESET = "import msc_frailty.kernel\nmsc_frailty.kernel.reset()"
 
 
-def _init_worker(log_dir: str):
-    """Worker start: its stderr, and that of the kernels it starts (start-up chatter), go to a log."""
+def _init_worker(log_dir: str, reuse: bool = True):
+    """Worker start: its stderr, and that of its kernels (start-up chatter), go to a log; the kernel starts
+    and warms up while this process imports papermill."""
     Path(log_dir).mkdir(parents=True, exist_ok=True)
     log = open(Path(log_dir) / f"worker-{os.getpid()}.log", "w")
     os.dup2(log.fileno(), 2)
@@ -142,6 +145,44 @@ def _init_worker(log_dir: str):
     from multiprocessing.util import Finalize
 
     Finalize(None, _discard_kernel, exitpriority=10)  # shut the kernel down when the worker exits
+    if reuse:
+        _start_kernel(warm=True)
+    # jsonschema (under nbformat) imports the optional rfc3987_syntax when installed, which compiles a
+    # grammar at import time: a second per process. It only checks the "iri" format, which nothing here uses.
+    sys.modules.setdefault("rfc3987_syntax", None)
+    import papermill  # noqa: F401
+
+
+def _start_kernel(warm: bool):
+    """Start this worker's kernel; with ``warm``, send it the warm-up without waiting for it to finish."""
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name=KERNEL)
+    km.start_kernel(cwd=str(ROOT))
+    _worker["km"] = km
+    if warm:
+        kc = km.client()
+        kc.start_channels()
+        _worker["warming"] = kc
+        kc.wait_for_ready(timeout=60)
+        _worker["warm_up_id"] = kc.execute(WARM_UP, silent=True, store_history=False)
+
+
+def _finish_warm_up(timeout: float):
+    kc, msg_id = _worker.pop("warming"), _worker.pop("warm_up_id")
+    try:
+        while True:
+            reply = kc.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+    finally:
+        kc.stop_channels()
+    _check_reply(reply["content"])
+
+
+def _check_reply(content: dict):
+    if content["status"] != "ok":
+        raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
 
 
 def _run_in_kernel(km, code: str, timeout: float):
@@ -154,30 +195,30 @@ def _run_in_kernel(km, code: str, timeout: float):
         content = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)["content"]
     finally:
         kc.stop_channels()
-    if content["status"] != "ok":
-        raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+    _check_reply(content)
 
 
 def _kernel(timeout: float, reuse: bool = True):
-    """This worker's kernel, started and warmed up on first use, reset for the next notebook.
+    """This worker's kernel: warmed up when new, reset when it has executed a notebook before.
 
-    Without ``reuse`` a new kernel, not warmed up: what papermill alone does (for the benchmark)."""
-    if not reuse:
+    Without ``reuse`` a new kernel for every notebook, not warmed up: what papermill alone does."""
+    if not reuse or "km" not in _worker:
         _discard_kernel()
-    if "km" not in _worker:
-        from jupyter_client.manager import KernelManager
-
-        _worker["km"] = KernelManager(kernel_name=KERNEL)
-        _worker["km"].start_kernel(cwd=str(ROOT))
-        if reuse:
-            _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.warm_up()", timeout)
-    else:
-        _run_in_kernel(_worker["km"], "import msc_frailty.kernel\nmsc_frailty.kernel.reset()", timeout)
+        _start_kernel(warm=reuse)
+    if "warming" in _worker:
+        _finish_warm_up(timeout)
+    elif _worker.get("used"):
+        _run_in_kernel(_worker["km"], RESET, timeout)
+    _worker["used"] = True
     return _worker["km"]
 
 
 def _discard_kernel():
-    km = _worker.pop("km", None)
+    kc, km = _worker.pop("warming", None), _worker.pop("km", None)
+    _worker.pop("warm_up_id", None)
+    _worker.pop("used", None)
+    if kc is not None:
+        kc.stop_channels()
     if km is not None:
         km.shutdown_kernel(now=True)
 
@@ -316,7 +357,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         if todo and "pool" not in workers:
             # one pool (so one kernel per worker) for the per-study and the data-set notebooks
             workers["pool"] = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_init_worker,
-                                                  initargs=(str(staging / "notebooks" / "logs"),))
+                                                  initargs=(str(staging / "notebooks" / "logs"), not fresh_kernels))
         if todo:
             for j, (name, study, seconds, err) in zip(todo, workers["pool"].map(_execute, jobs_args)):
                 done += 1
@@ -374,7 +415,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         tree = staging / "final"
         for top in places:
             (tree / top).mkdir(parents=True, exist_ok=True)
-        new_cache, manifest = {}, []
+        new_cache, manifest, commit = {}, [], _inputs_commit()
         for j in per_study + per_dataset:
             rel_map, ran_job = outputs[j["id"]]
             base = (lambda rel: staging / j["id"] / rel) if ran_job else final
@@ -393,7 +434,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                                      "parameters": json.dumps(params, sort_keys=True), "basis": trial.basis,
                                      "data_sha256": common["data"], "inputs_sha256": j["key"],
                                      "figure_sha256": rel_map[rel], "package_version": __version__,
-                                     "commit": _inputs_commit()})
+                                     "commit": commit})
         if (staging / "notebooks" / "logs").is_dir():   # the kernels' stderr, for this run's executions
             shutil.copytree(staging / "notebooks" / "logs", tree / "notebooks" / "logs")
         combine_estimates(tree)

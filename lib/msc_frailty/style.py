@@ -173,7 +173,7 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     }
     # the output settings (embedded fonts, text as text, hash salt) must not depend on global state
     with plt.rc_context(RC):
-        for ext in ("pdf", "svg", "png"):
+        for ext in ("png", "pdf", "svg"):
             path = folder / f"{name}.{ext}"
             if ext == "pdf":
                 with _lean_font_subsets():
@@ -182,6 +182,10 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
                 fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
             if ext == "svg":
                 _stable_svg_ids(path)
+            if ext == "png":
+                # the layout (constrained or tight) is computed once, for the PNG, and kept for the PDF and
+                # SVG: the same arrangement in all three, and a quarter less time than laying it out thrice
+                fig.set_layout_engine("none")
             paths.append(path)
     plt.close(fig)
-    return paths
+    return sorted(paths, key=lambda p: ("pdf", "svg", "png").index(p.suffix[1:]))
