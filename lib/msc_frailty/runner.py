@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -157,7 +158,10 @@ def _start_kernel(warm: bool):
     """Start this worker's kernel; with ``warm``, send it the warm-up without waiting for it to finish."""
     from jupyter_client.manager import KernelManager
 
-    km = KernelManager(kernel_name=KERNEL)
+    # IPC sockets at a path of their own: TCP ports are picked free, then bound by the kernel, and two
+    # kernels starting at once in two workers can pick the same port
+    km = KernelManager(kernel_name=KERNEL, transport="ipc",
+                       ip=os.path.join(tempfile.gettempdir(), f"msc-kernel-{uuid.uuid4().hex}"))
     km.start_kernel(cwd=str(ROOT))
     _worker["km"] = km
     if warm:
