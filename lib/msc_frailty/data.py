@@ -1,12 +1,21 @@
 """Load and validate a trial data set in the contract layout (ADaM-style adsl, adeff, adae).
 
+Each table may be delivered as CSV, SAS XPORT (v5 or v8, read with pyreadstat) or CDISC Dataset-JSON
+1.1, in any mix within one folder. Every form is first turned into the same table of stripped text
+(missing = ""), so one validator serves them all and the typed tables are identical whichever form
+a table came in.
+
 Every problem found is reported as a :class:`DataError` that names the file, the column and the
-rows (line numbers in the CSV file, the header being line 1), so a user can go straight to it.
+rows: line numbers in a CSV file (the header being line 1), record numbers in an XPORT or
+Dataset-JSON file (the first record being 1), so a user can go straight to it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as _dt
+import json
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +28,26 @@ REQUIRED_COLUMNS = {
     "adeff.csv": ["STUDYID", "USUBJID", "PARAMCD", "AVISITN", "AVAL"],
     "adae.csv": ["STUDYID", "USUBJID", "AEDECOD", "AESER", "TRTEMFL", "ASTDY", "AEOUT"],
 }
+
+#: The three tables of a data set, in the order they are read.
+TABLES = ("adsl", "adeff", "adae")
+
+#: File forms a table may come in (matched case-insensitively: ``ADSL.XPT`` is ``adsl.xpt``).
+FORMS = (".csv", ".xpt", ".json")
+
+#: Which adeff records the analysis uses (see :func:`load_trial`).
+RECORD_RULES = ("observed", "as_flagged")
+
+#: Values a ``*FL`` flag may take; empty (null) means not flagged.
+FLAG_VALUES = {"Y", "N", ""}
+
+#: Optional ``params.csv`` beside the tables: its columns and the directions it may state.
+PARAMS_FILE = "params.csv"
+PARAMS_COLUMNS = ["PARAMCD", "PARAM", "unit", "direction", "finding"]
+DIRECTIONS = {"higher_better", "lower_better", ""}
+
+#: Columns of :attr:`TrialData.dropped`.
+DROPPED_COLUMNS = ["STUDYID", "table", "reason", "n"]
 
 #: Studies known to be placebo-controlled by design: a data set for them without a placebo arm is
 #: an error, not an uncontrolled study.
@@ -40,20 +69,33 @@ PARAMETERS = {
 
 
 class DataError(ValueError):
-    """A data set does not meet the contract. Carries the file, column and rows at fault."""
+    """A data set does not meet the contract. Carries the file, column and rows at fault.
 
-    def __init__(self, file, message, column=None, rows=None):
+    ``rows`` are CSV line numbers (``unit == "rows"``, the header being line 1) or record numbers of
+    an XPORT or Dataset-JSON file (``unit == "records"``, the first record being 1).
+    """
+
+    def __init__(self, file, message, column=None, rows=None, unit="rows"):
         self.file = str(file)
         self.column = column
         self.rows = list(rows) if rows is not None else []
+        self.unit = unit
         where = f"{self.file}"
         if column is not None:
             where += f", column {column}"
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows[:10])
             more = f" and {len(self.rows) - 10} more" if len(self.rows) > 10 else ""
-            where += f", rows {shown}{more}"
+            where += f", {unit} {shown}{more}"
         super().__init__(f"{where}: {message}")
+
+
+def _no_drops() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=int if c == "n" else object) for c in DROPPED_COLUMNS})
+
+
+def _no_params() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in PARAMS_COLUMNS})
 
 
 @dataclass
@@ -62,6 +104,11 @@ class TrialData:
 
     ``basis`` is ``"synthetic"`` when every row carries ``SYNTHFL = "Y"`` (the embedded default)
     and ``"supplied"`` otherwise (a user's data set).
+
+    ``dropped`` counts the adeff records left out of the analysis, one row per study and reason
+    (columns STUDYID, table, reason, n; empty when none were). ``params`` is the optional
+    ``params.csv`` (columns PARAMCD, PARAM, unit, direction, finding; empty when absent). ``files``
+    maps each table name (``"adsl"``, ...) to the file it was read from.
     """
 
     adsl: pd.DataFrame
@@ -69,6 +116,9 @@ class TrialData:
     adae: pd.DataFrame
     basis: str
     data_dir: Path
+    dropped: pd.DataFrame = field(default_factory=_no_drops)
+    params: pd.DataFrame = field(default_factory=_no_params)
+    files: dict = field(default_factory=dict)
 
     @property
     def studies(self) -> list[str]:
@@ -77,11 +127,13 @@ class TrialData:
     def study(self, study: str) -> "TrialData":
         """The same data restricted to one STUDYID."""
         if study not in set(self.adsl["STUDYID"]):
-            raise DataError(self.data_dir / "adsl.csv", f"study {study!r} not found (have {self.studies})",
-                            column="STUDYID")
+            raise DataError(self.files.get("adsl", self.data_dir / "adsl.csv"),
+                            f"study {study!r} not found (have {self.studies})", column="STUDYID")
         keep = {name: df[df["STUDYID"] == study].reset_index(drop=True)
                 for name, df in (("adsl", self.adsl), ("adeff", self.adeff), ("adae", self.adae))}
-        return TrialData(basis=self.basis, data_dir=self.data_dir, **keep)
+        dropped = self.dropped[self.dropped["STUDYID"] == study].reset_index(drop=True)
+        return TrialData(basis=self.basis, data_dir=self.data_dir, dropped=dropped, params=self.params,
+                         files=dict(self.files), **keep)
 
     def arms(self) -> pd.DataFrame:
         """One row per arm: TRT01A, TRT01AN and the number of subjects, placebo first then by dose."""
@@ -90,62 +142,222 @@ class TrialData:
         return out.sort_values(["STUDYID", "TRT01AN", "TRT01A"]).reset_index(drop=True)
 
 
-def _lines(index) -> list[int]:
-    """CSV line numbers (header is line 1) of DataFrame positions."""
-    return [int(i) + 2 for i in index]
+@dataclass(frozen=True)
+class _Source:
+    """A table's file and how its rows are numbered in messages."""
+
+    path: Path
+    records: bool  # True: numbered by record (XPORT, Dataset-JSON); False: by CSV line
+
+    def numbers(self, index) -> list[int]:
+        """File row numbers of DataFrame index labels (readers keep label = position in the file)."""
+        return [int(i) + (1 if self.records else 2) for i in index]
+
+    def error(self, message, column=None, index=None) -> DataError:
+        rows = self.numbers(index) if index is not None else None
+        return DataError(self.path, message, column=column, rows=rows,
+                         unit="records" if self.records else "rows")
 
 
-def _read(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(path, "file is missing")
+# ------------------------------------------------------------------------------------- finding files
+def _forms(folder: Path) -> dict[str, list[Path]]:
+    """{table: [files of that table in the folder]}, any form, names matched case-insensitively."""
+    found = {name: [] for name in TABLES}
+    wanted = {f"{name}{ext}": name for name in TABLES for ext in FORMS}
+    for path in sorted(folder.iterdir()):
+        name = wanted.get(path.name.lower())
+        if name and path.is_file():
+            found[name].append(path)
+    return found
+
+
+def table_paths(folder) -> dict[str, Path]:
+    """The file holding each table of a data set folder.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The data set folder. A relative path is taken from the repository root.
+
+    Returns
+    -------
+    dict of str to Path
+        Keys ``"adsl"``, ``"adeff"``, ``"adae"``; each the one ``.csv``, ``.xpt`` or ``.json`` file
+        found for that table.
+
+    Raises
+    ------
+    DataError
+        The folder does not exist, a table has no file, or a table is there in two forms (both
+        files are named).
+    """
+    folder = resolve(folder)
+    if not folder.is_dir():
+        raise DataError(folder, "data folder does not exist")
+    out = {}
+    for name, paths in _forms(folder).items():
+        if not paths:
+            forms = ", ".join(f"{name}{ext}" for ext in FORMS)
+            raise DataError(folder / f"{name}.csv", f"file is missing (looked for {forms})")
+        if len(paths) > 1:
+            both = " and ".join(p.name for p in paths)
+            raise DataError(paths[0], f"table {name} is here in {len(paths)} forms ({both}): keep one")
+        out[name] = paths[0]
+    return out
+
+
+# ------------------------------------------------------------------------------------------ readers
+def _text(value) -> str:
+    """One XPORT or Dataset-JSON value as the text a CSV file would hold (missing -> "")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        # an id stored as a number (STUDYID 1.0) must read as "1", as in a CSV file; repr round-trips
+        if value.is_integer() and abs(value) < 2 ** 53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (_dt.date, _dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _text_frame(names: list[str], columns: list[list]) -> pd.DataFrame:
+    """A table of text (object dtype), the index being the 0-based record number."""
+    return pd.DataFrame({n: pd.Series([_text(v) for v in col], dtype=object) for n, col in zip(names, columns)},
+                        columns=names)
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, _Source]:
     try:
         # keep blank lines as rows so that reported row numbers are the file's line numbers
         df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise DataError(path, "file is empty (not even a header)") from None
-    df.columns = [c.strip() for c in df.columns]
+    return df, _Source(path, records=False)
+
+
+def _read_xpt(path: Path) -> tuple[pd.DataFrame, _Source]:
+    # imported here: only a data set with an XPORT file pays for loading the reader
+    import pyreadstat
+
+    src = _Source(path, records=True)
+    try:
+        raw, _meta = pyreadstat.read_xport(str(path))
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeDecodeError, OSError, ValueError) as err:
+        raise src.error(f"not a readable SAS XPORT (v5 or v8) file: {err}") from None
+    names = [str(c) for c in raw.columns]
+    return _text_frame(names, [raw[c].tolist() for c in raw.columns]), src
+
+
+def _json_document(path: Path, src: _Source) -> dict:
+    """The parsed Dataset-JSON file, with ``columns`` and ``rows`` checked to be lists."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise src.error(f"not valid JSON: {err}") from None
+    if not isinstance(doc, dict):
+        raise src.error("not a Dataset-JSON 1.1 document (top level is not an object)")
+    if "columns" not in doc and ("clinicalData" in doc or "referenceData" in doc):
+        raise src.error("Dataset-JSON 1.0 layout; only Dataset-JSON 1.1 (top-level columns and rows) is read")
+    for key in ("columns", "rows"):
+        if not isinstance(doc.get(key), list):
+            raise src.error(f"not a Dataset-JSON 1.1 document: no {key!r} list at the top level")
+    return doc
+
+
+def _json_names(doc: dict, src: _Source) -> list[str]:
+    names = []
+    for i, col in enumerate(doc["columns"], start=1):
+        if not isinstance(col, dict) or not isinstance(col.get("name"), str) or not col["name"].strip():
+            raise src.error(f"column definition {i} has no name")
+        names.append(col["name"].strip())
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise src.error("column defined more than once", column=twice[0])
+    return names
+
+
+def _read_json(path: Path) -> tuple[pd.DataFrame, _Source]:
+    src = _Source(path, records=True)
+    doc = _json_document(path, src)
+    names = _json_names(doc, src)
+    rows = doc["rows"]
+    bad = [i for i, row in enumerate(rows) if not isinstance(row, list) or len(row) != len(names)]
+    if bad:
+        raise src.error(f"record(s) do not have one value for each of the {len(names)} columns", index=bad)
+    declared = doc.get("records")
+    if isinstance(declared, int) and declared != len(rows):
+        raise src.error(f"'records' says {declared} but the file holds {len(rows)} (truncated?)")
+    columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in names]
+    return _text_frame(names, columns), src
+
+
+READERS = {".csv": _read_csv, ".xpt": _read_xpt, ".json": _read_json}
+
+
+def _read(path: Path, table: str) -> tuple[pd.DataFrame, _Source]:
+    """Read one table in any form to stripped text, blank rows dropped, required columns checked."""
+    if not path.is_file():
+        raise DataError(path, "file is missing")
+    df, src = READERS[path.suffix.lower()](path)
+    df.columns = [str(c).strip() for c in df.columns]
     blank = (df == "").all(axis=1)
-    df = df[~blank]                     # blank lines carry nothing; the index keeps line numbers
-    missing = [c for c in REQUIRED_COLUMNS[path.name] if c not in df.columns]
+    df = df[~blank]                     # blank rows carry nothing; the index keeps the file's numbering
+    missing = [c for c in REQUIRED_COLUMNS[f"{table}.csv"] if c not in df.columns]
     if missing:
-        raise DataError(path, f"required column(s) missing: {', '.join(missing)}", column=missing[0])
+        raise src.error(f"required column(s) missing: {', '.join(missing)}", column=missing[0])
     for c in df.columns:
         df[c] = df[c].astype(object).str.strip()
-    return df
+    return df, src
 
 
-def _numeric(df: pd.DataFrame, path: Path, column: str, *, min_value=None) -> pd.Series:
+# ---------------------------------------------------------------------------------------- checks
+def _numeric(df: pd.DataFrame, src: _Source, column: str, *, min_value=None, allow_missing=False) -> pd.Series:
     values = pd.to_numeric(df[column], errors="coerce")
     bad = values.isna() | ~np.isfinite(values.astype(float))
+    if allow_missing:
+        bad &= df[column] != ""         # empty means unknown here (NaN); other text is still an error
     if bad.any():
-        raise DataError(path, f"non-numeric or empty value(s) {sorted(set(df.loc[bad, column]))[:5]}",
-                        column=column, rows=_lines(df.index[bad]))
+        raise src.error(f"non-numeric or empty value(s) {sorted(set(df.loc[bad, column]))[:5]}",
+                        column=column, index=df.index[bad])
     if min_value is not None and (values < min_value).any():
         below = values < min_value
-        raise DataError(path, f"value(s) below {min_value}: {sorted(set(values[below]))[:5]}",
-                        column=column, rows=_lines(df.index[below]))
+        raise src.error(f"value(s) below {min_value}: {sorted(set(values[below]))[:5]}",
+                        column=column, index=df.index[below])
     return values.astype(float)
 
 
-def _allowed(df: pd.DataFrame, path: Path, column: str, allowed: set[str]):
+def _allowed(df: pd.DataFrame, src: _Source, column: str, allowed: set[str]):
     bad = ~df[column].isin(allowed)
     if bad.any():
-        raise DataError(path, f"value(s) {sorted(set(df.loc[bad, column]))[:5]} not in {sorted(allowed)}",
-                        column=column, rows=_lines(df.index[bad]))
+        raise src.error(f"value(s) {sorted(set(df.loc[bad, column]))[:5]} not in {sorted(allowed)}",
+                        column=column, index=df.index[bad])
 
 
-def _non_empty(df: pd.DataFrame, path: Path, column: str):
+def _flags(df: pd.DataFrame, src: _Source):
+    """Every ``*FL`` column holds Y, N or null (ADaM: null means not flagged)."""
+    for column in [c for c in df.columns if c.upper().endswith("FL")]:
+        bad = ~df[column].isin(FLAG_VALUES)
+        if bad.any():
+            raise src.error(f"flag value(s) {sorted(set(df.loc[bad, column]))[:5]} are not Y, N or empty "
+                            "(null = not flagged)", column=column, index=df.index[bad])
+
+
+def _non_empty(df: pd.DataFrame, src: _Source, column: str):
     bad = df[column] == ""
     if bad.any():
-        raise DataError(path, "empty value(s)", column=column, rows=_lines(df.index[bad]))
+        raise src.error("empty value(s)", column=column, index=df.index[bad])
 
 
-def _known_subjects(df: pd.DataFrame, path: Path, adsl: pd.DataFrame):
+def _known_subjects(df: pd.DataFrame, src: _Source, adsl: pd.DataFrame, adsl_name: str):
     keys = set(zip(adsl["STUDYID"], adsl["USUBJID"]))
     bad = ~pd.Series([k in keys for k in zip(df["STUDYID"], df["USUBJID"])], index=df.index, dtype=bool)
     if bad.any():
-        raise DataError(path, f"subject(s) not in adsl.csv: {sorted(set(df.loc[bad, 'USUBJID']))[:5]}",
-                        column="USUBJID", rows=_lines(df.index[bad]))
+        raise src.error(f"subject(s) not in {adsl_name}: {sorted(set(df.loc[bad, 'USUBJID']))[:5]}",
+                        column="USUBJID", index=df.index[bad])
 
 
 def _basis(tables: dict[str, pd.DataFrame], folder: Path) -> str:
@@ -163,8 +375,139 @@ def _basis(tables: dict[str, pd.DataFrame], folder: Path) -> str:
     return "supplied"
 
 
-def load_trial(data_dir, require_placebo=None) -> TrialData:
-    """Load and validate a data set folder holding ``adsl.csv``, ``adeff.csv`` and ``adae.csv``.
+def _check_adsl(adsl: pd.DataFrame, src: _Source, require_placebo) -> pd.DataFrame:
+    if adsl.empty:
+        raise src.error("the subject table has no rows")
+    for col in ("STUDYID", "USUBJID", "TRT01A"):
+        _non_empty(adsl, src, col)
+    adsl["TRT01AN"] = _numeric(adsl, src, "TRT01AN", min_value=0)
+    adsl["AGE"] = _numeric(adsl, src, "AGE", min_value=0)
+    _allowed(adsl, src, "SEX", {"F", "M"})
+    _flags(adsl, src)                   # SAFFL: N and null both mean not in the safety population
+    dup = adsl.duplicated(["STUDYID", "USUBJID"], keep=False)
+    if dup.any():
+        raise src.error("duplicated subject(s)", column="USUBJID", index=adsl.index[dup])
+    doses = adsl.groupby(["STUDYID", "TRT01A"])["TRT01AN"].nunique()
+    if (doses > 1).any():
+        study, arm = doses[doses > 1].index[0]
+        rows = adsl.index[(adsl.STUDYID == study) & (adsl.TRT01A == arm)]
+        raise src.error(f"arm {arm!r} of {study} has more than one dose", column="TRT01AN", index=rows)
+    labels = adsl.groupby(["STUDYID", "TRT01AN"])["TRT01A"].nunique()
+    if (labels > 1).any():
+        study, dose = labels[labels > 1].index[0]
+        rows = adsl.index[(adsl.STUDYID == study) & (adsl.TRT01AN == dose)]
+        raise src.error(f"dose {dose:g} of {study} has more than one arm label", column="TRT01A", index=rows)
+    needs = set(PLACEBO_CONTROLLED) | set(require_placebo or ())
+    for study in sorted(set(adsl.STUDYID) & needs):
+        if not (adsl.loc[adsl.STUDYID == study, "TRT01AN"] == 0).any():
+            rows = adsl.index[adsl.STUDYID == study]
+            raise src.error(f"{study} is placebo-controlled but has no placebo arm (TRT01AN = 0)",
+                            column="TRT01AN", index=rows)
+    return adsl
+
+
+def _drop_reasons(adeff: pd.DataFrame, records: str) -> pd.Series:
+    """Why each adeff record is left out of the analysis ("" = kept).
+
+    ANL01FL, when the column exists, selects the analysis records; under ``records="observed"`` the
+    imputed ones (DTYPE not null, e.g. LOCF) are left out too. A record left out for both reasons
+    is counted under ANL01FL.
+    """
+    reason = pd.Series("", index=adeff.index, dtype=object)
+    if records == "observed" and "DTYPE" in adeff.columns:
+        imputed = adeff["DTYPE"] != ""
+        reason[imputed] = "DTYPE = " + adeff.loc[imputed, "DTYPE"] + " (imputed)"
+    if "ANL01FL" in adeff.columns:
+        reason[adeff["ANL01FL"] != "Y"] = "ANL01FL not Y"
+    return reason
+
+
+def _dropped_counts(adeff: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
+    gone = reason != ""
+    if not gone.any():
+        return _no_drops()
+    counts = (pd.DataFrame({"STUDYID": adeff.loc[gone, "STUDYID"], "reason": reason[gone]})
+              .groupby(["STUDYID", "reason"], as_index=False).size().rename(columns={"size": "n"}))
+    counts.insert(1, "table", "adeff")
+    return counts[DROPPED_COLUMNS].astype({"n": int})
+
+
+def _check_adeff(adeff, src: _Source, adsl, adsl_name: str, records: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The validated analysis records of adeff, and the counts of those left out."""
+    for col in ("STUDYID", "USUBJID", "PARAMCD"):
+        _non_empty(adeff, src, col)
+    _known_subjects(adeff, src, adsl, adsl_name)
+    _flags(adeff, src)
+    reason = _drop_reasons(adeff, records)
+    dropped = _dropped_counts(adeff, reason)
+    # records the analysis does not use (e.g. unscheduled visits without AVISITN) are not checked further
+    adeff = adeff[reason == ""].copy()
+    adeff["AVISITN"] = _numeric(adeff, src, "AVISITN", min_value=0)
+    adeff["AVAL"] = _numeric(adeff, src, "AVAL")
+    dup = adeff.duplicated(["STUDYID", "USUBJID", "PARAMCD", "AVISITN"], keep=False)
+    if dup.any():
+        rule = " left after the ANL01FL/DTYPE rule" if ("ANL01FL" in adeff or "DTYPE" in adeff) else ""
+        raise src.error(f"duplicated subject-parameter-visit row(s){rule}", column="AVISITN",
+                        index=adeff.index[dup])
+    return adeff, dropped
+
+
+def _check_adae(adae, src: _Source, adsl, adsl_name: str) -> pd.DataFrame:
+    if not len(adae):
+        adae["ASTDY"] = pd.Series(dtype=float)
+        return adae
+    for col in ("STUDYID", "USUBJID", "AEDECOD"):
+        _non_empty(adae, src, col)
+    _known_subjects(adae, src, adsl, adsl_name)
+    _allowed(adae, src, "AESER", {"Y", "N", ""})    # not a *FL flag, but null reads as not serious
+    _flags(adae, src)
+    adae["ASTDY"] = _numeric(adae, src, "ASTDY", allow_missing=True)   # onset unknown -> NaN
+    return adae
+
+
+def load_params(folder) -> pd.DataFrame:
+    """The optional ``params.csv`` of a data set folder, validated; empty when there is none.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The data set folder. A relative path is taken from the repository root.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns PARAMCD, PARAM, unit, direction (``higher_better``, ``lower_better`` or empty),
+        finding, as text; extra columns carried through.
+
+    Raises
+    ------
+    DataError
+        A column is missing, PARAMCD is empty or duplicated, or direction has another value.
+    """
+    path = resolve(folder) / PARAMS_FILE
+    if not path.is_file():
+        return _no_params()
+    df, src = _read_csv(path)
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df[~(df == "").all(axis=1)]
+    missing = [c for c in PARAMS_COLUMNS if c not in df.columns]
+    if missing:
+        raise src.error(f"required column(s) missing: {', '.join(missing)}", column=missing[0])
+    for c in df.columns:
+        df[c] = df[c].astype(object).str.strip()
+    _non_empty(df, src, "PARAMCD")
+    _allowed(df, src, "direction", DIRECTIONS)
+    dup = df.duplicated(["PARAMCD"], keep=False)
+    if dup.any():
+        raise src.error("duplicated PARAMCD", column="PARAMCD", index=df.index[dup])
+    return df.reset_index(drop=True)
+
+
+def load_trial(data_dir, require_placebo=None, records="observed") -> TrialData:
+    """Load and validate a data set folder holding the tables adsl, adeff and adae.
+
+    Each table is one file, ``<name>.csv``, ``<name>.xpt`` (SAS XPORT v5 or v8) or ``<name>.json``
+    (CDISC Dataset-JSON 1.1), in any mix; the typed tables are the same whichever form.
 
     Parameters
     ----------
@@ -173,16 +516,25 @@ def load_trial(data_dir, require_placebo=None) -> TrialData:
     require_placebo : iterable of str, optional
         STUDYIDs that must have a placebo arm (TRT01AN == 0). Studies in :data:`PLACEBO_CONTROLLED`
         always must.
+    records : {"observed", "as_flagged"}
+        Which adeff records the analysis uses. ``"observed"``: those with ANL01FL = Y (every record
+        when there is no ANL01FL column) and DTYPE null, so imputed records (DTYPE = LOCF, ...) are
+        left out. ``"as_flagged"``: those with ANL01FL = Y, imputed ones included.
 
     Returns
     -------
     TrialData
-        Typed tables (TRT01AN, AGE, AVISITN, AVAL, ASTDY numeric) and the basis of the data.
+        Typed tables (TRT01AN, AGE, AVISITN, AVAL, ASTDY numeric; everything else text, missing = "")
+        holding only the adeff records used, the counts of those left out (``dropped``), the
+        optional ``params.csv`` (``params``), the files read (``files``) and the basis of the data.
 
     Raises
     ------
     DataError
-        On the first problem, naming the file, column and rows.
+        On the first problem, naming the file, column and rows (CSV line numbers, or record numbers
+        of an XPORT or Dataset-JSON file).
+    ValueError
+        ``records`` is not one of :data:`RECORD_RULES`.
 
     Examples
     --------
@@ -191,66 +543,21 @@ def load_trial(data_dir, require_placebo=None) -> TrialData:
     >>> trial.basis, trial.studies
     ('synthetic', ['CRATUS-P1', 'CRATUS-P2', 'LOMECEL-P2B'])
     """
+    if records not in RECORD_RULES:
+        raise ValueError(f"records must be one of {RECORD_RULES}, not {records!r}")
     folder = resolve(data_dir)
-    if not folder.is_dir():
-        raise DataError(folder, "data folder does not exist")
-    paths = {name: folder / name for name in REQUIRED_COLUMNS}
-    adsl, adeff, adae = (_read(paths[n]) for n in ("adsl.csv", "adeff.csv", "adae.csv"))
+    files = table_paths(folder)
+    (adsl, adsl_src), (adeff, adeff_src), (adae, adae_src) = (_read(files[n], n) for n in TABLES)
+    adsl_name = files["adsl"].name
 
-    p = paths["adsl.csv"]
-    if adsl.empty:
-        raise DataError(p, "the subject table has no rows")
-    for col in ("STUDYID", "USUBJID", "TRT01A"):
-        _non_empty(adsl, p, col)
-    adsl["TRT01AN"] = _numeric(adsl, p, "TRT01AN", min_value=0)
-    adsl["AGE"] = _numeric(adsl, p, "AGE", min_value=0)
-    _allowed(adsl, p, "SEX", {"F", "M"})
-    _allowed(adsl, p, "SAFFL", {"Y", "N"})
-    dup = adsl.duplicated(["STUDYID", "USUBJID"], keep=False)
-    if dup.any():
-        raise DataError(p, "duplicated subject(s)", column="USUBJID", rows=_lines(adsl.index[dup]))
-    doses = adsl.groupby(["STUDYID", "TRT01A"])["TRT01AN"].nunique()
-    if (doses > 1).any():
-        study, arm = doses[doses > 1].index[0]
-        rows = adsl.index[(adsl.STUDYID == study) & (adsl.TRT01A == arm)]
-        raise DataError(p, f"arm {arm!r} of {study} has more than one dose", column="TRT01AN", rows=_lines(rows))
-    labels = adsl.groupby(["STUDYID", "TRT01AN"])["TRT01A"].nunique()
-    if (labels > 1).any():
-        study, dose = labels[labels > 1].index[0]
-        rows = adsl.index[(adsl.STUDYID == study) & (adsl.TRT01AN == dose)]
-        raise DataError(p, f"dose {dose:g} of {study} has more than one arm label", column="TRT01A",
-                        rows=_lines(rows))
-    needs = set(PLACEBO_CONTROLLED) | set(require_placebo or ())
-    for study in sorted(set(adsl.STUDYID) & needs):
-        if not (adsl.loc[adsl.STUDYID == study, "TRT01AN"] == 0).any():
-            rows = adsl.index[adsl.STUDYID == study]
-            raise DataError(p, f"{study} is placebo-controlled but has no placebo arm (TRT01AN = 0)",
-                            column="TRT01AN", rows=_lines(rows))
-
-    p = paths["adeff.csv"]
-    for col in ("STUDYID", "USUBJID", "PARAMCD"):
-        _non_empty(adeff, p, col)
-    _known_subjects(adeff, p, adsl)
-    adeff["AVISITN"] = _numeric(adeff, p, "AVISITN", min_value=0)
-    adeff["AVAL"] = _numeric(adeff, p, "AVAL")
-    dup = adeff.duplicated(["STUDYID", "USUBJID", "PARAMCD", "AVISITN"], keep=False)
-    if dup.any():
-        raise DataError(p, "duplicated subject-parameter-visit row(s)", column="AVISITN",
-                        rows=_lines(adeff.index[dup]))
-
-    p = paths["adae.csv"]
-    if len(adae):
-        for col in ("STUDYID", "USUBJID", "AEDECOD"):
-            _non_empty(adae, p, col)
-        _known_subjects(adae, p, adsl)
-        _allowed(adae, p, "AESER", {"Y", "N"})
-        _allowed(adae, p, "TRTEMFL", {"Y", "N"})
-        adae["ASTDY"] = _numeric(adae, p, "ASTDY")
-    else:
-        adae["ASTDY"] = pd.Series(dtype=float)
+    adsl = _check_adsl(adsl, adsl_src, require_placebo)
+    adeff, dropped = _check_adeff(adeff, adeff_src, adsl, adsl_name, records)
+    adae = _check_adae(adae, adae_src, adsl, adsl_name)
+    params = load_params(folder)
 
     basis = _basis({"adsl": adsl, "adeff": adeff, "adae": adae}, folder)
-    return TrialData(adsl=adsl, adeff=adeff, adae=adae, basis=basis, data_dir=folder)
+    return TrialData(adsl=adsl, adeff=adeff, adae=adae, basis=basis, data_dir=folder, dropped=dropped,
+                     params=params, files=files)
 
 
 def add_change(trial: TrialData) -> pd.DataFrame:
@@ -289,6 +596,8 @@ def main(argv=None) -> int:
         return 1
     print(f"{trial.data_dir}: {trial.basis} data, studies {', '.join(trial.studies)}")
     print(trial.arms().to_string(index=False))
+    for r in trial.dropped.itertuples(index=False):
+        print(f"left out of the analysis: {r.n} {r.table} record(s) of {r.STUDYID}: {r.reason}")
     return 0
 
 
