@@ -376,3 +376,49 @@ def test_line_numbers_count_blank_lines(toy_data):
     lines[11] = lines[11].rsplit(",", 1)[0] + ",bad"  # line 12
     path.write_text("\n".join(lines))
     _raises(toy_data, "adeff.csv", "AVAL", [12])
+
+
+# ------------------------------------------------------------------ ADaM conventions (CSV form; see test_readers)
+def test_any_fl_column_is_a_flag(toy_data):
+    adsl = _read(toy_data, "adsl.csv")
+    adsl["ITTFL"] = "Y"
+    adsl.loc[[5, 20], "ITTFL"] = ["X", "yes"]
+    _write(toy_data, "adsl.csv", adsl)
+    err = _raises(toy_data, "adsl.csv", "ITTFL", [7, 22])
+    assert "'X'" in str(err) and "'yes'" in str(err)
+
+
+def test_null_saffl_and_aeser_are_accepted(toy_data):
+    adsl = _read(toy_data, "adsl.csv")
+    adsl.loc[adsl["USUBJID"] == "T1-C04", "SAFFL"] = ""
+    _write(toy_data, "adsl.csv", adsl)
+    adae = _read(toy_data, "adae.csv")
+    adae.loc[adae["AESER"] == "N", "AESER"] = ""
+    _write(toy_data, "adae.csv", adae)
+    trial = load_trial(toy_data)
+    assert trial.adsl.loc[trial.adsl.USUBJID == "T1-C04", "SAFFL"].tolist() == [""]
+    assert "T1-C04" not in set(add_change(trial)["USUBJID"])
+    assert sorted(trial.adae["AESER"]) == ["", "", "", "", "Y", "Y"]
+
+
+def test_empty_astdy_is_nan_but_text_is_an_error(toy_data):
+    adae = _read(toy_data, "adae.csv")
+    adae.loc[1, "ASTDY"] = ""
+    _write(toy_data, "adae.csv", adae)
+    assert np.isnan(load_trial(toy_data).adae["ASTDY"].iloc[1])
+    adae.loc[4, "ASTDY"] = "NA"
+    _write(toy_data, "adae.csv", adae)
+    _raises(toy_data, "adae.csv", "ASTDY", [6])
+
+
+def test_two_forms_of_adsl_name_both_files(toy_data):
+    (toy_data / "adsl.json").write_text("{}")
+    with pytest.raises(DataError, match=r"adsl\.csv and adsl\.json"):
+        load_trial(toy_data)
+
+
+@pytest.mark.parametrize("records", ["observed", "as_flagged"])
+def test_csv_without_analysis_columns_loads_the_same_under_either_rule(toy_data, records):
+    trial = load_trial(toy_data, records=records)
+    pd.testing.assert_frame_equal(trial.adeff, load_trial(toy_data).adeff)
+    assert trial.dropped.empty and trial.params.empty
