@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from . import plots, stats, style
+from . import names, plots, stats, style
 from .analysis import TESAE_WINDOW_DAYS, tesae_subjects
 from .data import PARAMETERS, TrialData, add_change
 from .paths import resolve
@@ -334,8 +334,13 @@ def baseline_table(trial: TrialData):
 
 
 def save_table(table: pd.DataFrame, output_dir, name: str):
-    """Write a table as ``<output_dir>/results/<name>.csv`` (atomically, LF line ends)."""
-    path = resolve(output_dir) / "results" / f"{name}.csv"
+    """Write a table as ``<output_dir>/results/<name>.csv`` (atomically, LF line ends, formulas escaped).
+
+    Raises ValueError, writing nothing, when ``name`` (which holds the study) is not one safe file name
+    (:func:`msc_frailty.names.component_problem`).
+    """
+    names.check_component(name, "table name")
+    path = names.inside(names.inside(resolve(output_dir), "results"), f"{name}.csv")
     _atomic_write_csv(table, path)
     return path
 

@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from . import analysis, stats, style
+from . import analysis, names, stats, style
 from .data import PARAMETERS
 
 #: The 15 columns of an analysis-plan row; ``analysis.ESTIMATE_COLUMNS`` may add more (filled with "").
@@ -47,16 +47,8 @@ SHORT_LABELS = {
     "BCTNFA": "B-cell TNF-\u03b1",
 }
 
-#: Stable figure names per parameter (unknown codes: the lower-case code).
-FIGURE_NAMES = {
-    "SIXMWD": "six_minute_walk",
-    "SPPB": "sppb",
-    "FEV1": "fev1",
-    "SF36PCS": "sf36_pcs",
-    "SQOLF": "sqol_f",
-    "TNFA": "tnf_alpha",
-    "BCTNFA": "b_cell_tnf_alpha",
-}
+#: Stable figure names per parameter (unknown codes: :func:`figure_name`); kept in msc_frailty.names.
+FIGURE_NAMES = names.FIGURE_NAMES
 
 #: The visit reported as the main one when present (months since infusion).
 MAIN_VISIT = 6.0
@@ -97,13 +89,20 @@ def parameter_info(paramcd: str) -> dict:
 def figure_name(paramcd: str, suffix: str = "") -> str:
     """Stable file name of a parameter's figure, e.g. ``six_minute_walk``; unknown codes in lower case.
 
+    A known parameter has its name in :data:`FIGURE_NAMES`. Any other code (untrusted: it comes from the
+    data) is mapped by :func:`msc_frailty.names.parameter_file_name`: lower case, each run of characters
+    other than a-z and 0-9 one ``_``, with a short hash of the code appended when that would be empty,
+    too long, or another figure's name. The result is always one safe file name
+    (:func:`msc_frailty.names.figure_name`, which the runner uses without importing matplotlib).
+
     Examples
     --------
     >>> figure_name("SIXMWD"), figure_name("TNFA", "_log_ratio"), figure_name("IL-6")
     ('six_minute_walk', 'tnf_alpha_log_ratio', 'il_6')
+    >>> figure_name("CONSORT"), figure_name("../../x")
+    ('consort_570ab4d8', 'x')
     """
-    base = FIGURE_NAMES.get(paramcd) or re.sub(r"[^a-z0-9]+", "_", str(paramcd).lower()).strip("_")
-    return base + suffix
+    return names.figure_name(paramcd, suffix)
 
 
 def axis_label(paramcd: str, kind: str = "change") -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import names
 from .paths import resolve
 
 #: The contract's columns of estimates.csv (section 3), in its order.
@@ -56,11 +57,28 @@ BASES = {"synthetic", "supplied", "published"}
 SORT_KEYS = ["finding", "study", "paramcd", "visit", "comparison", "method", "arm", "ref_arm"]
 
 
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells and column names no spreadsheet reads as a formula.
+
+    Text from the data (a study, an arm label, a term) could start with ``=``, ``+``, ``-``, ``@``, a tab
+    or a carriage return, which a spreadsheet opening the CSV would evaluate; such a text cell gets a
+    leading ``'`` (:func:`msc_frailty.names.escape_cell`). Numeric columns, and numbers inside text
+    columns, are untouched; text that is a plain decimal number ("-2.05") is a value and stays as it is.
+    """
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(names.escape_cell, na_action="ignore")
+    out.columns = [names.escape_cell(c) for c in out.columns]
+    return out
+
+
 def _atomic_write_csv(df: pd.DataFrame, path: Path):
+    """The one CSV writer of results/: formulas escaped, fixed precision, LF line ends, replaced atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
-    df.to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+    escape_formulas(df).to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
     os.replace(tmp, path)
 
 
@@ -127,8 +145,15 @@ def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_csv(path) -> pd.DataFrame:
-    """Read a results CSV: text columns verbatim (a study "0042" stays "0042"), numbers as floats."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in TEXT_COLUMNS})
+    """Read a results CSV: text columns verbatim (a study "0042" stays "0042"), numbers as floats.
+
+    The ``'`` that :func:`escape_formulas` put before a text cell is removed again, so what is read is what
+    was written."""
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in TEXT_COLUMNS})
+    for c in TEXT_COLUMNS:
+        if c in df.columns:
+            df[c] = df[c].map(names.unescape_cell, na_action="ignore")
+    return df
 
 
 def check_estimates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -159,15 +184,23 @@ def write_estimates(rows: pd.DataFrame, output_dir, finding: str, study: str) ->
     output_dir : str or Path
         The run's output folder; the rows go under ``<output_dir>/results``.
     finding, study : str
-        Name the part file, so a rerun of the same notebook and study replaces its own rows only.
+        Name the part file, so a rerun of the same notebook and study replaces its own rows only. Each
+        must be one safe file name (:func:`msc_frailty.names.component_problem`).
 
     Returns
     -------
     Path
         The path of ``estimates.csv``.
+
+    Raises
+    ------
+    ValueError
+        When ``finding`` or ``study`` would make a path outside ``<output_dir>/results/parts``.
     """
-    results = resolve(output_dir) / "results"
-    _atomic_write_csv(check_estimates(rows), results / "parts" / f"{finding}__{study}.csv")
+    names.check_component(finding, "finding")
+    names.check_component(study, "study")
+    parts = names.inside(resolve(output_dir), "results", "parts")
+    _atomic_write_csv(check_estimates(rows), names.inside(parts, f"{finding}__{study}.csv"))
     return combine_estimates(output_dir)
 
 

@@ -20,6 +20,7 @@ import matplotlib
 matplotlib.use("agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from . import names  # noqa: E402
 from .paths import resolve  # noqa: E402
 
 MM = 1 / 25.4
@@ -155,15 +156,27 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     Output is byte-deterministic: no creation date in PDF or SVG, fixed SVG hash salt, fixed DPI. Fonts
     are embedded in the PDF as TrueType subsets without their layout tables (:data:`LAYOUT_TABLES`).
 
+    ``study`` and ``name`` must each be one safe file name (:func:`msc_frailty.names.component_problem`),
+    and the files must resolve inside ``<output_dir>/figures``; otherwise nothing is written.
+
     Returns
     -------
     list of Path
         The three files written.
+
+    Raises
+    ------
+    ValueError
+        On an unknown basis, or a study or name that is not a safe file name.
     """
     if basis not in BASIS_LABELS:
         raise ValueError(f"basis must be one of {sorted(BASIS_LABELS)}, got {basis!r}")
+    names.check_component(study, "study")
+    names.check_component(name, "figure name")
+    # checked before the first file is written, so a refused name leaves no partial set behind
+    folder = names.inside(names.inside(resolve(output_dir), "figures"), study)
+    targets = {ext: names.inside(folder, f"{name}.{ext}") for ext in ("png", "pdf", "svg")}
     stamp(fig, basis, study)
-    folder = resolve(output_dir) / "figures" / study
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     metadata = {
@@ -174,7 +187,7 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     # the output settings (embedded fonts, text as text, hash salt) must not depend on global state
     with plt.rc_context(RC):
         for ext in ("png", "pdf", "svg"):
-            path = folder / f"{name}.{ext}"
+            path = targets[ext]
             if ext == "pdf":
                 with _lean_font_subsets():
                     fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
