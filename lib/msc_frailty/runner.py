@@ -31,7 +31,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import __version__
+from . import __version__, names
 from .data import DataError, load_trial
 from .paths import BUILD, FIGURES, NOTEBOOKS, PRIVATE, RESULTS, ROOT, resolve
 from .results import combine_estimates
@@ -107,6 +107,49 @@ def check_parameters(path, parameters: dict) -> dict:
         raise ParameterError(f"{Path(path).name}: unknown parameter(s) {unknown}; the notebook defines "
                              f"{sorted(known)}")
     return known
+
+
+def _data_error(trial, table: str, message: str, column: str, index) -> DataError:
+    """A DataError naming the file a table was read from and the rows at ``index``, numbered as
+    :mod:`msc_frailty.data` numbers them: CSV lines (header is line 1), or records of an XPORT or
+    Dataset-JSON file (first record is 1)."""
+    path = Path(getattr(trial, "files", {}).get(table, trial.data_dir / f"{table}.csv"))
+    records = path.suffix.lower() != ".csv"
+    rows = [int(i) + (1 if records else 2) for i in index]
+    return DataError(path, message, column=column, rows=rows, **({"unit": "records"} if records else {}))
+
+
+def check_identifiers(trial) -> None:
+    """Refuse a data set whose values would name files unsafely, before anything is written.
+
+    A STUDYID names folders and files (``figures/<study>/``, ``notebooks/<study>/``, the staging folders,
+    ``results/parts/<finding>__<study>.csv``), so it must be one safe file name
+    (:func:`msc_frailty.names.study_problem`: no ``/`` or ``\\``, no ``..`` or leading dot, no control
+    character, at most 100 characters, not ``all`` or ``published``), and no two may differ only in case
+    (one folder on macOS and Windows). PARAMCDs are mapped to safe figure names
+    (:func:`msc_frailty.names.figure_name`); two that would share one are refused.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the column and the rows.
+    """
+    studies = trial.adsl["STUDYID"]
+    for study in trial.studies:
+        problem = names.study_problem(study)
+        if problem:
+            raise _data_error(trial, "adsl", f"STUDYID {study!r} cannot be used as a file or folder name: it "
+                              f"{problem}", "STUDYID", studies.index[studies == study])
+    folded = studies.str.casefold()
+    by_fold = studies.groupby(folded).nunique()
+    if (by_fold > 1).any():
+        rows = studies.index[folded == by_fold[by_fold > 1].index[0]]
+        raise _data_error(trial, "adsl", f"STUDYIDs {sorted(set(studies[rows]))} differ only in case, so they "
+                          "would share one folder on a case-insensitive file system", "STUDYID", rows)
+    codes = trial.adeff["PARAMCD"]
+    for name, clash in names.figure_name_clashes(codes.unique()).items():
+        raise _data_error(trial, "adeff", f"PARAMCDs {clash} would all be saved as the figure {name!r}; "
+                          "rename one", "PARAMCD", codes.index[codes.isin(clash)])
 
 
 def check_destination(basis: str, out_dir) -> None:
@@ -236,7 +279,8 @@ def _execute(job) -> tuple[str, str, float, str | None]:
     try:
         km = _kernel(timeout, reuse)
         pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL, km=km,
-                            execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False)
+                            execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False,
+                            request_save_on_cell_execute=False)  # written once, at the end or on failure
         err = None
     except Exception as exc:  # report every failure the same way; the run then stops
         err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
@@ -291,6 +335,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     """
     data = resolve(data_dir)
     trial = load_trial(data)                      # raises DataError before anything is touched
+    check_identifiers(trial)                      # values that become file names, likewise
     check_destination(trial.basis, out_dir)
     extra = dict(extra or {})
     clash = sorted(set(extra) & set(REQUIRED_PARAMETERS))
@@ -323,7 +368,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         return places[top] / rest
 
     def job(src, study, extra_key=None):
-        exec_id = f"{study}__{src.stem}"
+        exec_id = names.check_component(f"{study}__{src.stem}", "execution id")  # study checked, belt and braces
         params = {"data_dir": str(data), "output_dir": str(staging / exec_id), "study": study, **extra}
         key = _sha256_text(json.dumps({**common, "notebook": _file_digest(src), "study": study,
                                        "upstream": extra_key}, sort_keys=True))
