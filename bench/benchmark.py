@@ -38,7 +38,9 @@ IMPORT_UNIT = "import pandas, scipy.stats, statsmodels.formula.api, matplotlib.p
 
 def timed(cmd, **kw) -> float:
     start = time.perf_counter()
-    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+    if proc.returncode:
+        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return time.perf_counter() - start
 
 

@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__, names
-from .data import DataError, load_trial
+from .data import DataError, load_trial, table_paths
 from .paths import BUILD, FIGURES, NOTEBOOKS, PRIVATE, RESULTS, ROOT, resolve
 from .results import combine_estimates
 
@@ -524,9 +524,11 @@ def _tree_digest(paths, root) -> str:
 
 
 def data_digest(folder) -> str:
-    """sha256 over the data set's three CSV files (names and bytes)."""
-    folder = Path(folder)
-    return _tree_digest([folder / n for n in ("adsl.csv", "adeff.csv", "adae.csv")], folder)
+    """sha256 over the data set's files (names and bytes): its three tables in whichever form
+    (:func:`msc_frailty.data.table_paths`) and ``params.csv`` when there is one."""
+    folder = resolve(folder)
+    files = list(table_paths(folder).values()) + [p for p in [folder / "params.csv"] if p.is_file()]
+    return _tree_digest(files, folder)
 
 
 def _lib_digest() -> str:
