@@ -291,3 +291,26 @@ def test_empty_input_gives_empty_frame_with_contract_columns(toy):
     for fn in (analysis.change_from_baseline, analysis.vs_placebo, analysis.vs_arm, analysis.dose_trend):
         out = fn(chg, "x", "supplied", params=["NOPE"])
         assert out.empty and list(out.columns) == CONTRACT_COLUMNS + ["bound"]
+
+
+def test_unknown_onset_gets_a_worst_case_row(tmp_path):
+    # a serious treatment-emergent event with no onset day (ASTDY missing) in Low: outside the window in
+    # the TESAE30 rows, inside in the TESAE30_WORST rows, which only its study gets; listed, never dropped
+    trial = _with_aes(tmp_path, [("TOY-1", "T1-L02", "Fall", "Y", "Y", "", "RECOVERED")])
+    listed = analysis.unknown_onset_events(trial)
+    assert listed[["USUBJID", "TRT01A", "AEDECOD"]].values.tolist() == [["T1-L02", "Low", "Fall"]]
+    out = analysis.tesae_proportions(trial)
+    primary = _row(out[(out.paramcd == "TESAE30") & (out.comparison == "proportion")], arm="Low")
+    assert primary["estimate"] == 0 and primary["n"] == 8
+    worst = out[(out.paramcd == analysis.TESAE_WORST_CASE) & (out.comparison == "proportion")]
+    assert set(worst["study"]) == {"TOY-1"}
+    expected = {"Control": (0, 8), "Low": (1, 8), "High": (1, 8)}    # High: T1-H03 on day 12, as before
+    for arm, (k, n) in expected.items():
+        r = _row(worst, arm=arm)
+        assert r["n"] == n and r["estimate"] == pytest.approx(k / n) and r["method"] == "clopper_pearson"
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx(_exact(k, n), abs=1e-10)
+    across = out[(out.paramcd == analysis.TESAE_WORST_CASE) & (out.comparison == "across_arms")]
+    assert len(across) == 1
+    # without unknown onsets there are no worst-case rows at all
+    plain = analysis.tesae_proportions(_with_aes(tmp_path / "x", []))
+    assert analysis.TESAE_WORST_CASE not in set(plain.paramcd)

@@ -222,3 +222,22 @@ def test_death_listing_counts_days_after_infusion(tmp_path):
     fig, ax = consort.draw_events(trial)
     assert ax.get_xlim()[1] > 259
     plt.close(fig)
+
+
+def test_events_before_day_1_or_of_unknown_onset(tmp_path):
+    # an event that began years before the infusion does not stretch the axis; a death of unknown onset
+    # is listed with an unknown day and not drawn
+    folder = write_dataset(tmp_path / "odd")
+    ae = pd.read_csv(folder / "adae.csv")
+    ae.loc[len(ae)] = ["TOY-1", "T1-C03", "Hypertension", "Y", "N", -7000, "NOT RECOVERED"]
+    ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", None, "FATAL"]
+    ae.to_csv(folder / "adae.csv", index=False)
+    trial = load_trial(folder).study("TOY-1")
+    d = consort.death_listing(trial)
+    assert d["subject"].tolist() == ["T1-H02"] and pd.isna(d["study_day"].iloc[0])
+    fig, ax = consort.draw_events(trial)
+    lo, hi = ax.get_xlim()
+    assert -0.05 * hi < lo < 0                  # not -7000
+    notes = " ".join(t.get_text() for t in ax.texts)
+    assert "before day 1" in notes and "1 serious event(s) of unknown onset" in notes
+    plt.close(fig)

@@ -269,3 +269,27 @@ def test_changed_data_reruns(toy_run, tmp_path):
     okey = (old.study == "TOY-1") & (old.arm == "High") & (old.visit == 4) & (old.method == "paired_t") \
         & (old.paramcd == "SIXMWD")
     assert new[key].estimate.iloc[0] == pytest.approx(old[okey].estimate.iloc[0] + 25 / 8)
+
+
+def test_safety_notebook_with_unknown_and_pre_treatment_onsets(tmp_path):
+    # real adverse-event data: an onset day missing, an event years before the infusion, a death of
+    # unknown onset; the safety notebook runs, lists them and writes the worst-case rows
+    data = write_dataset(tmp_path / "data")
+    ae = pd.read_csv(data / "adae.csv")
+    ae.loc[len(ae)] = ["TOY-1", "T1-L02", "Fall", "Y", "Y", None, "RECOVERED"]
+    ae.loc[len(ae)] = ["TOY-1", "T1-C03", "Hypertension", "Y", "N", -7000, "NOT RECOVERED"]
+    ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", None, "FATAL"]
+    ae.to_csv(data / "adae.csv", index=False)
+    out = tmp_path / "out"
+    proc = run_cli("--data", str(data), "--out", str(out), "--notebook", "safety")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    from msc_frailty.results import read_estimates
+
+    est = read_estimates(out)
+    worst = est[(est.paramcd == "TESAE30_WORST") & (est.comparison == "proportion")].set_index("arm")
+    primary = est[(est.paramcd == "TESAE30") & (est.comparison == "proportion")].set_index(["study", "arm"])
+    assert set(est.loc[est.paramcd == "TESAE30_WORST", "study"]) == {"TOY-1"}
+    assert worst.loc["Low", "estimate"] == pytest.approx(1 / 8) and primary.loc[("TOY-1", "Low"), "estimate"] == 0
+    assert worst.loc["High", "estimate"] == pytest.approx(2 / 8)       # T1-H03 day 12 and T1-H02's death
+    executed = (out / "notebooks" / "TOY-1" / "safety.ipynb").read_text()
+    assert "have no onset day" in executed and "study day of onset unknown" in executed

@@ -133,14 +133,34 @@ def dose_trend(chg: pd.DataFrame, finding: str, basis: str, params=None, include
     return _frame(rows)
 
 
-def tesae_subjects(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS) -> pd.DataFrame:
-    """Safety population with a flag TESAE30: a treatment-emergent serious AE starting on days 1-window."""
+#: paramcd of the worst-case rows: TE-SAE with an unknown day of onset (ASTDY missing) counted inside the window
+TESAE_WORST_CASE = "TESAE30_WORST"
+
+
+def tesae_subjects(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS,
+                   unknown_onset_inside: bool = False) -> pd.DataFrame:
+    """Safety population with a flag TESAE30: a treatment-emergent serious AE starting on days 1-window.
+
+    An event with a missing ASTDY (onset unknown) is outside the window, unless ``unknown_onset_inside``
+    (the worst case), never dropped silently: :func:`unknown_onset_events` lists them.
+    """
     ae = trial.adae
-    hit = ae[(ae["AESER"] == "Y") & (ae["TRTEMFL"] == "Y") & (ae["ASTDY"] >= 1) & (ae["ASTDY"] <= window_days)]
+    inside = (ae["ASTDY"] >= 1) & (ae["ASTDY"] <= window_days)
+    if unknown_onset_inside:
+        inside = inside | ae["ASTDY"].isna()
+    hit = ae[(ae["AESER"] == "Y") & (ae["TRTEMFL"] == "Y") & inside]
     keys = set(zip(hit["STUDYID"], hit["USUBJID"]))
     saf = trial.adsl[trial.adsl["SAFFL"] == "Y"].copy()
     saf["TESAE30"] = [k in keys for k in zip(saf["STUDYID"], saf["USUBJID"])]
     return saf
+
+
+def unknown_onset_events(trial: TrialData) -> pd.DataFrame:
+    """Serious treatment-emergent adverse events whose day of onset (ASTDY) is missing, with the arm."""
+    ae = trial.adae
+    unknown = ae[(ae["AESER"] == "Y") & (ae["TRTEMFL"] == "Y") & ae["ASTDY"].isna()]
+    arms = trial.adsl[["STUDYID", "USUBJID", "TRT01A"]]
+    return unknown.merge(arms, on=["STUDYID", "USUBJID"], how="left").reset_index(drop=True)
 
 
 def tesae_proportions(trial: TrialData, finding: str = "safety", confidence: float = 0.95) -> pd.DataFrame:
@@ -148,9 +168,19 @@ def tesae_proportions(trial: TrialData, finding: str = "safety", confidence: flo
 
     One ``proportion`` / ``clopper_pearson`` row per arm (paramcd ``TESAE30``, visit empty), and per
     study one ``across_arms`` / ``fisher_exact`` row with the exact (Freeman-Halton) p of the arms x
-    event table.
+    event table. A study with serious treatment-emergent events of unknown onset (ASTDY missing) gets
+    the same rows again with paramcd :data:`TESAE_WORST_CASE`, counting those events inside the window.
     """
-    saf = tesae_subjects(trial)
+    unknown = set(unknown_onset_events(trial)["STUDYID"])
+    rows = _tesae_rows(tesae_subjects(trial), "TESAE30", finding, trial.basis, confidence)
+    if unknown:
+        worst = tesae_subjects(trial, unknown_onset_inside=True)
+        rows += _tesae_rows(worst[worst["STUDYID"].isin(unknown)], TESAE_WORST_CASE, finding, trial.basis,
+                            confidence)
+    return _frame(rows)
+
+
+def _tesae_rows(saf: pd.DataFrame, paramcd: str, finding: str, basis: str, confidence: float) -> list:
     rows = []
     for study, s in saf.groupby("STUDYID", sort=True):
         table = []
@@ -158,11 +188,11 @@ def tesae_proportions(trial: TrialData, finding: str = "safety", confidence: flo
             a = s[s["TRT01A"] == arm]
             k, n = int(a["TESAE30"].sum()), len(a)
             lo, hi = stats.clopper_pearson(k, n, confidence)
-            rows.append([finding, study, "TESAE30", np.nan, "proportion", arm, "", n, np.nan, k / n, lo, hi,
-                         np.nan, "clopper_pearson", trial.basis])
+            rows.append([finding, study, paramcd, np.nan, "proportion", arm, "", n, np.nan, k / n, lo, hi,
+                         np.nan, "clopper_pearson", basis])
             table.append([k, n - k])
         if len(table) > 1:
             p = stats.fisher_freeman_halton(table)
-            rows.append([finding, study, "TESAE30", np.nan, "across_arms", "", "", len(s), np.nan, np.nan,
-                         np.nan, np.nan, p, "fisher_exact", trial.basis])
-    return _frame(rows)
+            rows.append([finding, study, paramcd, np.nan, "across_arms", "", "", len(s), np.nan, np.nan,
+                         np.nan, np.nan, p, "fisher_exact", basis])
+    return rows

@@ -424,7 +424,8 @@ def death_listing(trial: TrialData) -> pd.DataFrame:
     ae = trial.adae.merge(trial.adsl[["STUDYID", "USUBJID", "TRT01A", "TRT01AN"]], on=["STUDYID", "USUBJID"])
     d = ae[ae["AEOUT"] == "FATAL"].sort_values(["ASTDY", "TRT01AN", "USUBJID"])
     out = pd.DataFrame({"arm": d["TRT01A"], "subject": d["USUBJID"], "event": d["AEDECOD"],
-                        "study_day": d["ASTDY"].astype(int), "days_after_infusion": (d["ASTDY"] - 1).astype(int),
+                        "study_day": d["ASTDY"].astype("Int64"),      # <NA>: onset day unknown
+                        "days_after_infusion": (d["ASTDY"] - 1).astype("Int64"),
                         "treatment_emergent": d["TRTEMFL"]})
     return out.reset_index(drop=True)
 
@@ -488,10 +489,13 @@ def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS):
     ev = _safety_events(trial)
     ser = ev[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL")].sort_values(["ASTDY", "USUBJID", "AEDECOD"])
     last_visit = trial.adeff["AVISITN"].max() if len(trial.adeff) else 0
-    days = [window_days + 1, 1 + last_visit * DAYS_PER_MONTH] + ev["ASTDY"].tolist()
+    # the axis spans the infusion and the follow-up: an event that began before day 1 (perhaps years
+    # before) is drawn at the left edge, one of unknown onset is not drawn but counted in a note
+    days = [window_days + 1, 1 + last_visit * DAYS_PER_MONTH] + ev.loc[ev["ASTDY"] >= 1, "ASTDY"].tolist()
     x_max = max(days) * 1.04
-    x_min = min([0.0] + ev["ASTDY"].tolist())
-    x_min = x_min - 0.04 * (x_max - x_min) if x_min < 0 else -0.02 * x_max
+    x_min = -0.02 * x_max
+    unknown = ser[ser["ASTDY"].isna()]
+    ser = ser[ser["ASTDY"].notna()].assign(ASTDY=lambda d: d["ASTDY"].clip(lower=x_min))
 
     height = 30 + 7.5 * max(len(arms), 1)
     fig, ax = style.figure("double", height)
@@ -522,7 +526,15 @@ def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS):
     for i in range(len(arms)):
         ax.axhline(i, color="0.85", linewidth=0.5, zorder=0)
     ax.set_xlabel("Study day of onset (day 1 = infusion)\n(one mark per event; fewer is better)")
-    if ser.empty:
+    notes = []
+    if (ev.loc[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL"), "ASTDY"] < 1).any():
+        notes.append("events that began before day 1 are drawn at the left edge")
+    if len(unknown):
+        notes.append(f"{len(unknown)} serious event(s) of unknown onset day not drawn (listed in the notebook)")
+    if notes:
+        ax.text(1.0, -0.62, "; ".join(notes), ha="right", va="bottom", fontsize=5.5, color="0.35",
+                transform=ax.get_yaxis_transform())
+    if ser.empty and unknown.empty:
         ax.text(0.5, 0.5, "No serious adverse events", transform=ax.transAxes, ha="center", va="center",
                 fontsize=8, color="0.25", bbox=dict(facecolor="white", edgecolor="0.6", linewidth=0.6, pad=3))
     handles = [Line2D([], [], marker="o", color="0.3", linestyle="none", markersize=4.5, label="Serious AE, treatment-emergent"),
