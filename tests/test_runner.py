@@ -293,3 +293,35 @@ def test_safety_notebook_with_unknown_and_pre_treatment_onsets(tmp_path):
     assert worst.loc["High", "estimate"] == pytest.approx(2 / 8)       # T1-H03 day 12 and T1-H02's death
     executed = (out / "notebooks" / "TOY-1" / "safety.ipynb").read_text()
     assert "have no onset day" in executed and "study day of onset unknown" in executed
+
+
+def test_records_parameter_applies_the_anl01fl_dtype_rule(tmp_path):
+    # ADaM adeff: a record not chosen for analysis (ANL01FL null) beside the chosen one, and imputed
+    # (DTYPE = LOCF) records at a visit nobody attended; by default neither is analysed, with
+    # -p records=as_flagged the LOCF records are
+    from msc_frailty.results import read_estimates
+
+    plain = write_dataset(tmp_path / "plain")
+    adam = write_dataset(tmp_path / "adam")
+    eff = pd.read_csv(adam / "adeff.csv", dtype=str, keep_default_na=False).assign(ANL01FL="Y", DTYPE="")
+    extra = [["TOY-1", "T1-H01", "SIXMWD", "2", "999.0", "", ""]]
+    extra += [["TOY-1", f"T1-H0{i}", "SIXMWD", "6", "400.0", "Y", "LOCF"] for i in (1, 2, 3)]
+    eff = pd.concat([eff, pd.DataFrame(extra, columns=eff.columns)], ignore_index=True)
+    eff.to_csv(adam / "adeff.csv", index=False)
+
+    def estimates(data, *args):
+        out = tmp_path / f"out-{data.name}-{len(args)}"
+        proc = run_cli("--data", str(data), "--out", str(out), "--notebook", "physical_performance", *args)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return read_estimates(out), (out / "notebooks" / "TOY-1" / "physical_performance.ipynb").read_text()
+
+    base, _ = estimates(plain)
+    observed, text = estimates(adam)
+    pd.testing.assert_frame_equal(observed, base)          # the extra records change nothing by default
+    assert "ANL01FL not Y" in text and "LOCF" in text      # and the notebook says what it left out
+    flagged, _ = estimates(adam, "-p", "records=as_flagged")
+    six = flagged[(flagged.paramcd == "SIXMWD") & (flagged.visit == 6) & (flagged.method == "paired_t")]
+    assert six.set_index("arm").loc["High", "n"] == 3
+    assert not (observed.visit == 6).any()
+    bad = run_cli("--data", str(adam), "--out", str(tmp_path / "bad"), "-p", "records=everything")
+    assert bad.returncode != 0 and "records must be one of" in bad.stderr

@@ -32,7 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__, names
-from .data import DataError, load_trial, table_paths
+from .data import RECORD_RULES, DataError, load_trial, table_paths
 from .paths import BUILD, FIGURES, NOTEBOOKS, PRIVATE, RESULTS, ROOT, resolve
 from .results import combine_estimates
 
@@ -334,10 +334,13 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         Summary: basis, studies, notebooks, output folders.
     """
     data = resolve(data_dir)
-    trial = load_trial(data)                      # raises DataError before anything is touched
+    extra = dict(extra or {})
+    records = extra.get("records", "observed")   # the notebooks' ANL01FL/DTYPE rule, validated the same way
+    if records not in RECORD_RULES:
+        raise ParameterError(f"records must be one of {list(RECORD_RULES)}, got {records!r}")
+    trial = load_trial(data, records=records)     # raises DataError before anything is touched
     check_identifiers(trial)                      # values that become file names, likewise
     check_destination(trial.basis, out_dir)
-    extra = dict(extra or {})
     clash = sorted(set(extra) & set(REQUIRED_PARAMETERS))
     if clash:
         raise ParameterError(f"set {clash} with --data/--out, not as extra parameters")
