@@ -186,3 +186,22 @@ def test_pdf_embeds_whole_truetype_subsets_without_layout_tables(tmp_path):
     # the patch is scoped to saving: fontTools' own default options are untouched afterwards
     from fontTools import subset
     assert "GPOS" not in subset.Options().drop_tables
+
+
+# ------------------------------------------------------------------------------------- wrap_label
+@pytest.mark.parametrize("text, width, expected", [
+    ("100M", 14, "100M"),
+    ("Placebo", 14, "Placebo"),
+    ("Xanomeline Low Dose", 14, "Xanomeline Low\nDose"),
+    ("Xanomeline High Dose", 14, "Xanomeline\nHigh Dose"),
+    ("Allogeneic MSC Low Dose (100 million cells)", 14, "Allogeneic MSC\nLow Dose (100\nmillion cells)"),
+    ("Supercalifragilistic", 8, "Supercal\nifragili\nstic"),   # one word longer than width: broken
+    ("", 14, ""),
+])
+def test_wrap_label(text, width, expected):
+    got = style.wrap_label(text, width)
+    assert got == expected
+    assert all(len(line) <= width for line in got.split("\n"))
+    # words are never lost or broken when each fits on a line
+    if all(len(w) <= width for w in text.split()):
+        assert got.replace("\n", " ") == text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import textwrap
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -102,6 +103,37 @@ def figure(width: str = "single", height_mm: float = 60, **kwargs):
 def direction_label(label: str, higher_is_better: bool) -> str:
     """An axis label that states which way is better, e.g. ``"Change in 6MWD (m)\\n(higher is better)"``."""
     return f"{label}\n({'higher' if higher_is_better else 'lower'} is better)"
+
+
+def wrap_label(text, width: int = 14) -> str:
+    """Wrap a label (an arm, a term) on word boundaries into lines of at most ``width`` characters.
+
+    A long arm label such as ``"Xanomeline Low Dose"`` is wrapped instead of being cut at the figure's
+    edge. A word is only broken when it alone is longer than ``width``.
+
+    Parameters
+    ----------
+    text : str
+        The label; anything else is turned into a string first.
+    width : int
+        The longest line, in characters.
+
+    Returns
+    -------
+    str
+        The lines joined by newlines (the label unchanged when it fits).
+
+    Examples
+    --------
+    >>> wrap_label("Xanomeline Low Dose")
+    'Xanomeline Low\nDose'
+    >>> wrap_label("100M")
+    '100M'
+    """
+    text = str(text)
+    # textwrap breaks a word only when it does not fit on a line of its own (break_long_words)
+    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    return "\n".join(lines) if lines else text
 
 
 def stamp(fig, basis: str, study: str | None = None):
