@@ -53,8 +53,25 @@ def studies() -> list[str]:
     return sorted(pd.read_csv(DATA / "adsl.csv").STUDYID.unique())
 
 
-def runner_cmd(out: Path, *extra) -> list[str]:
-    return [PY, "-m", "msc_frailty.runner", "--data", str(DATA), "--out", str(out), "--jobs", "2", *extra]
+def runner_cmd(out: Path, *extra, data: Path = DATA) -> list[str]:
+    return [PY, "-m", "msc_frailty.runner", "--data", str(data), "--out", str(out), "--jobs", "2", *extra]
+
+
+def one_study(tmp: Path, study: str = "CRATUS-P2") -> Path:
+    """One study of the default data, as a data set of its own."""
+    folder = tmp / f"default-{study}"
+    folder.mkdir(parents=True, exist_ok=True)
+    import pandas as pd
+    for name in ("adsl", "adeff", "adae"):
+        df = pd.read_csv(DATA / f"{name}.csv", dtype=str, keep_default_na=False)
+        df[df.STUDYID == study].to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
+    return folder
+
+
+def real_size(tmp: Path) -> Path:
+    """The ADaM-style fixture: 255 subjects, 1,200+ adverse events, one study (msc_frailty.adam_fixture)."""
+    from msc_frailty.adam_fixture import write_fixture
+    return write_fixture(tmp / "adam-example", "csv")
 
 
 def sequential_loop(out: Path) -> float:
@@ -176,7 +193,7 @@ def main(argv=None) -> int:
         print(json.dumps(_breakdown_worker(args.breakdown_worker)))
         return 0
 
-    units, scratch, fresh, rerun, loop = [], [], [], [], []
+    units, scratch, fresh, rerun, loop, study, adam = [], [], [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         units.append(import_unit())
@@ -189,6 +206,11 @@ def main(argv=None) -> int:
             fresh.append(timed(runner_cmd(tmp / f"fresh{i}", "--fresh-kernels")))
             print(f"run {i + 1}: unit {units[-1]:.2f} s, from scratch {scratch[-1]:.1f} s, "
                   f"fresh kernels {fresh[-1]:.1f} s", flush=True)
+        small, large = one_study(tmp), real_size(tmp)
+        for i in range(args.runs):
+            study.append(timed(runner_cmd(tmp / f"study{i}", data=small)))
+            adam.append(timed(runner_cmd(tmp / f"adam{i}", data=large)))
+            print(f"run {i + 1}: one default study {study[-1]:.1f} s, real-size fixture {adam[-1]:.1f} s", flush=True)
         for i in range(5):
             rerun.append(timed(runner_cmd(tmp / "scratch0")))
         print(f"no-change reruns: {rerun}", flush=True)
@@ -199,7 +221,8 @@ def main(argv=None) -> int:
         units.append(import_unit())
 
     unit = statistics.median(units)
-    med = {k: statistics.median(v) for k, v in (("scratch", scratch), ("fresh", fresh), ("rerun", rerun))}
+    med = {k: statistics.median(v) for k, v in (("scratch", scratch), ("fresh", fresh), ("rerun", rerun),
+                                                 ("study", study), ("adam", adam))}
 
     def u(seconds):
         return f"{seconds / unit:.1f}"
@@ -230,6 +253,11 @@ def main(argv=None) -> int:
         f"with this change's faster figure saving | {len(fresh)} | {med['fresh']:.1f} | {u(med['fresh'])} | {runs(fresh)} |\n"
         f"| no-change rerun | the first command again on the same OUT | {len(rerun)} | {med['rerun']:.2f} | "
         f"{u(med['rerun'])} | {runs(rerun, 2)} |\n"
+        f"| one study of the default data | CRATUS-P2 alone (30 subjects) as a data set, from scratch "
+        f"(6 executions) | {len(study)} | {med['study']:.1f} | {u(med['study'])} | {runs(study)} |\n"
+        f"| a real-size trial | `msc_frailty.adam_fixture` (SYNTHETIC, ADaM-style: 255 subjects, "
+        f"1,200+ adverse events, one study), from scratch (6 executions) | {len(adam)} | {med['adam']:.1f} | "
+        f"{u(med['adam'])} | {runs(adam)} |\n"
         + (f"| sequential papermill loop | one `papermill notebooks/<nb>.ipynb ... -p study <S>` per notebook and "
            f"study, one after another | 1 | {loop[0]:.1f} | {u(loop[0])} | {runs(loop)} |\n" if loop else "")
     )
@@ -248,7 +276,9 @@ def main(argv=None) -> int:
         + breakdown_table +
         "\n## From scratch and rerun\n\n" + table +
         f"\nA from-scratch rebuild costs {u(med['scratch'])} import units ({med['scratch']:.1f} s), against "
-        f"{u(med['fresh'])} units with a new kernel per notebook.\n"
+        f"{u(med['fresh'])} units with a new kernel per notebook. A real-size trial takes "
+        f"{med['adam'] / med['study']:.2f} times as long as one study of the default data (the aim: at most "
+        f"1.5).\n"
         + WASTE_REMOVED
     )
     print(text)
