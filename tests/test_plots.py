@@ -45,14 +45,16 @@ def test_parameter_info_known_and_unknown():
     assert tnf["higher_is_better"] is False and tnf["unit"] == "pg/mL" and tnf["known"]
     assert plots.parameter_info("SPPB")["unit"] == "points"  # "points (0-12)" shortened for axes
     crp = plots.parameter_info("CRP")
-    assert crp == {"paramcd": "CRP", "label": "CRP", "short": "CRP", "unit": "", "higher_is_better": True,
-                   "known": False}
+    # an unknown code: no unit, no direction (nobody gave one), analysed as an "other endpoint"
+    assert crp == {"paramcd": "CRP", "label": "CRP", "short": "CRP", "unit": "", "higher_is_better": None,
+                   "known": False, "finding": "other_endpoints"}
+    assert plots.parameter_info("SIXMWD")["finding"] == "physical_performance"
 
 
 def test_axis_labels_state_direction():
     assert plots.axis_label("SIXMWD") == "Change in 6MWD (m)\n(higher is better)"
     assert plots.axis_label("TNFA", "difference").endswith("(lower is better)")
-    assert plots.axis_label("CRP") == "Change in CRP\n(higher is better)"
+    assert plots.axis_label("CRP") == "Change in CRP"  # no direction stated: none claimed
     assert plots.axis_label("BCTNFA", "ratio").startswith("B-cell TNF-\u03b1, ratio to baseline")
 
 

@@ -5,19 +5,35 @@ between notebooks. Every plotting function takes a tidy DataFrame (``data=``) wi
 column arguments (``x=``, ``y=``, ``hue=``), draws on an ``ax`` (a new one when none is given) and
 returns it; :func:`facet` lays one panel per value of a column. Colours come from
 :func:`msc_frailty.style.arm_color` (one fixed colour per arm), axis labels from
-:func:`msc_frailty.style.direction_label` (which way is better). Nothing here draws random numbers:
+:func:`msc_frailty.style.direction_label` (which way is better, when known). Nothing here draws random numbers:
 intervals are t intervals, not bootstraps, so figures are deterministic.
 
-Also here, because all three notebooks need them: parameter metadata with fallbacks for unknown
-PARAMCDs (:func:`parameter_info`), the choice of the main visit (:func:`main_visit`), the data-basis
+Also here, because all the efficacy notebooks need them: what a trial's figures may say about its
+parameters and visits (:func:`resolve_labels`, :func:`parameter_info`), the choice of the main visit
+(:func:`main_visit`), the data-basis
 banner (:func:`basis_banner`), sentence formatting of estimate rows (:func:`describe`) and the
 supplementary log-scale analysis of positive, skewed markers such as TNF-alpha (:func:`log_ratio`).
+
+Labels, units and directions (contract section 1, "Real ADaM data")
+--------------------------------------------------------------------
+- A parameter's name, unit and direction: the built-in :data:`msc_frailty.data.PARAMETERS` are the
+  default; a non-empty cell of the data set's ``params.csv`` overrides it; a code neither knows is named
+  by the data's ``PARAM`` (else by the code), has no unit and no direction.
+- No text states "higher/lower is better" unless a direction is known; :func:`verdict` then says
+  :data:`NEUTRAL` instead of "favourable".
+- A parameter's finding: ``params.csv`` ``finding``, else the built-in group; anything else is analysed
+  by the neutral ``other_endpoints`` notebook (:func:`finding_params`).
+- Visits: without ``AVISIT`` AVISITN is in months (the contract's default); with it, the unit is the one
+  the post-baseline labels name ("Week 12" -> weeks; several or none -> not stated) and panel titles use
+  the labels. Every function takes these as ``labels=`` (a :class:`Labels`); without, the built-in texts,
+  so the default figures are unchanged.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,6 +51,17 @@ _PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "r
 PHYSICAL = ["SIXMWD", "SPPB", "FEV1", "SF36PCS", "SQOLF"]
 #: Inflammatory markers the collection knows, in reporting order (other codes follow alphabetically).
 INFLAMMATION = ["TNFA", "BCTNFA"]
+
+#: The findings that give a parameter a meaning, and the neutral one for every other parameter.
+PHYSICAL_FINDING = "physical_performance"
+INFLAMMATION_FINDING = "inflammation"
+OTHER = "other_endpoints"
+#: The finding of each built-in parameter (params.csv may assign others).
+BUILTIN_FINDINGS = {**{p: PHYSICAL_FINDING for p in PHYSICAL}, **{p: INFLAMMATION_FINDING for p in INFLAMMATION}}
+
+#: Units an AVISIT label may name ("Week 12", "day 28", "MONTH 6"), by its first word.
+VISIT_UNITS = {"day": "days", "week": "weeks", "month": "months"}
+_VISIT_LABEL = re.compile(r"^(day|week|month)s?\s*(\d+(?:\.\d+)?)$", re.IGNORECASE)
 
 #: Short names for narrow panels and sentences.
 SHORT_LABELS = {
@@ -58,32 +85,228 @@ STAMP_MM = 3.5
 
 MINUS = "\u2212"
 
+#: The verdict on an interval that excludes zero for a parameter whose direction nobody stated.
+NEUTRAL = "interval excludes zero, direction not stated"
+
 
 # --------------------------------------------------------------------------------------------------
 # Parameters, visits, arms
 # --------------------------------------------------------------------------------------------------
 
-def parameter_info(paramcd: str) -> dict:
-    """Label, short label, unit and direction of a PARAMCD, with fallbacks for unknown codes.
+def _builtin_info(paramcd: str) -> dict:
+    """Label, short label, unit, direction and finding of a PARAMCD from :data:`msc_frailty.data.PARAMETERS`
+    alone; an unknown code is labelled by itself, with no unit, no direction and finding ``other_endpoints``."""
+    known = PARAMETERS.get(paramcd)
+    if known is None:
+        return {"paramcd": paramcd, "label": paramcd, "short": paramcd, "unit": "",
+                "higher_is_better": None, "known": False, "finding": OTHER}
+    unit = re.sub(r"\s*\(.*\)\s*$", "", known["unit"])  # "points (0-12)" -> "points"
+    unit = "points" if unit == "score" else unit  # "+1.8 points" reads better than "+1.8 score"
+    return {"paramcd": paramcd, "label": known["label"], "short": SHORT_LABELS.get(paramcd, paramcd),
+            "unit": unit, "higher_is_better": bool(known["higher_is_better"]), "known": True,
+            "finding": BUILTIN_FINDINGS.get(paramcd, OTHER)}
 
-    Unknown codes are labelled by the code itself, have no unit and are taken as higher-is-better
-    (stated on every axis, so a reader can see the assumption).
+
+def parameter_info(paramcd: str, labels: "Labels | None" = None) -> dict:
+    """Label, short label, unit, direction and finding of a PARAMCD, as resolved for a trial.
+
+    Parameters
+    ----------
+    paramcd : str
+        The parameter.
+    labels : Labels, optional
+        The trial's resolved labels (:func:`resolve_labels`); without them (or for a code they do not
+        hold) the built-in :data:`msc_frailty.data.PARAMETERS`.
+
+    Returns
+    -------
+    dict
+        Keys paramcd, label, short, unit (``""`` when unknown), higher_is_better (True, False, or None
+        when nobody stated a direction), known (a built-in parameter) and finding.
 
     Examples
     --------
     >>> parameter_info("TNFA")["higher_is_better"]
     False
-    >>> parameter_info("CRP")["short"], parameter_info("CRP")["unit"], parameter_info("CRP")["known"]
-    ('CRP', '', False)
+    >>> crp = parameter_info("CRP")
+    >>> crp["short"], crp["unit"], crp["higher_is_better"], crp["known"], crp["finding"]
+    ('CRP', '', None, False, 'other_endpoints')
     """
-    known = PARAMETERS.get(paramcd)
-    if known is None:
-        return {"paramcd": paramcd, "label": paramcd, "short": paramcd, "unit": "",
-                "higher_is_better": True, "known": False}
-    unit = re.sub(r"\s*\(.*\)\s*$", "", known["unit"])  # "points (0-12)" -> "points"
-    unit = "points" if unit == "score" else unit  # "+1.8 points" reads better than "+1.8 score"
-    return {"paramcd": paramcd, "label": known["label"], "short": SHORT_LABELS.get(paramcd, paramcd),
-            "unit": unit, "higher_is_better": bool(known["higher_is_better"]), "known": True}
+    if labels is not None and paramcd in labels.params:
+        return dict(labels.params[paramcd])
+    return _builtin_info(paramcd)
+
+
+# --------------------------------------------------------------------------------------------------
+# Labels of a trial: parameters (built-in, params.csv, PARAM) and the visit unit (AVISIT)
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Labels:
+    """What a trial's figures and sentences may say about its parameters and visits.
+
+    Attributes
+    ----------
+    params : dict
+        ``{paramcd: info}`` with the keys of :func:`parameter_info`.
+    visit_unit : {"months", "weeks", "days"} or None
+        The unit of AVISITN, from the AVISIT labels; ``"months"`` without AVISIT (the contract's
+        default), None when the labels name no single unit.
+    visit_labels : dict
+        ``{AVISITN: AVISIT}`` for the post-baseline visits that carry a label.
+    """
+
+    params: dict = field(default_factory=dict)
+    visit_unit: str | None = "months"
+    visit_labels: dict = field(default_factory=dict)
+
+
+def _text(value) -> str:
+    """A cell as stripped text; missing (None, NaN) is ``""``."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def _most_common(values) -> str:
+    """The most frequent non-empty text of ``values`` (ties: the first in sorted order); ``""`` when none."""
+    texts = pd.Series([_text(v) for v in values], dtype=object)
+    texts = texts[texts != ""]
+    if texts.empty:
+        return ""
+    counts = texts.value_counts()
+    return sorted(counts.index[counts == counts.max()])[0]
+
+
+def resolve_parameter(paramcd: str, given: dict | None = None, data_name: str = "") -> dict:
+    """One parameter's label, unit, direction and finding: params.csv over built-in over the data's PARAM.
+
+    Parameters
+    ----------
+    paramcd : str
+        The code.
+    given : dict, optional
+        Its ``params.csv`` row (PARAM, unit, direction, finding); an empty cell states nothing.
+    data_name : str
+        Its PARAM in adeff; names a code the collection does not know (a built-in keeps its own text,
+        so the default figures stay as they are).
+
+    Returns
+    -------
+    dict
+        As :func:`parameter_info`. The direction is None unless params.csv or the built-in table states one.
+
+    Examples
+    --------
+    >>> info = resolve_parameter("ADAS", data_name="ADAS-Cog total")
+    >>> info["label"], info["unit"], info["higher_is_better"], info["finding"]
+    ('ADAS-Cog total', '', None, 'other_endpoints')
+    >>> resolve_parameter("ADAS", {"PARAM": "", "unit": "points", "direction": "lower_better",
+    ...                            "finding": ""})["higher_is_better"]
+    False
+    """
+    info = _builtin_info(paramcd)
+    if data_name and not info["known"]:
+        info["label"] = info["short"] = data_name
+    given = {k: _text(v) for k, v in (given or {}).items()}
+    if given.get("PARAM"):
+        info["label"] = info["short"] = given["PARAM"]
+    if given.get("unit"):
+        info["unit"] = given["unit"]
+    if given.get("direction"):
+        info["higher_is_better"] = given["direction"] == "higher_better"
+    if given.get("finding"):
+        info["finding"] = given["finding"]
+    return info
+
+
+def visit_unit_of(label: str) -> str | None:
+    """The unit an AVISIT label names: ``"Week 12"`` -> ``"weeks"``; None for any other label.
+
+    Examples
+    --------
+    >>> visit_unit_of("Week 12"), visit_unit_of("DAY 28"), visit_unit_of("month 6"), visit_unit_of("Baseline")
+    ('weeks', 'days', 'months', None)
+    """
+    m = _VISIT_LABEL.match(_text(label))
+    return VISIT_UNITS[m.group(1).lower()] if m else None
+
+
+def visit_scale(adeff: pd.DataFrame) -> tuple[str | None, dict]:
+    """The unit of AVISITN and the label of each post-baseline visit, from adeff's AVISIT.
+
+    Without AVISIT (or with every label empty) the unit is the contract's months and there are no
+    labels. Otherwise the unit is the one every post-baseline label names, or None when they name
+    none or several (the figures then say "Visit" and show the labels).
+    """
+    if "AVISIT" not in adeff.columns:
+        return "months", {}
+    post = adeff[pd.to_numeric(adeff["AVISITN"], errors="coerce") > 0]
+    labels = {float(v): _most_common(g["AVISIT"]) for v, g in post.groupby("AVISITN")}
+    labels = {v: t for v, t in labels.items() if t}
+    if not labels:
+        return "months", {}
+    units = {visit_unit_of(t) for t in labels.values()}
+    return (units.pop() if len(units) == 1 else None), labels
+
+
+def resolve_labels(trial) -> Labels:
+    """The labels of a :class:`~msc_frailty.data.TrialData` (usually one study): every parameter of adeff
+    and of params.csv (:func:`resolve_parameter`), and the visit unit and labels (:func:`visit_scale`)."""
+    adeff = trial.adeff
+    given = {_text(r["PARAMCD"]): dict(r) for _, r in trial.params.iterrows()}
+    data_names = {}
+    if "PARAM" in adeff.columns:
+        data_names = {p: _most_common(g["PARAM"]) for p, g in adeff.groupby("PARAMCD")}
+    codes = sorted(set(adeff["PARAMCD"]) | set(given))
+    params = {p: resolve_parameter(p, given.get(p), data_names.get(p, "")) for p in codes}
+    unit, visit_labels = visit_scale(adeff)
+    return Labels(params=params, visit_unit=unit, visit_labels=visit_labels)
+
+
+def finding_of(paramcd: str, labels: Labels | None = None) -> str:
+    """The notebook that analyses a parameter: ``physical_performance``, ``inflammation`` or ``other_endpoints``
+    (a code nobody assigned, or assigned to another finding, is analysed without any stated meaning)."""
+    finding = parameter_info(paramcd, labels)["finding"]
+    return finding if finding in (PHYSICAL_FINDING, INFLAMMATION_FINDING) else OTHER
+
+
+def finding_params(present, finding: str, labels: Labels | None = None) -> list[str]:
+    """The present parameters that ``finding`` analyses (:func:`finding_of`), in :func:`ordered_params` order.
+
+    Examples
+    --------
+    >>> finding_params(["CRP", "TNFA", "SIXMWD"], "inflammation"), finding_params(["CRP", "TNFA"], "other_endpoints")
+    (['TNFA'], ['CRP'])
+    """
+    return [p for p in ordered_params(present) if finding_of(p, labels) == finding]
+
+
+def visit_text(visit: float, labels: Labels | None = None) -> str:
+    """A visit in words: its AVISIT label (``"Week 12"``) when it has one, else ``"6 months"`` (or the unit's).
+
+    Examples
+    --------
+    >>> visit_text(6.0), visit_text(12.0, Labels(visit_unit="weeks", visit_labels={12.0: "Week 12"}))
+    ('6 months', 'Week 12')
+    """
+    unit = labels.visit_unit if labels is not None else "months"
+    if labels is not None and float(visit) in labels.visit_labels:
+        return labels.visit_labels[float(visit)]
+    return f"{visit:g} {unit}" if unit else f"visit {visit:g}"
+
+
+def visit_axis_label(labels: Labels | None = None) -> str:
+    """The x label of a time axis: ``"Months since infusion"`` (or weeks, days); ``"Visit (AVISITN)"`` when
+    the unit is not known."""
+    unit = labels.visit_unit if labels is not None else "months"
+    return f"{unit.capitalize()} since infusion" if unit else "Visit (AVISITN)"
+
+
+def direction_text(paramcd: str, labels: Labels | None = None) -> str:
+    """``"higher is better"``, ``"lower is better"`` or ``"direction not stated"``."""
+    better_up = parameter_info(paramcd, labels)["higher_is_better"]
+    if better_up is None:
+        return "direction not stated"
+    return "higher is better" if better_up else "lower is better"
 
 
 def figure_name(paramcd: str, suffix: str = "") -> str:
@@ -105,8 +328,8 @@ def figure_name(paramcd: str, suffix: str = "") -> str:
     return names.figure_name(paramcd, suffix)
 
 
-def axis_label(paramcd: str, kind: str = "change") -> str:
-    """An axis label for a parameter that states which way is better.
+def axis_label(paramcd: str, kind: str = "change", labels: Labels | None = None) -> str:
+    """An axis label for a parameter that states which way is better, when anybody stated it.
 
     Parameters
     ----------
@@ -116,6 +339,9 @@ def axis_label(paramcd: str, kind: str = "change") -> str:
         Change from baseline, a between-arm difference in change, a ratio to baseline (log scale,
         geometric means) or the raw value. The ``panel_`` kinds leave out the parameter's name, for
         panels whose title names it.
+    labels : Labels, optional
+        The trial's labels (:func:`resolve_labels`); a parameter without a stated direction gets no
+        "higher/lower is better" and one without a known unit no unit.
 
     Examples
     --------
@@ -123,8 +349,10 @@ def axis_label(paramcd: str, kind: str = "change") -> str:
     'Change in 6MWD (m)\\n(higher is better)'
     >>> axis_label("TNFA", "panel_change")
     'Change (pg/mL)\\n(lower is better)'
+    >>> axis_label("ADAS-Cog")
+    'Change in ADAS-Cog'
     """
-    info = parameter_info(paramcd)
+    info = parameter_info(paramcd, labels)
     unit = f" ({info['unit']})" if info["unit"] else ""
     text = {
         "change": f"Change in {info['short']}{unit}",
@@ -134,6 +362,8 @@ def axis_label(paramcd: str, kind: str = "change") -> str:
         "panel_change": f"Change{unit}",
         "panel_ratio": "Ratio to baseline",
     }[kind]
+    if info["higher_is_better"] is None:  # nobody said which way is better: the label says nothing about it
+        return text
     return style.direction_label(text, info["higher_is_better"])
 
 
@@ -157,18 +387,22 @@ def ordered_params(present, wanted=None, exclude=()) -> list[str]:
     return known + sorted(p for p in present if p not in known and p not in exclude)
 
 
-def main_visit(visits) -> float | None:
-    """The main visit: 6 months when present, else the last post-baseline visit (None when none).
+def main_visit(visits, labels: Labels | None = None) -> float | None:
+    """The main visit: 6 months when present and the visits are in months, else the last post-baseline
+    visit (None when none).
 
     Examples
     --------
     >>> main_visit([3, 6, 9]), main_visit([2.0, 4.0]), main_visit([])
     (6.0, 4.0, None)
+    >>> main_visit([4, 6, 12], Labels(visit_unit="weeks"))
+    12.0
     """
     v = sorted({float(x) for x in visits if float(x) > 0})
     if not v:
         return None
-    return MAIN_VISIT if MAIN_VISIT in v else v[-1]
+    months = labels is None or labels.visit_unit == "months"  # "6" is the 6-month visit only in months
+    return MAIN_VISIT if months and MAIN_VISIT in v else v[-1]
 
 
 def arm_order(data: pd.DataFrame, hue: str = "TRT01A", dose: str = "TRT01AN") -> list[str]:
@@ -254,7 +488,7 @@ def format_p(p: float) -> str:
     return f"p = {p:#.2g}"
 
 
-def describe(row, unit: str | None = None, signed: bool = True) -> str:
+def describe(row, unit: str | None = None, signed: bool = True, labels: Labels | None = None) -> str:
     """One estimate row as text: ``+35.2 m (95% CI 10.1 to 60.3; p = 0.012; n = 10)``.
 
     Parameters
@@ -265,9 +499,11 @@ def describe(row, unit: str | None = None, signed: bool = True) -> str:
         Unit after the estimate; by default the parameter's unit.
     signed : bool
         Show a plus sign on positive estimates.
+    labels : Labels, optional
+        The trial's labels, for the unit (:func:`parameter_info`).
     """
     if unit is None:
-        unit = parameter_info(row["paramcd"])["unit"] if "paramcd" in row else ""
+        unit = parameter_info(row["paramcd"], labels)["unit"] if "paramcd" in row else ""
     est = fmt_num(row["estimate"])
     if signed and row["estimate"] > 0:
         est = "+" + est
@@ -307,12 +543,14 @@ def log_change(chg: pd.DataFrame) -> pd.DataFrame:
     return data
 
 
-def verdict(row, ref: float = 0.0) -> str:
+def verdict(row, ref: float = 0.0, labels: Labels | None = None) -> str:
     """Plain words for an interval: whether it excludes ``ref`` in the better direction of the parameter.
 
     For a change from baseline or a difference (arm minus comparator) on a higher-is-better scale an
     interval wholly above ``ref`` is ``"favourable"``; on a lower-is-better scale (TNF-alpha) wholly
     below. An interval that contains ``ref`` is ``"inconclusive"`` (which is not evidence of no effect).
+    When nobody stated the parameter's direction an interval that excludes ``ref`` is only that
+    (:data:`NEUTRAL`, or "excludes 1" for a ratio): no verdict claims a direction nobody gave.
 
     Examples
     --------
@@ -320,11 +558,15 @@ def verdict(row, ref: float = 0.0) -> str:
     'favourable'
     >>> verdict({"paramcd": "SIXMWD", "ci_low": -5.0, "ci_high": 40.0})
     'inconclusive'
+    >>> verdict({"paramcd": "ADAS", "ci_low": 1.0, "ci_high": 3.0})
+    'interval excludes zero, direction not stated'
     """
     lo, hi = row["ci_low"], row["ci_high"]
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "no interval"
-    better_up = parameter_info(row["paramcd"])["higher_is_better"]
+    better_up = parameter_info(row["paramcd"], labels)["higher_is_better"]
+    if better_up is None and (lo > ref or hi < ref):
+        return NEUTRAL if ref == 0 else f"interval excludes {ref:g}, direction not stated"
     if lo > ref:
         return "favourable" if better_up else "unfavourable"
     if hi < ref:
@@ -429,7 +671,8 @@ def _ax(ax):
 
 
 def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str = "TRT01A", hue_order=None,
-               palette=None, ax=None, baseline: bool = True, dodge: float = 0.3, confidence: float = 0.95):
+               palette=None, ax=None, baseline: bool = True, dodge: float = 0.3, confidence: float = 0.95,
+               xlabel: str = "Months since infusion"):
     """Mean change with its 95% t interval by arm (``hue``) and visit (``x``), one line per arm.
 
     Parameters
@@ -448,6 +691,8 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
     dodge : float
         Total horizontal spread of the arms as a fraction of the smallest gap between visits, so
         intervals do not hide each other.
+    xlabel : str
+        The time axis's label (:func:`visit_axis_label` of the trial; months by default).
 
     Returns
     -------
@@ -480,7 +725,7 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
             ax.errorbar(s[x].to_numpy(float)[ok] + off, m, yerr=err, fmt="none", ecolor=color, elinewidth=0.8,
                         capsize=1.5, capthick=0.8, zorder=2)
     ax.set_xticks(visits, [f"{v:g}" for v in visits])
-    ax.set_xlabel("Months since infusion")
+    ax.set_xlabel(xlabel)
     return ax
 
 
@@ -524,7 +769,7 @@ def forest(data: pd.DataFrame, y: str, x: str = "estimate", xmin: str = "ci_low"
         lo, hi = r[xmin], r[xmax]
         err = [[r[x] - lo], [hi - r[x]]] if np.isfinite(lo) and np.isfinite(hi) else None
         ax.errorbar([r[x]], [pos[r[y]]], xerr=err, fmt="o", color=c, ms=3.2, elinewidth=1.0, capsize=0, zorder=3)
-    ax.set_yticks(range(len(order)), [str(o) for o in order])
+    ax.set_yticks(range(len(order)), [style.wrap_label(o) for o in order])  # long arm labels wrap, not clip
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.tick_params(axis="y", length=0)
@@ -578,8 +823,8 @@ def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
 def arm_legend(fig, arms, palette=None, line: bool = True, **kwargs):
     """One figure legend for the arms, above the panels, one entry per arm in its colour."""
     palette = palette or arm_palette(arms)
-    handles = [Line2D([], [], color=palette[a], marker="o", ms=3.2, lw=1.0 if line else 0, label=str(a))
-               for a in arms]
+    handles = [Line2D([], [], color=palette[a], marker="o", ms=3.2, lw=1.0 if line else 0,
+                      label=style.wrap_label(a)) for a in arms]  # long arm labels wrap, not clip
     opts = {"loc": "outside upper center", "ncol": min(len(arms), 6), "handlelength": 1.6 if line else 0.8,
             "columnspacing": 1.2, "borderaxespad": 0.2}
     opts.update(kwargs)
@@ -698,7 +943,7 @@ def save_and_show(fig, name: str, output_dir, study: str, basis: str, width_px: 
 
 
 def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str = "CHG", kind: str = "change",
-                      title: str | None = None, height_mm: float = 64.0):
+                      title: str | None = None, height_mm: float = 64.0, labels: Labels | None = None):
     """A single-column figure of :func:`trajectory` for one parameter, labelled and with an arm legend.
 
     Parameters
@@ -708,6 +953,8 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     kind : str
         Passed to :func:`axis_label` for the y axis (``"ratio"`` for a log change, then call
         :func:`log_ratio_axis` on ``fig.axes[0]``).
+    labels : Labels, optional
+        The trial's labels: parameter name, unit and direction, and the unit of the time axis.
 
     Returns
     -------
@@ -715,16 +962,16 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     """
     arms = list(hue_order) if hue_order is not None else arm_order(data)
     fig, axes = panel_figure("single", height_mm)
-    ax = trajectory(data=data, y=y, hue_order=arms, ax=axes[0, 0])
-    ax.set_ylabel(axis_label(paramcd, kind))
-    ax.set_title(title if title is not None else parameter_info(paramcd)["label"])
+    ax = trajectory(data=data, y=y, hue_order=arms, ax=axes[0, 0], xlabel=visit_axis_label(labels))
+    ax.set_ylabel(axis_label(paramcd, kind, labels))
+    ax.set_title(title if title is not None else parameter_info(paramcd, labels)["label"])
     arm_legend(fig, [a for a in arms if a in set(data["TRT01A"])])
     return fig
 
 
 def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: str | None = "arm",
                   visits: dict | None = None, kind: str = "panel_change", ncols: int | None = None,
-                  ref: float | None = 0.0, row_mm: float = 6.0):
+                  ref: float | None = 0.0, row_mm: float = 6.0, labels: Labels | None = None):
     """Forest panels, one per parameter (``rows["paramcd"]``), rows ``y`` in ``order``, sharing the y axis.
 
     Parameters
@@ -740,6 +987,8 @@ def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: s
     ncols : int, optional
         Panels per row: by default all of up to 3 panels in one row, 4 as 2 x 2, more in rows of 3.
         85 mm wide for one panel, 174 mm otherwise.
+    labels : Labels, optional
+        The trial's labels: panel titles (parameter, visit as :func:`visit_text`) and axis labels.
 
     Returns
     -------
@@ -752,10 +1001,10 @@ def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: s
     ncols = max(1, min(ncols, len(params)))
 
     def title(p):
-        t = parameter_info(p)["short"]
-        return f"{t}, {visits[p]:g} months" if visits and p in visits else t
+        t = parameter_info(p, labels)["short"]
+        return f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
 
-    xlabel = kind if callable(kind) else (lambda p: axis_label(p, kind))
+    xlabel = kind if callable(kind) else (lambda p: axis_label(p, kind, labels))
     fig, _ = facet(rows, "paramcd", forest, col_order=params, ncols=ncols, sharey=True,
                    width="single" if ncols == 1 else "double",
                    panel_height_mm=18 + row_mm * max(len(order), 2),
@@ -819,21 +1068,23 @@ def efficacy_rows(chg: pd.DataFrame, finding: str, basis: str, params, pool: boo
 
 
 def findings_lines(change_rows: pd.DataFrame, placebo_rows: pd.DataFrame, params, visits: dict,
-                   extra: pd.DataFrame | None = None, extra_label: str = "[log scale]") -> list[str]:
+                   extra: pd.DataFrame | None = None, extra_label: str = "[log scale]",
+                   labels: Labels | None = None) -> list[str]:
     """Sentences for each parameter at its main visit: change per arm, each arm vs placebo, with verdicts.
 
     ``extra`` rows (e.g. :func:`log_ratio` ratios, visit filtered here) are listed after them, unsigned and
-    without a verdict, marked by ``extra_label``.
+    without a verdict, marked by ``extra_label``. With ``labels`` (:func:`resolve_labels`) names, units,
+    visits and directions are the trial's; a parameter without a stated direction says so.
     """
     lines = []
     for p in params:
-        info = parameter_info(p)
-        lines.append(f"{info['label']} at {visits[p]:g} months "
-                     f"({'higher' if info['higher_is_better'] else 'lower'} is better)")
+        info = parameter_info(p, labels)
+        lines.append(f"{info['label']} at {visit_text(visits[p], labels)} ({direction_text(p, labels)})")
         for _, r in change_rows[change_rows["paramcd"] == p].iterrows():
-            lines.append(f"  change in {r['arm']}: {describe(r)}  -> {verdict(r)}")
+            lines.append(f"  change in {r['arm']}: {describe(r, labels=labels)}  -> {verdict(r, labels=labels)}")
         for _, r in placebo_rows[placebo_rows["paramcd"] == p].iterrows():
-            lines.append(f"  {r['arm']} vs {r['ref_arm']} (ANCOVA): {describe(r)}  -> {verdict(r)}")
+            lines.append(f"  {r['arm']} vs {r['ref_arm']} (ANCOVA): {describe(r, labels=labels)}  "
+                         f"-> {verdict(r, labels=labels)}")
         if extra is not None:
             for _, r in extra[(extra["paramcd"] == p) & (extra["visit"] == visits[p])].iterrows():
                 lines.append(f"  {extra_label} {r['arm']}: ratio to baseline {describe(r, unit='', signed=False)}")
@@ -841,20 +1092,20 @@ def findings_lines(change_rows: pd.DataFrame, placebo_rows: pd.DataFrame, params
     return lines
 
 
-def arms_with(rows: pd.DataFrame, outcome: str = "favourable") -> str:
+def arms_with(rows: pd.DataFrame, outcome: str = "favourable", labels: Labels | None = None) -> str:
     """``"SIXMWD: 100M, All; TNFA: 100M"``: per parameter, the arms whose :func:`verdict` is ``outcome``."""
-    hit = rows[[verdict(r) == outcome for _, r in rows.iterrows()]] if len(rows) else rows
+    hit = rows[[verdict(r, labels=labels) == outcome for _, r in rows.iterrows()]] if len(rows) else rows
     text = "; ".join(f"{p}: {', '.join(g['arm'])}" for p, g in hit.groupby("paramcd", sort=False))
     return text or "none"
 
 
-def vs_placebo_figure(rows: pd.DataFrame, params, arms, placebo: str, visits: dict):
+def vs_placebo_figure(rows: pd.DataFrame, params, arms, placebo: str, visits: dict, labels: Labels | None = None):
     """:func:`forest_figure` of baseline-adjusted differences from placebo, x axes "Arm − <placebo>"."""
     def label(p):
-        return axis_label(p, "difference").replace("Difference in change", f"Arm {MINUS} {placebo}")
+        return axis_label(p, "difference", labels).replace("Difference in change", f"Arm {MINUS} {placebo}")
 
     order = [a for a in arms if a in set(rows["arm"])]
-    return forest_figure(rows, params, y="arm", order=order, visits=visits, kind=label)
+    return forest_figure(rows, params, y="arm", order=order, visits=visits, kind=label, labels=labels)
 
 
 def multiplicity_note(rows: pd.DataFrame, arms: pd.DataFrame, study: str) -> str:

@@ -1,0 +1,227 @@
+"""Labels, units and directions come from what a data set states (contract section 1, "Real ADaM data").
+
+The toy data set of conftest, relabelled as an ADaM delivery would be: visits in weeks (AVISITN 0, 4, 12 with
+AVISIT "Baseline", "Week 4", "Week 12"), a PARAM column, and a parameter the collection does not know,
+``ADAS`` ("ADAS-Cog total", a cognitive scale on which higher is worse, which the data do not say). No
+figure may state a direction for ADAS unless ``params.csv`` gives one, ADAS is not analysed as an
+inflammatory marker, and the built-in parameters keep their own texts.
+"""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import write_dataset
+
+from msc_frailty import plots
+from msc_frailty.data import load_trial
+from msc_frailty.paths import ROOT
+
+matplotlib.use("agg")
+
+DIRECTION = re.compile(r"(higher|lower) is better")
+WEEKS = {0: 0, 2: 4, 4: 12}  # toy AVISITN -> weeks
+PARAM_NAMES = {"SIXMWD": "6 Minute Walk Distance (m)", "TNFA": "TNF alpha", "ADAS": "ADAS-Cog total"}
+
+
+def write_adam_dataset(folder, params_csv: str | None = None) -> Path:
+    """The toy data set (TOY-1 only) in weeks, with PARAM and AVISIT, plus the unknown parameter ADAS.
+
+    ADAS rises by about 6 points by week 12 in the High arm (an interval that excludes zero), less in the
+    others; ``params_csv`` (text) is written as ``params.csv`` when given.
+    """
+    folder = write_dataset(folder, studies=("TOY-1",))
+    adeff = pd.read_csv(folder / "adeff.csv", keep_default_na=False)
+    rng = np.random.default_rng(7)
+    adas = []
+    for subj, dose in pd.read_csv(folder / "adsl.csv")[["USUBJID", "TRT01AN"]].itertuples(index=False):
+        base = rng.normal(20.0, 4.0)
+        for visit in (0, 2, 4):
+            shift = 0.0 if visit == 0 else dose / 30 * 3.0 * visit / 2 + rng.normal(0, 1.0)
+            adas.append({"STUDYID": "TOY-1", "USUBJID": subj, "PARAMCD": "ADAS", "AVISITN": visit,
+                         "AVAL": round(base + shift, 1)})
+    adeff = pd.concat([adeff, pd.DataFrame(adas)], ignore_index=True)
+    adeff["PARAM"] = adeff["PARAMCD"].map(PARAM_NAMES)
+    adeff["AVISIT"] = ["Baseline" if v == 0 else f"Week {WEEKS[v]}" for v in adeff["AVISITN"]]
+    adeff["AVISITN"] = adeff["AVISITN"].map(WEEKS)
+    adeff.to_csv(folder / "adeff.csv", index=False, lineterminator="\n")
+    if params_csv is not None:
+        (folder / "params.csv").write_text(params_csv, encoding="utf-8")
+    return folder
+
+
+def texts_of(svg: Path) -> str:
+    """The texts of an SVG figure, one per line (the style writes text as ``<text>`` elements, not glyphs)."""
+    import html
+    found = re.findall(r"<text\b[^>]*>(.*?)</text>", svg.read_text(encoding="utf-8"), flags=re.S)
+    assert found, f"no text in {svg}: the figure texts are no longer searchable"
+    return "\n".join(html.unescape(t) for t in found)
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+
+def test_resolution_from_the_data_alone(tmp_path):
+    trial = load_trial(write_adam_dataset(tmp_path / "d"))
+    labels = plots.resolve_labels(trial)
+    adas = plots.parameter_info("ADAS", labels)
+    assert (adas["label"], adas["unit"], adas["higher_is_better"], adas["finding"]) == (
+        "ADAS-Cog total", "", None, "other_endpoints")
+    # built-in parameters keep the collection's own texts, whatever PARAM says
+    assert plots.parameter_info("SIXMWD", labels) == plots.parameter_info("SIXMWD")
+    assert plots.parameter_info("TNFA", labels)["higher_is_better"] is False
+    assert labels.visit_unit == "weeks" and labels.visit_labels == {4.0: "Week 4", 12.0: "Week 12"}
+    assert plots.finding_params(["TNFA", "ADAS", "SIXMWD"], "inflammation", labels) == ["TNFA"]
+    assert plots.finding_params(["TNFA", "ADAS", "SIXMWD"], "other_endpoints", labels) == ["ADAS"]
+    assert plots.main_visit([4, 6, 12], labels) == 12.0  # week 6 is not the 6-month visit
+
+
+def test_params_csv_overrides(tmp_path):
+    csv = ("PARAMCD,PARAM,unit,direction,finding\n"
+           "ADAS,ADAS-Cog 11,points,lower_better,\n"
+           "TNFA,,,,\n"
+           "CRP,C-reactive protein,mg/L,,inflammation\n")
+    labels = plots.resolve_labels(load_trial(write_adam_dataset(tmp_path / "d", csv)))
+    adas = plots.parameter_info("ADAS", labels)
+    assert (adas["label"], adas["unit"], adas["higher_is_better"], adas["finding"]) == (
+        "ADAS-Cog 11", "points", False, "other_endpoints")
+    assert plots.parameter_info("TNFA", labels) == plots.parameter_info("TNFA")  # empty cells state nothing
+    assert plots.finding_params(["CRP", "ADAS", "TNFA"], "inflammation", labels) == ["TNFA", "CRP"]
+    assert plots.axis_label("ADAS", labels=labels) == "Change in ADAS-Cog 11 (points)\n(lower is better)"
+    assert plots.axis_label("CRP", labels=labels) == "Change in C-reactive protein (mg/L)"
+
+
+def test_visit_scale_rules():
+    def adeff(labels):
+        return pd.DataFrame({"AVISITN": [0.0] + [float(i + 1) for i in range(len(labels))],
+                             "AVISIT": ["Baseline"] + labels})
+    assert plots.visit_scale(pd.DataFrame({"AVISITN": [0.0, 3.0]})) == ("months", {})
+    assert plots.visit_scale(adeff(["", ""])) == ("months", {})
+    assert plots.visit_scale(adeff(["DAY 28", "day 56"]))[0] == "days"
+    assert plots.visit_scale(adeff(["Month 3", "Month 6"])) == ("months", {1.0: "Month 3", 2.0: "Month 6"})
+    unit, names = plots.visit_scale(adeff(["Week 4", "Month 6"]))  # two units: none claimed
+    assert unit is None and names == {1.0: "Week 4", 2.0: "Month 6"}
+    assert plots.visit_axis_label(plots.Labels(visit_unit=None)) == "Visit (AVISITN)"
+    assert plots.visit_axis_label(plots.Labels(visit_unit="days")) == "Days since infusion"
+
+
+def test_default_data_resolve_to_the_built_in_texts():
+    trial = load_trial("data/synthetic")
+    for study in trial.studies:
+        labels = plots.resolve_labels(trial.study(study))
+        assert labels.visit_unit == "months" and labels.visit_labels == {}
+        for p in labels.params:
+            assert plots.parameter_info(p, labels) == plots.parameter_info(p)
+            assert plots.axis_label(p, labels=labels) == plots.axis_label(p)
+        assert plots.visit_text(6.0, labels) == "6 months"
+
+
+def test_verdicts_and_sentences_without_a_direction():
+    labels = plots.Labels(params={"ADAS": plots.resolve_parameter("ADAS", data_name="ADAS-Cog total")},
+                          visit_unit="weeks", visit_labels={12.0: "Week 12"})
+    up = {"paramcd": "ADAS", "estimate": 2.0, "ci_low": 1.0, "ci_high": 3.0, "p_value": 0.01, "n": 8,
+          "arm": "High", "ref_arm": "Control", "n_ref": 8}
+    assert plots.verdict(up, labels=labels) == plots.NEUTRAL
+    assert plots.verdict({**up, "ci_low": -3.0, "ci_high": -1.0}, labels=labels) == plots.NEUTRAL
+    assert plots.verdict({**up, "ci_low": -1.0}, labels=labels) == "inconclusive"
+    rows = pd.DataFrame([up])
+    assert plots.arms_with(rows, labels=labels) == "none"  # not "favourable" on a scale of unknown direction
+    text = "\n".join(plots.findings_lines(rows.iloc[:0], rows, ["ADAS"], {"ADAS": 12.0}, labels=labels))
+    assert "ADAS-Cog total at Week 12 (direction not stated)" in text and not DIRECTION.search(text)
+    assert "favourable" not in text
+
+
+def test_figure_texts_for_weeks_and_no_direction(tmp_path):
+    trial = load_trial(write_adam_dataset(tmp_path / "d"))
+    labels = plots.resolve_labels(trial)
+    from msc_frailty.data import add_change
+    chg = add_change(trial)
+    fig = plots.trajectory_figure(chg[chg["PARAMCD"] == "ADAS"], "ADAS", labels=labels)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Weeks since infusion" and ax.get_title() == "ADAS-Cog total"
+    assert ax.get_ylabel() == "Change in ADAS-Cog total"
+    rows = plots.efficacy_rows(chg, "other_endpoints", trial.basis, ["ADAS", "TNFA"])
+    at = plots.at_visits(rows, {"ADAS": 12.0, "TNFA": 12.0})
+    at = at[(at["comparison"] == "vs_placebo") & (at["method"] == "ancova")]
+    fig = plots.vs_placebo_figure(at, ["ADAS", "TNFA"], ["Low", "High"], "Control", {"ADAS": 12.0, "TNFA": 12.0},
+                                  labels)
+    titles = [a.get_title() for a in fig.axes]
+    assert titles == ["ADAS-Cog total, Week 12", "Serum TNF-\u03b1, Week 12"]
+    assert not DIRECTION.search(fig.axes[0].get_xlabel())
+    assert fig.axes[1].get_xlabel().endswith("(lower is better)")
+
+
+# ---------------------------------------------------------------------------------------------- notebooks
+
+NOTEBOOKS = ["inflammation", "other_endpoints", "physical_performance", "dose_comparison"]
+
+
+def run_notebooks(data: Path, out: Path):
+    cmd = [sys.executable, "-m", "msc_frailty.runner", "--data", str(data), "--out", str(out)]
+    for name in NOTEBOOKS:
+        cmd += ["--notebook", name]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="module")
+def adam_runs(tmp_path_factory):
+    """The four efficacy notebooks, for real through the runner, on the ADaM-style toy data: without and
+    with a params.csv that states ADAS's unit and direction."""
+    root = tmp_path_factory.mktemp("labels")
+    plain = run_notebooks(write_adam_dataset(root / "plain"), root / "out_plain")
+    csv = "PARAMCD,PARAM,unit,direction,finding\nADAS,ADAS-Cog total,points,lower_better,\n"
+    stated = run_notebooks(write_adam_dataset(root / "stated", csv), root / "out_stated")
+    return plain, stated
+
+
+def test_unknown_parameter_is_analysed_apart_from_inflammation(adam_runs):
+    plain, _ = adam_runs
+    est = pd.read_csv(plain / "results" / "estimates.csv", keep_default_na=False)
+    assert set(est.loc[est["finding"] == "inflammation", "paramcd"]) == {"TNFA"}
+    assert set(est.loc[est["finding"] == "physical_performance", "paramcd"]) == {"SIXMWD"}
+    other = est[est["finding"] == "other_endpoints"]
+    assert set(other["paramcd"]) == {"ADAS"}
+    assert {"change_from_baseline", "vs_placebo"} <= set(other["comparison"])
+    assert set(other["visit"].astype(float)) == {4.0, 12.0}
+    high = other[(other["comparison"] == "vs_placebo") & (other["method"] == "ancova") & (other["arm"] == "High")
+                 & (other["visit"].astype(float) == 12.0)].iloc[0]
+    assert float(high["ci_low"]) > 0  # the interval excludes zero: the case where a direction would be claimed
+    figures = plain / "figures" / "TOY-1"
+    assert "ADAS" not in (figures / "inflammation_vs_placebo.svg").read_text(encoding="utf-8")
+    assert not (figures / "adas_log_ratio.svg").exists()
+
+
+def test_figures_state_weeks_and_no_direction_nobody_gave(adam_runs):
+    plain, _ = adam_runs
+    figures = plain / "figures" / "TOY-1"
+    adas = texts_of(figures / "adas.svg")
+    assert "ADAS-Cog total" in adas and "Weeks since infusion" in adas
+    assert not DIRECTION.search(adas) and "Months" not in adas
+    walk = texts_of(figures / "six_minute_walk.svg")
+    assert "Weeks since infusion" in walk and "(higher is better)" in walk
+    forest = texts_of(figures / "physical_vs_placebo.svg")
+    assert "6MWD, Week 12" in forest and "months" not in forest
+    # the dose figures show every parameter: one direction per built-in panel, none for ADAS
+    for name in ("dose_response", "dose_forest"):
+        text = texts_of(figures / f"{name}.svg")
+        assert "ADAS-Cog total, Week 12" in text
+        assert len(DIRECTION.findall(text)) == 2, (name, DIRECTION.findall(text))
+    # the executed notebook's sentences: no direction claimed, no "favourable" for ADAS
+    nb = json.loads((plain / "notebooks" / "TOY-1" / "other_endpoints.ipynb").read_text(encoding="utf-8"))
+    out = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    assert "ADAS-Cog total at Week 12 (direction not stated)" in out and plots.NEUTRAL in out
+    assert not DIRECTION.search(out) and "favourable" not in out
+
+
+def test_params_csv_direction_reaches_the_figures(adam_runs):
+    _, stated = adam_runs
+    adas = texts_of(stated / "figures" / "TOY-1" / "adas.svg")
+    assert "Change in ADAS-Cog total (points)" in adas and "(lower is better)" in adas
+    assert "higher is better" not in adas
