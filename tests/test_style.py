@@ -60,7 +60,7 @@ def test_direction_label():
 
 # ----------------------------------------------------------------------------------- save_figure
 def _make(width="single"):
-    fig, ax = style.figure(width, height_mm=50)
+    fig, ax = style.figure(width, height_mm=50, layout="constrained")
     ax.errorbar([0, 1, 2], [10.0, 25.0, 18.0], yerr=[3.0, 4.0, 5.0], fmt="o", color=style.arm_color("100M"))
     ax.plot([0, 2], [0, 0], color=style.arm_color("Placebo"))
     ax.set_xlabel("Arm")
@@ -138,7 +138,7 @@ def test_save_figure_does_not_depend_on_global_rcparams(tmp_path):
     # after style.figure(). save_figure promises TrueType fonts in the PDF, text in the SVG and
     # byte-identical output regardless.
     def make():
-        fig, ax = plt.subplots(figsize=(3.3, 2.0))
+        fig, ax = plt.subplots(figsize=(3.3, 2.0), layout="constrained")
         ax.plot([0, 1], [0, 1])
         ax.set_title("Plain")
         return fig

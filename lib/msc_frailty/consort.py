@@ -36,10 +36,12 @@ STAGES = ("enrolled", "allocated", "infused", "analysed")
 #: The arm label of a row counting every arm of a stage (the ``enrolled`` row always is one).
 TOTAL = "All arms"
 #: Columns of :func:`consort_counts`.
-COUNT_COLUMNS = ["stage", "param", "visit", "arm", "n"]
+COUNT_COLUMNS = ["stage", "param", "visit", "arm", "n", "visit_label"]
 
 #: Days per month, to turn AVISITN (months since infusion) into study days.
 DAYS_PER_MONTH = 365.25 / 12
+#: Days per unit of AVISITN, by the unit its AVISIT labels name (:func:`msc_frailty.plots.visit_scale`).
+DAYS_PER_VISIT_UNIT = {"months": DAYS_PER_MONTH, "weeks": 7.0, "days": 1.0}
 
 
 def _one_study(trial: TrialData) -> str:
@@ -54,17 +56,70 @@ def arm_order(trial: TrialData) -> list[str]:
     return plots.arm_order(trial.adsl)
 
 
+#: Built-in physical-performance parameters, in the order in which one is taken as the primary endpoint.
+PRIMARY_ORDER = ("SIXMWD", "SPPB", "FEV1", "SF36PCS", "SQOLF")
+#: The unit of AVISITN without AVISIT labels (contract section 1).
+DEFAULT_VISIT_UNIT = "month"
+
+
 def primary_param(trial: TrialData) -> str | None:
-    """SIXMWD when the study has it, else the first PARAMCD of adeff.csv; None without efficacy rows."""
+    """The PARAMCD the CONSORT "analysed" boxes follow: the primary endpoint of the study.
+
+    The first built-in physical parameter present (:data:`PRIMARY_ORDER`); else the parameter that
+    ``params.csv`` marks ``primary = Y`` (when ``trial.params`` has that column and the code is in adeff);
+    else the first PARAMCD in data order (never the alphabetically first). None without efficacy rows.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> primary_param(load_trial("data/synthetic").study("CRATUS-P2"))
+    'SIXMWD'
+    """
     codes = list(pd.unique(trial.adeff["PARAMCD"]))
     if not codes:
         return None
-    return "SIXMWD" if "SIXMWD" in codes else codes[0]
+    for code in PRIMARY_ORDER:
+        if code in codes:
+            return code
+    params = trial.params
+    if "primary" in params.columns:
+        marked = params.loc[params["primary"].astype(str).str.strip().str.upper() == "Y", "PARAMCD"]
+        marked = [c for c in marked if c in codes]
+        if marked:
+            return marked[0]
+    return codes[0]
 
 
-def visit_label(visit: float) -> str:
-    """AVISITN is months since infusion (contract section 1)."""
-    return f"Month {visit:g}"
+def visit_labels(trial: TrialData, param: str | None = None) -> dict:
+    """A label with its unit for each post-baseline AVISITN of ``param`` (every parameter when None).
+
+    AVISITN is months since infusion (contract section 1): ``"Month 6"``. When adeff has an ``AVISIT``
+    column, each visit is labelled by its own AVISIT label (the most frequent one, e.g. ``"Week 4"``) and
+    a visit without one by its number in the unit the labels name (:func:`msc_frailty.plots.visit_scale`,
+    the same rule as every other figure's visit labels).
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> visit_labels(load_trial("data/synthetic").study("CRATUS-P2"), "SIXMWD")
+    {3.0: 'Month 3', 6.0: 'Month 6', 12.0: 'Month 12'}
+    """
+    eff = trial.adeff if param is None else trial.adeff[trial.adeff["PARAMCD"] == param]
+    unit, given = plots.visit_scale(eff)
+    unit = (unit or "months").rstrip("s")
+    visits = sorted(float(v) for v in set(eff.loc[eff["AVISITN"] > 0, "AVISITN"]))
+    return {v: given.get(v) or visit_label(v, unit) for v in visits}
+
+
+def visit_label(visit: float, unit: str = DEFAULT_VISIT_UNIT) -> str:
+    """A visit number with its unit; AVISITN is months since infusion by default (contract section 1).
+
+    Examples
+    --------
+    >>> visit_label(6), visit_label(4, "week")
+    ('Month 6', 'Week 4')
+    """
+    return f"{unit.capitalize()} {visit:g}"
 
 
 # --------------------------------------------------------------------------------------------- flow
@@ -88,15 +143,17 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns stage, param, visit (NaN except for ``analysed``), arm, n.
+        Columns stage, param, visit (NaN except for ``analysed``), arm, n and visit_label (the visit
+        with its unit, :func:`visit_labels`; empty except for ``analysed``).
     """
     _one_study(trial)
     adsl = trial.adsl
     arms = arm_order(trial)
     param = primary_param(trial) if param is None else param
-    rows = [("enrolled", "", np.nan, TOTAL, len(adsl))]
-    rows += [("allocated", "", np.nan, a, int((adsl["TRT01A"] == a).sum())) for a in arms]
-    rows += [("infused", "", np.nan, a, int(((adsl["TRT01A"] == a) & (adsl["SAFFL"] == "Y")).sum())) for a in arms]
+    rows = [("enrolled", "", np.nan, TOTAL, len(adsl), "")]
+    rows += [("allocated", "", np.nan, a, int((adsl["TRT01A"] == a).sum()), "") for a in arms]
+    rows += [("infused", "", np.nan, a, int(((adsl["TRT01A"] == a) & (adsl["SAFFL"] == "Y")).sum()), "")
+             for a in arms]
     if param is not None:
         eff = trial.adeff[trial.adeff["PARAMCD"] == param]
         if eff.empty:
@@ -104,10 +161,11 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
             raise ValueError(f"parameter {param!r} has no rows in adeff (have {have})")
         chg = add_change(trial)
         chg = chg[chg["PARAMCD"] == param]
+        labels = visit_labels(trial, param)
         for visit in sorted(set(eff.loc[eff["AVISITN"] > 0, "AVISITN"])):
             at = chg[chg["AVISITN"] == visit]
-            rows += [("analysed", param, float(visit), a, int(at.loc[at["TRT01A"] == a, "USUBJID"].nunique()))
-                     for a in arms]
+            rows += [("analysed", param, float(visit), a, int(at.loc[at["TRT01A"] == a, "USUBJID"].nunique()),
+                      labels[float(visit)]) for a in arms]
     out = pd.DataFrame(rows, columns=COUNT_COLUMNS)
     out["n"] = out["n"].astype(int)
     return out
@@ -197,14 +255,70 @@ def check_consort(counts: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
-def _box(ax, x, y, w, h, lines, edge, band=None, bold_first=True, fontsize=6.5):
+#: Text is measured at the PNG's dpi; the same text drawn at another dpi (a notebook's preview, a PDF) can be
+#: up to a few per cent wider (font hinting), so every measured width is taken this much wider.
+HINTING_SLACK = 1.06
+
+#: Height of one text line in a flow box (mm) and the size of its text (pt).
+BOX_LINE_MM = 3.0
+BOX_FONT_PT = 6.5
+
+
+def _box_height(n_lines: int, band: bool) -> float:
+    """Height (mm) of a flow box holding ``n_lines`` lines of text, with or without a colour band."""
+    return (2.4 if band else 1.2) + BOX_LINE_MM * n_lines + 1.0
+
+
+def _text_mm(text: str, bold: bool = False) -> float:
+    """Width (mm) of one line of box text as Agg draws it."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(family=style.RC["font.family"], size=BOX_FONT_PT, weight="bold" if bold else "normal")
+    width, _, _ = RendererAgg(10, 10, style.DPI).get_text_width_height_descent(text, prop, ismath=False)
+    return width / style.DPI * 25.4 * HINTING_SLACK
+
+
+def _wrap_lines(lines, width_mm: float, bold_first: bool = True) -> list[str]:
+    """The lines of a box, each wrapped on word boundaries to fit ``width_mm`` (1.5 mm padding each side).
+
+    Widths are measured, not guessed from a character count; a word wider than the box on its own is
+    broken (:func:`msc_frailty.style.wrap_label`).
+
+    Examples
+    --------
+    >>> _wrap_lines(["Allocated to Xanomeline Low Dose", "n = 84"], 36.0)
+    ['Allocated to', 'Xanomeline Low Dose', 'n = 84']
+    """
+    room = width_mm - 3.0
+    out = []
+    for i, line in enumerate(lines):
+        bold = bold_first and i == 0 and not out
+        words, current = line.split(), ""
+        for word in words:
+            trial = f"{current} {word}".strip()
+            if current and _text_mm(trial, bold) > room:
+                out.append(current)
+                bold, current = False, word
+            else:
+                current = trial
+            while _text_mm(current, bold) > room and len(current) > 1:
+                # one word wider than the box: break it where it stops fitting
+                cut = max(k for k in range(1, len(current) + 1) if _text_mm(current[:k], bold) <= room or k == 1)
+                out.append(current[:cut])
+                bold, current = False, current[cut:]
+        out.append(current)
+    return out
+
+
+def _box(ax, x, y, w, h, lines, edge, band=None, bold_first=True):
     """A box with its top-left corner at (x, y) in mm (y grows upwards) and left-aligned text lines."""
     ax.add_patch(Rectangle((x, y - h), w, h, facecolor="white", edgecolor=edge, linewidth=0.8, zorder=2))
     if band is not None:
         ax.add_patch(Rectangle((x, y - 1.4), w, 1.4, facecolor=band, edgecolor=edge, linewidth=0.8, zorder=3))
     top = y - (2.4 if band is not None else 1.2)
     for j, line in enumerate(lines):
-        ax.text(x + 1.5, top - j * 3.0, line, ha="left", va="top", fontsize=fontsize, zorder=4,
+        ax.text(x + 1.5, top - j * BOX_LINE_MM, line, ha="left", va="top", fontsize=BOX_FONT_PT, zorder=4,
                 fontweight="bold" if (bold_first and j == 0) else "normal")
 
 
@@ -213,14 +327,52 @@ def _arrow(ax, x0, y0, x1, y1):
                                  color="black", shrinkA=0, shrinkB=0, zorder=1))
 
 
+def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_mm: float) -> list[str]:
+    """The text of an arm's "analysed" box: the endpoint and, per visit (with its unit), n and missing.
+
+    The endpoint is named in full ("6-minute walk distance") when that fits on one line of the box, else
+    by its short label ("6MWD"); on the line of "Primary endpoint:" when both fit there.
+    """
+    if analysed.empty:
+        return ["Analysed", "no efficacy data"]
+    info = plots.parameter_info(param)
+    room = width_mm - 3.0
+    head = ["Primary endpoint:"]
+    for name in dict.fromkeys([info["label"] if info["known"] else str(param), info["short"]]):
+        if _text_mm(f"Primary endpoint: {name}") <= room:
+            head = [f"Primary endpoint: {name}"]
+            break
+        if _text_mm(name) <= room:
+            head = ["Primary endpoint:", name]
+            break
+    else:
+        head = ["Primary endpoint:", str(param)]
+    lines = ["Analysed", *head, "(baseline and visit)"]
+    for r in analysed[analysed["arm"] == arm].sort_values("visit").itertuples():
+        label = r.visit_label if isinstance(getattr(r, "visit_label", None), str) and r.visit_label \
+            else visit_label(r.visit)
+        lines.append(f"{label}: n = {r.n}" + (f" ({n_inf - r.n} missing)" if r.n < n_inf else ""))
+    return lines
+
+
 def draw_consort(counts: pd.DataFrame):
     """The CONSORT flow diagram of :func:`consort_counts`, one column per arm, 174 mm wide.
 
-    Calls :func:`check_consort` first and so refuses to draw counts that do not add up.
+    Calls :func:`check_consort` first and so refuses to draw counts that do not add up. The "analysed"
+    boxes name the endpoint (``param``) and each visit with its unit (``visit_label`` when the counts
+    have it, else months). Long arm labels and lines are wrapped to the width of their box, and the boxes
+    grow to hold them.
 
     Returns
     -------
     (Figure, Axes)
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> fig, ax = draw_consort(consort_counts(load_trial("data/synthetic").study("CRATUS-P2")))
+    >>> [t.get_text() for t in ax.texts][-6:-3]
+    ['Primary endpoint:', '6-minute walk distance', '(baseline and visit)']
     """
     check_consort(counts)
     df = counts.copy()
@@ -231,7 +383,6 @@ def draw_consort(counts: pd.DataFrame):
     get = lambda stage, arm: int(per_arm.loc[(per_arm["stage"] == stage) & (per_arm["arm"] == arm), "n"].iloc[0])  # noqa: E731
     total = int(df.loc[df["stage"] == "enrolled", "n"].iloc[0])
     analysed = per_arm[per_arm["stage"] == "analysed"]
-    visits = sorted(set(analysed["visit"]))
     param = analysed["param"].iloc[0] if "param" in analysed.columns and len(analysed) else None
 
     width = 174.0
@@ -239,9 +390,20 @@ def draw_consort(counts: pd.DataFrame):
     k = len(arms)
     col = (width - 2 * margin) / k
     bw = min(col - gap, 60.0)
-    line = 3.0
-    h_enrol, h_alloc, h_inf = 8.5, 9.5, 11.0
-    h_an = 2.5 + line * (2 + max(len(visits), 1))
+    # every box's lines, wrapped to the box width; each row of boxes is as tall as its fullest box
+    boxes = {}
+    for arm in arms:
+        n_alloc, n_inf = get("allocated", arm), get("infused", arm)
+        boxes[arm] = {
+            "allocated": _wrap_lines([f"Allocated to {arm}", f"n = {n_alloc}"], bw),
+            "infused": _wrap_lines(["Infused", "(safety population)", f"n = {n_inf}; not infused {n_alloc - n_inf}"],
+                                   bw),
+            "analysed": _wrap_lines(_analysed_lines(analysed, arm, n_inf, param, bw), bw),
+        }
+    tall = lambda stage: max(len(b[stage]) for b in boxes.values())  # noqa: E731
+    h_enrol = 8.5
+    h_alloc, h_inf, h_an = _box_height(tall("allocated"), True), _box_height(tall("infused"), False), \
+        _box_height(tall("analysed"), False)
     v = 6.0  # vertical space for arrows
     height = 3.0 + h_enrol + 2 * v + h_alloc + v + h_inf + v + h_an + 6.0
     fig, ax = style.figure("double", height)
@@ -265,22 +427,13 @@ def draw_consort(counts: pd.DataFrame):
     for arm, c in zip(arms, centres):
         x = c - bw / 2
         colour = style.arm_color(arm)
-        n_alloc, n_inf = get("allocated", arm), get("infused", arm)
-        _box(ax, x, y, bw, h_alloc, [f"Allocated to {arm}", f"n = {n_alloc}"], colour, band=colour)
+        _box(ax, x, y, bw, h_alloc, boxes[arm]["allocated"], colour, band=colour)
         yi = y - h_alloc - v
         _arrow(ax, c, y - h_alloc, c, yi)
-        _box(ax, x, yi, bw, h_inf, ["Infused", "(safety population)", f"n = {n_inf}; not infused {n_alloc - n_inf}"],
-             colour)
+        _box(ax, x, yi, bw, h_inf, boxes[arm]["infused"], colour)
         ya = yi - h_inf - v
         _arrow(ax, c, yi - h_inf, c, ya)
-        if visits:
-            lines = [f"Analysed, {plots.parameter_info(param)['short']}", "(baseline and visit)"]
-            for visit in visits:
-                n_an = int(analysed.loc[(analysed["arm"] == arm) & (analysed["visit"] == visit), "n"].iloc[0])
-                lines.append(f"{visit_label(visit)}: n = {n_an}" + (f" ({n_inf - n_an} missing)" if n_an < n_inf else ""))
-        else:
-            lines = ["Analysed", "no efficacy data"]
-        _box(ax, x, ya, bw, h_an, lines, colour)
+        _box(ax, x, ya, bw, h_an, boxes[arm]["analysed"], colour)
     return fig, ax
 
 
@@ -435,6 +588,48 @@ def _mm_margins(fig, left, right, bottom, top):
     fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h)
 
 
+def _ytick_label_mm(fig, ax) -> float:
+    """Width (mm) of the widest y tick label of ``ax`` as Agg draws it (wrapped labels count their longest line)."""
+    with style.at_dpi(fig, style.DPI):
+        renderer = fig.canvas.get_renderer()
+        widths = [t.get_window_extent(renderer).width for t in ax.get_yticklabels() if t.get_text()]
+    return max(widths, default=0.0) / style.DPI * 25.4 * HINTING_SLACK
+
+
+def _fit_left_margin(fig, ax, left, right, bottom, top, offset_pt: float = 0.0):
+    """Set the margins (mm) with a left margin at least ``left`` and wide enough for the y tick labels.
+
+    The labels sit ``pad`` points (the tick padding, plus ``offset_pt`` for a spine moved outward) left of
+    the axes; 1.5 mm more keeps them clear of the canvas edge.
+    """
+    pad_pt = ax.yaxis.get_major_ticks()[0].get_pad() if ax.get_yticks().size else 3.5
+    need = _ytick_label_mm(fig, ax) + (pad_pt + offset_pt) / 72 * 25.4 + 1.5
+    _mm_margins(fig, max(left, need), right, bottom, top)
+
+
+def _keep_xlabel_inside(fig, ax, edge_mm: float = 1.0):
+    """Shift the x label of ``ax`` sideways (from the axes' centre) just enough to stay on the canvas.
+
+    A wide left margin (long arm labels) moves the axes, and the label centred under them, to the right.
+    """
+    with style.at_dpi(fig, style.DPI):
+        renderer = fig.canvas.get_renderer()
+        box = ax.xaxis.label.get_window_extent(renderer)
+        axes = ax.get_window_extent(renderer)
+        px = style.DPI / 25.4
+        slack = (box.width * (HINTING_SLACK - 1)) / 2
+        shift = min(0.0, fig.bbox.width - edge_mm * px - (box.x1 + slack)) + max(0.0, edge_mm * px - (box.x0 - slack))
+    if shift:
+        # the label's x is in axes fraction (its y is placed by matplotlib below the tick labels)
+        ax.xaxis.label.set_x(0.5 + shift / axes.width)
+
+
+def _row_mm(labels, minimum: float) -> float:
+    """Height (mm) of one row of a per-arm figure: ``minimum``, or more when a wrapped label has many lines."""
+    lines = max((str(t).count("\n") + 1 for t in labels), default=1)
+    return max(minimum, 2.8 * lines + 1.5)
+
+
 def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int = TESAE_WINDOW_DAYS):
     """Dot and exact 95% interval of the TE-SAE proportion per arm (85 mm wide).
 
@@ -451,9 +646,10 @@ def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int
     if pooled is not None:
         rows.append((pooled["arm"], pooled["k"], pooled["n"], pooled["estimate"], pooled["ci_low"],
                      pooled["ci_high"], style.arm_color("All"), "D"))
-    height = 26 + 6.5 * len(rows)
+    # arm labels wrap (a user's "Allogeneic MSC Low Dose" is not cut); the pooled row keeps its one line
+    labels = [style.wrap_label(r[0]) for r in rows[:len(props)]] + [r[0] for r in rows[len(props):]]
+    height = 26 + _row_mm(labels, 6.5) * len(rows)
     fig, ax = style.figure("single", height)
-    _mm_margins(fig, left=27, right=17, bottom=15, top=6)
     for i, (arm, k, n, est, lo, hi, colour, marker) in enumerate(rows):
         ax.plot([lo, hi], [i, i], color=colour, linewidth=1.4, solid_capstyle="butt")
         ax.plot([lo, lo], [i - 0.15, i + 0.15], color=colour, linewidth=0.8, clip_on=False)
@@ -464,7 +660,7 @@ def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int
     if pooled is not None and len(rows) > len(props):
         ax.axhline(len(props) - 0.5, color="0.7", linewidth=0.5)
     ax.text(1.03, 1.0, "k/n", transform=ax.transAxes, ha="left", va="bottom", fontsize=6.5, fontweight="bold")
-    ax.set_yticks(range(len(rows)), [r[0] for r in rows])
+    ax.set_yticks(range(len(rows)), labels)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
@@ -473,31 +669,80 @@ def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int
     ax.set_xlabel(style.direction_label(f"Proportion with a TE-SAE on days 1\u2013{window_days}, exact 95% CI", False))
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_position(("outward", 4))
+    _fit_left_margin(fig, ax, left=27, right=17, bottom=15, top=6, offset_pt=4)
+    _keep_xlabel_inside(fig, ax)
     return fig, ax
 
 
-def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS):
-    """Timeline of serious adverse events and deaths by study day, one row per arm (174 mm wide).
+#: More serious events than this in a study and :func:`draw_events` draws a summary by preferred term
+#: instead of one mark per event (hundreds of marks on one row per arm are unreadable).
+MAX_EVENT_MARKS = 40
+#: Preferred terms shown by name in the summary; the rest are counted together as "other".
+TOP_TERMS = 10
 
-    Filled circle: treatment-emergent serious AE; open circle: serious AE not treatment-emergent;
-    cross: death. Several events of one arm are stacked in a fixed order (by day, then subject), no
-    random jitter. With no serious AE the axes say so. The x axis runs to the last study day of
-    follow-up (the last visit in months, or the last AE, whichever is later).
+
+def _serious(ev: pd.DataFrame) -> pd.DataFrame:
+    """Serious adverse events and deaths of the safety population, in a fixed order."""
+    return ev[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL")].sort_values(["ASTDY", "USUBJID", "AEDECOD"])
+
+
+def serious_events(trial: TrialData) -> pd.DataFrame:
+    """The serious adverse events and deaths :func:`draw_events` draws (safety population), with the arm.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> len(serious_events(load_trial("data/synthetic").study("CRATUS-P2"))) <= MAX_EVENT_MARKS
+    True
+    """
+    return _serious(_safety_events(trial)).reset_index(drop=True)
+
+
+def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS, max_marks: int = MAX_EVENT_MARKS,
+                top: int = TOP_TERMS):
+    """Serious adverse events and deaths by arm (174 mm wide): a timeline, or a summary for many events.
+
+    Up to ``max_marks`` serious events: a timeline by study day, one row per arm. Filled circle:
+    treatment-emergent serious AE; open circle: serious AE not treatment-emergent; cross: death. Several
+    events of one arm are stacked in a fixed order (by day, then subject), no random jitter. With no
+    serious AE the axes say so. The x axis runs to the last study day of follow-up (the last visit, in
+    months or in the unit AVISIT names, or the last AE, whichever is later).
+
+    More than ``max_marks``: :func:`draw_event_summary` (subjects per preferred term and arm).
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> fig, ax = draw_events(load_trial("data/synthetic").study("CRATUS-P2"))
+    >>> ax.get_xlabel().startswith("Study day of onset")
+    True
     """
     _one_study(trial)
+    ev = _safety_events(trial)
+    if len(_serious(ev)) > max_marks:
+        return draw_event_summary(trial, top=top)
+    return _draw_event_timeline(trial, window_days)
+
+
+def _draw_event_timeline(trial: TrialData, window_days: int):
+    """One mark per serious event by study day and arm (:func:`draw_events` for a small study)."""
     arms = [a for a in arm_order(trial) if ((trial.adsl["TRT01A"] == a) & (trial.adsl["SAFFL"] == "Y")).any()]
     ev = _safety_events(trial)
-    ser = ev[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL")].sort_values(["ASTDY", "USUBJID", "AEDECOD"])
+    ser = _serious(ev)
     last_visit = trial.adeff["AVISITN"].max() if len(trial.adeff) else 0
+    # AVISITN is in months unless AVISIT names weeks or days (26 weeks is not 26 months of follow-up)
+    unit = plots.visit_scale(trial.adeff)[0] if len(trial.adeff) else "months"
+    per_visit = DAYS_PER_VISIT_UNIT.get(unit or "months", DAYS_PER_MONTH)
     # the axis spans the infusion and the follow-up: an event that began before day 1 (perhaps years
     # before) is drawn at the left edge, one of unknown onset is not drawn but counted in a note
-    days = [window_days + 1, 1 + last_visit * DAYS_PER_MONTH] + ev.loc[ev["ASTDY"] >= 1, "ASTDY"].tolist()
+    days = [window_days + 1, 1 + last_visit * per_visit] + ev.loc[ev["ASTDY"] >= 1, "ASTDY"].tolist()
     x_max = max(days) * 1.04
     x_min = -0.02 * x_max
     unknown = ser[ser["ASTDY"].isna()]
     ser = ser[ser["ASTDY"].notna()].assign(ASTDY=lambda d: d["ASTDY"].clip(lower=x_min))
 
-    height = 30 + 7.5 * max(len(arms), 1)
+    labels = [style.wrap_label(a) for a in arms]
+    height = 30 + _row_mm(labels, 7.5) * max(len(arms), 1)
     fig, ax = style.figure("double", height)
     _mm_margins(fig, left=20, right=4, bottom=13, top=9)
     ax.axvspan(1, window_days, color="0.92", linewidth=0, zorder=0)
@@ -519,7 +764,7 @@ def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS):
                 ax.plot(r.ASTDY, y, marker="o", markersize=4.5, color=colour,
                         markerfacecolor=colour if filled else "white", markeredgewidth=0.9, linestyle="none",
                         zorder=3)
-    ax.set_yticks(range(len(arms)), arms)
+    ax.set_yticks(range(len(arms)), labels)
     ax.set_ylim(len(arms) - 0.5, -0.7)
     ax.set_xlim(x_min, x_max)
     ax.tick_params(axis="y", length=0)
@@ -543,6 +788,140 @@ def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS):
                Line2D([], [], marker="X", color="0.3", markeredgecolor="black", markeredgewidth=0.5,
                       linestyle="none", markersize=6, label="Death"),
                Rectangle((0, 0), 1, 1, facecolor="0.92", label=f"TE-SAE window (days 1\u2013{window_days})")]
-    ax.legend(handles=handles, ncol=4, loc="lower left", bbox_to_anchor=(0, 1.01), borderaxespad=0,
-              handletextpad=0.3, columnspacing=1.2)
+    _fit_left_margin(fig, ax, left=20, right=4, bottom=13, top=9)
+    _keep_xlabel_inside(fig, ax)
+    # anchored 12 mm from the figure's left edge, not at the axes: a wider margin for long arm labels
+    # must not push the legend off the right edge
+    w, h = fig.get_size_inches() / style.MM
+    ax.legend(handles=handles, ncol=4, loc="lower left", bbox_to_anchor=(12 / w, 1 - 9 / h + 0.3 / h),
+              bbox_transform=fig.transFigure, borderaxespad=0, handletextpad=0.3, columnspacing=1.0)
     return fig, ax
+
+
+def event_term_counts(trial: TrialData, top: int = TOP_TERMS) -> pd.DataFrame:
+    """Subjects per arm with each preferred term of a serious AE (or death): the top terms and "other".
+
+    Safety population. Terms (AEDECOD) are ranked by the number of subjects with the term over all arms
+    (ties by name); the first ``top`` are kept by name and the rest counted together in one row
+    ``other (k terms)`` (subjects with at least one of them). With an AEBODSYS column, each term carries
+    its system organ class (the most frequent one of its events) and rows are grouped by it, classes in
+    the order of their most frequent term.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (term, arm): soc (empty without AEBODSYS), term, arm, subjects, arm_n (subjects in
+        the safety population of the arm), in drawing order; arms placebo first, then by dose.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> event_term_counts(load_trial("data/synthetic").study("CRATUS-P2")).columns.tolist()
+    ['soc', 'term', 'arm', 'subjects', 'arm_n']
+    """
+    _one_study(trial)
+    saf = trial.adsl[trial.adsl["SAFFL"] == "Y"]
+    arms = [a for a in arm_order(trial) if (saf["TRT01A"] == a).any()]
+    ser = _serious(_safety_events(trial))
+    ser = ser.assign(AEDECOD=ser["AEDECOD"].fillna("(term missing)").astype(str))
+    has_soc = "AEBODSYS" in ser.columns
+    soc_of = (ser.assign(AEBODSYS=ser["AEBODSYS"].fillna("(class missing)").astype(str))
+              .groupby("AEDECOD")["AEBODSYS"].agg(lambda x: x.value_counts().sort_index().idxmax())
+              if has_soc else pd.Series(dtype=object))
+    total = ser.groupby("AEDECOD")["USUBJID"].nunique().reset_index(name="n")
+    ranked = total.sort_values(["n", "AEDECOD"], ascending=[False, True])["AEDECOD"].tolist()
+    kept, rest = ranked[:top], ranked[top:]
+    if has_soc:
+        # classes in the order of their most frequent term; terms by rank within their class
+        soc_rank = list(dict.fromkeys(soc_of[t] for t in kept))
+        kept = sorted(kept, key=lambda t: (soc_rank.index(soc_of[t]), ranked.index(t)))
+    rows = []
+    for term in kept:
+        sub = ser[ser["AEDECOD"] == term]
+        rows += [(soc_of[term] if has_soc else "", term, a, sub.loc[sub["TRT01A"] == a, "USUBJID"].nunique())
+                 for a in arms]
+    if rest:
+        sub = ser[ser["AEDECOD"].isin(rest)]
+        label = f"other ({len(rest)} term{'s' if len(rest) > 1 else ''})"
+        rows += [("", label, a, sub.loc[sub["TRT01A"] == a, "USUBJID"].nunique()) for a in arms]
+    out = pd.DataFrame(rows, columns=["soc", "term", "arm", "subjects"])
+    out["arm_n"] = out["arm"].map({a: int((saf["TRT01A"] == a).sum()) for a in arms})
+    return out.astype({"subjects": int, "arm_n": int})
+
+
+def _summary_rows(counts: pd.DataFrame) -> list[tuple[str, str]]:
+    """The rows of the summary, top to bottom: ("soc", class) headings and ("term", term) rows."""
+    rows, last = [], None
+    for soc, term in counts[["soc", "term"]].drop_duplicates().itertuples(index=False):
+        if soc and soc != last:
+            rows.append(("soc", soc))
+        last = soc
+        rows.append(("term", term))
+    return rows
+
+
+def draw_event_summary(trial: TrialData, top: int = TOP_TERMS):
+    """Subjects with each serious AE term, per arm, as grouped horizontal bars (174 mm wide).
+
+    For a study with too many serious events for a timeline (:data:`MAX_EVENT_MARKS`). Rows come from
+    :func:`event_term_counts` (the ``top`` most frequent preferred terms, grouped by system organ class
+    when AEBODSYS exists, then "other"); one bar per arm in the arm's colour; the legend states each arm's
+    safety population n and its deaths.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> fig, ax = draw_event_summary(load_trial("data/synthetic").study("CRATUS-P2"))
+    >>> ax.get_xlabel().startswith("Subjects with the serious event")
+    True
+    """
+    counts = event_term_counts(trial, top=top)
+    arms = list(dict.fromkeys(counts["arm"])) or [a for a in arm_order(trial)]
+    rows = _summary_rows(counts)
+    labels = [style.wrap_label(name, 40) for _, name in rows]
+    k = max(len(arms), 1)
+    bar = 1.7  # mm per bar
+    row_mm = _row_mm(labels, bar * k + 1.6)
+    # the legend above the axes: up to 4 arms a line, each entry as tall as its wrapped label
+    legend_lines = -(-k // 4) * max((a.count("\n") + 1 for a in map(lambda a: style.wrap_label(a, 30), arms)),
+                                    default=1)
+    top_mm = 5 + 3.2 * legend_lines
+    height = 24 + top_mm + row_mm * max(len(rows), 1)
+    fig, ax = style.figure("double", height)
+    step = 0.8 / k
+    for y, (kind, name) in enumerate(rows):
+        if kind != "term":
+            continue
+        sub = counts[counts["term"] == name].set_index("arm")
+        for j, arm in enumerate(arms):
+            ax.barh(y - 0.4 + step * (j + 0.5), int(sub.loc[arm, "subjects"]), height=step * 0.92,
+                    color=style.arm_color(arm), linewidth=0, label="_nolegend_")
+    ax.set_yticks(range(len(rows)), labels)
+    for tick, (kind, _) in zip(ax.get_yticklabels(), rows):
+        tick.set_fontweight("bold" if kind == "soc" else "normal")
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    if not rows:
+        ax.text(0.5, 0.5, "No serious adverse events", transform=ax.transAxes, ha="center", va="center",
+                fontsize=8, color="0.25")
+    ax.tick_params(axis="y", length=0)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(axis="x", color="0.9", linewidth=0.5)
+    ax.set_axisbelow(True)
+    ser = _serious(_safety_events(trial))
+    n_terms = ser["AEDECOD"].nunique()
+    shown = min(top, n_terms)
+    ax.set_xlabel(f"Subjects with the serious event (fewer is better)\n{len(ser)} serious events (deaths included) "
+                  f"in {ser['USUBJID'].nunique()} subjects\nthe {shown} most frequent of {n_terms} preferred terms"
+                  + ("; the rest as 'other'" if n_terms > shown else ""))
+    deaths = ser[ser["AEOUT"] == "FATAL"].groupby("TRT01A")["USUBJID"].nunique()
+    arm_n = counts.drop_duplicates("arm").set_index("arm")["arm_n"]
+    handles = [Rectangle((0, 0), 1, 1, facecolor=style.arm_color(a), linewidth=0,
+                         label=f"{style.wrap_label(a, 30)} (n = {int(arm_n.get(a, 0))}; "
+                               f"{int(deaths.get(a, 0))} died)") for a in arms]
+    _fit_left_margin(fig, ax, left=20, right=4, bottom=18, top=top_mm)
+    _keep_xlabel_inside(fig, ax)
+    w, h = fig.get_size_inches() / style.MM
+    ax.legend(handles=handles, ncol=min(k, 4), loc="lower left", bbox_to_anchor=(4 / w, 1 - top_mm / h + 1.0 / h),
+              bbox_transform=fig.transFigure, borderaxespad=0, handletextpad=0.4, columnspacing=1.2)
+    return fig, ax
+

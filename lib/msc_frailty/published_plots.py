@@ -109,7 +109,9 @@ def forest_implied_effects(data: pd.DataFrame, clip: float = 4.0):
                   "g vs placebo)")
     ax.spines["left"].set_visible(False)
     ax.tick_params(axis="y", length=0)
-    fig.subplots_adjust(left=0.30, right=0.76, top=0.98, bottom=0.16 if n < 12 else 0.09)
+    # right margin: room for the longest value text ("not significant: |effect| below critical") with some
+    # to spare, which at 0.76 ended at the canvas edge
+    fig.subplots_adjust(left=0.30, right=0.73, top=0.98, bottom=0.16 if n < 12 else 0.09)
     return fig
 
 
@@ -192,8 +194,10 @@ def safety_bounds(data: pd.DataFrame):
     ax.tick_params(axis="y", length=0, labelsize=5.6)
     ax.set_xlim(0, 0.85)
     ax.set_ylim(y + 0.4, 0.8)
-    ax.set_xlabel("Proportion with the event,\nexact 95% interval (lower is better)")
-    fig.subplots_adjust(left=0.54, right=0.97, top=0.98, bottom=0.1)
+    # three short lines: centred under the narrow axes, two long ones ran past the right and bottom edges
+    ax.set_xlabel("Proportion with the event,\nexact 95% interval\n(lower is better)")
+    height_mm = fig.get_size_inches()[1] / style.MM
+    fig.subplots_adjust(left=0.54, right=0.97, top=0.98, bottom=17 / height_mm)
     return fig
 
 

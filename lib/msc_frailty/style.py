@@ -106,7 +106,7 @@ def direction_label(label: str, higher_is_better: bool) -> str:
 
 
 def wrap_label(text, width: int = 14) -> str:
-    """Wrap a label (an arm, a term) on word boundaries into lines of at most ``width`` characters.
+    r"""Wrap a label (an arm, a term) on word boundaries into lines of at most ``width`` characters.
 
     A long arm label such as ``"Xanomeline Low Dose"`` is wrapped instead of being cut at the figure's
     edge. A word is only broken when it alone is longer than ``width``.
@@ -134,6 +134,108 @@ def wrap_label(text, width: int = 14) -> str:
     # textwrap breaks a word only when it does not fit on a line of its own (break_long_words)
     lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
     return "\n".join(lines) if lines else text
+
+
+#: How far (in pixels at the figure's dpi) a text may reach past the canvas edge before it counts as cut.
+CANVAS_TOLERANCE_PX = 1.0
+
+
+def _drawn_texts(fig, renderer) -> list:
+    """Draw ``fig`` once and return the Text artists actually drawn (visible, non-empty), in order.
+
+    Recording the draw calls is what tells a drawn tick label from one of a tick outside the axis limits,
+    which exists, is "visible", but is never drawn.
+    """
+    from matplotlib.text import Text
+
+    drawn = []
+    original = Text.draw
+
+    def recording_draw(self, rend):
+        original(self, rend)
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+
+    with mock.patch.object(Text, "draw", recording_draw):
+        fig.draw(renderer)
+    return list(dict.fromkeys(drawn))
+
+
+@contextmanager
+def at_dpi(fig, dpi: float):
+    """Temporarily set a figure's dpi (text measured at the dpi it is saved at: hinting makes Agg text
+    a few per cent wider at 300 dpi than at 100)."""
+    before = fig.dpi
+    fig.set_dpi(dpi)
+    try:
+        yield fig
+    finally:
+        fig.set_dpi(before)
+
+
+def text_outside_canvas(fig, tolerance_px: float = CANVAS_TOLERANCE_PX, dpi: float = DPI) -> list[str]:
+    """The texts of a figure that run outside its canvas (cut off in the saved file).
+
+    Draws the figure with an Agg renderer at the dpi of the saved PNG (running its layout engine, as
+    saving does) and compares the window extent of every drawn Text artist (tick labels, axis labels,
+    titles, legends, annotations, figure texts) with the figure's bounding box.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    tolerance_px : float
+        How far a text may reach past an edge, in pixels at 100 dpi (anti-aliasing, rounding).
+    dpi : float
+        The dpi to draw at: :data:`DPI`, that of the PNG (text widths differ a little between dpis).
+
+    Returns
+    -------
+    list of str
+        One description per text outside, e.g. ``"'below critical' (right edge, 12.3 px past)"``;
+        empty when every text is inside.
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40)
+    >>> fig.subplots_adjust(bottom=0.3, top=0.85)
+    >>> _ = ax.set_title("fits")
+    >>> text_outside_canvas(fig)
+    []
+    >>> _ = fig.text(0.9, 0.5, "runs off the right edge")
+    >>> text_outside_canvas(fig)  # doctest: +ELLIPSIS
+    ["'runs off the right edge' (right edge, ... px past)"]
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)  # a figure made under another backend is measured as Agg would draw it
+    problems = []
+    with at_dpi(fig, dpi):
+        renderer = fig.canvas.get_renderer()
+        width, height = fig.bbox.width, fig.bbox.height
+        scale = dpi / 100  # distances reported in pixels at 100 dpi, whatever the dpi drawn at
+        for text in _drawn_texts(fig, renderer):
+            box = text.get_window_extent(renderer)
+            past = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
+            side, by = max(past.items(), key=lambda kv: kv[1])
+            if by / scale > tolerance_px:
+                problems.append(f"{text.get_text()!r} ({side} edge, {by / scale:.1f} px past)")
+    return problems
+
+
+def check_canvas(fig):
+    """Raise ValueError naming every text of ``fig`` that runs outside its canvas (:func:`text_outside_canvas`).
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40)
+    >>> fig.subplots_adjust(bottom=0.3)
+    >>> check_canvas(fig)
+    """
+    outside = text_outside_canvas(fig)
+    if outside:
+        raise ValueError(f"{len(outside)} text(s) run outside the figure's canvas and would be cut off: "
+                         + "; ".join(outside))
 
 
 def stamp(fig, basis: str, study: str | None = None):
@@ -199,7 +301,8 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     Raises
     ------
     ValueError
-        On an unknown basis, or a study or name that is not a safe file name.
+        On an unknown basis, a study or name that is not a safe file name, or a text (label, legend,
+        annotation, the stamp) that runs outside the canvas (:func:`check_canvas`).
     """
     if basis not in BASIS_LABELS:
         raise ValueError(f"basis must be one of {sorted(BASIS_LABELS)}, got {basis!r}")
@@ -209,6 +312,8 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     folder = names.inside(names.inside(resolve(output_dir), "figures"), study)
     targets = {ext: names.inside(folder, f"{name}.{ext}") for ext in ("png", "pdf", "svg")}
     stamp(fig, basis, study)
+    # a label cut at the edge of a figure is a wrong figure: refused before anything is written
+    check_canvas(fig)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     metadata = {
