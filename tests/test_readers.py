@@ -492,24 +492,3 @@ def test_random_bytes_named_json_are_not_valid_json(toy_data):
     err = _raises(toy_data, "adsl.json", None, None, None)
     assert "not valid JSON" in str(err)
 
-
-@pytest.mark.notebooks
-def test_runner_on_xpt_and_json_gives_the_csv_estimates(toy_data, tmp_path):
-    # the whole pipeline, not only the loader: adsl as XPORT v8, adeff as Dataset-JSON, adae as CSV
-    import subprocess
-    import sys
-
-    from msc_frailty.paths import ROOT
-
-    mixed = _copy(toy_data, tmp_path / "mixed")
-    convert(mixed, "adsl", "xpt8")
-    convert(mixed, "adeff", "json")
-    runs = {}
-    for name, data in (("csv", toy_data), ("mixed", mixed)):
-        out = tmp_path / f"out-{name}"
-        proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(data), "--out", str(out),
-                               "--notebook", "physical_performance", "--notebook", "safety"], cwd=ROOT,
-                              capture_output=True, text=True, timeout=900)
-        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-        runs[name] = (out / "results" / "estimates.csv").read_bytes()
-    assert runs["mixed"] == runs["csv"]
