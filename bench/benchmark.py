@@ -126,7 +126,7 @@ def _breakdown_worker(out: str) -> dict:
         for cell in (c for c in cells if c["cell_type"] == "code"):
             src = "".join(cell["source"])
             if "parameters" in cell["metadata"].get("tags", []):
-                src = f"data_dir = {str(DATA)!r}\noutput_dir = {out!r}\nstudy = {study!r}\n"
+                src = f"data_dir = {str(DATA)!r}\noutput_dir = {out!r}\nstudy = {study!r}\nrecords = \"observed\"\n"
             exec(compile(src, f"{nb.name}:{study}", "exec"), namespace)
         msc_frailty.kernel.reset()
     notebooks_total = time.perf_counter() - start
