@@ -140,25 +140,44 @@ def wrap_label(text, width: int = 14) -> str:
 CANVAS_TOLERANCE_PX = 1.0
 
 
-def _drawn_texts(fig, renderer) -> list:
-    """Draw ``fig`` once and return the Text artists actually drawn (visible, non-empty), in order.
+@contextmanager
+def _recording_texts():
+    """Record the Text artists actually drawn (visible, non-empty) while the block draws, with their renderer.
 
     Recording the draw calls is what tells a drawn tick label from one of a tick outside the axis limits,
     which exists, is "visible", but is never drawn.
     """
     from matplotlib.text import Text
 
-    drawn = []
+    drawn = {}
     original = Text.draw
 
     def recording_draw(self, rend):
         original(self, rend)
         if self.get_visible() and self.get_text().strip():
-            drawn.append(self)
+            drawn[self] = rend
 
     with mock.patch.object(Text, "draw", recording_draw):
+        yield drawn
+
+
+def _drawn_texts(fig, renderer) -> list:
+    """Draw ``fig`` once and return the Text artists actually drawn, in order."""
+    with _recording_texts() as drawn:
         fig.draw(renderer)
-    return list(dict.fromkeys(drawn))
+    return list(drawn)
+
+
+def _outside(texts, renderer, width: float, height: float, scale: float, tolerance_px: float) -> list[str]:
+    """Descriptions of the drawn ``texts`` whose extents reach past a ``width`` x ``height`` canvas."""
+    problems = []
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        past = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
+        side, by = max(past.items(), key=lambda kv: kv[1])
+        if by / scale > tolerance_px:
+            problems.append(f"{text.get_text()!r} ({side} edge, {by / scale:.1f} px past)")
+    return problems
 
 
 @contextmanager
@@ -209,18 +228,17 @@ def text_outside_canvas(fig, tolerance_px: float = CANVAS_TOLERANCE_PX, dpi: flo
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
         FigureCanvasAgg(fig)  # a figure made under another backend is measured as Agg would draw it
-    problems = []
     with at_dpi(fig, dpi):
         renderer = fig.canvas.get_renderer()
-        width, height = fig.bbox.width, fig.bbox.height
-        scale = dpi / 100  # distances reported in pixels at 100 dpi, whatever the dpi drawn at
-        for text in _drawn_texts(fig, renderer):
-            box = text.get_window_extent(renderer)
-            past = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
-            side, by = max(past.items(), key=lambda kv: kv[1])
-            if by / scale > tolerance_px:
-                problems.append(f"{text.get_text()!r} ({side} edge, {by / scale:.1f} px past)")
-    return problems
+        # distances reported in pixels at 100 dpi, whatever the dpi drawn at
+        return _outside(_drawn_texts(fig, renderer), renderer, fig.bbox.width, fig.bbox.height, dpi / 100,
+                        tolerance_px)
+
+
+def _refuse(outside: list[str]):
+    if outside:
+        raise ValueError(f"{len(outside)} text(s) run outside the figure's canvas and would be cut off: "
+                         + "; ".join(outside))
 
 
 def check_canvas(fig):
@@ -232,10 +250,7 @@ def check_canvas(fig):
     >>> fig.subplots_adjust(bottom=0.3)
     >>> check_canvas(fig)
     """
-    outside = text_outside_canvas(fig)
-    if outside:
-        raise ValueError(f"{len(outside)} text(s) run outside the figure's canvas and would be cut off: "
-                         + "; ".join(outside))
+    _refuse(text_outside_canvas(fig))
 
 
 def stamp(fig, basis: str, study: str | None = None):
@@ -312,8 +327,7 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
     folder = names.inside(names.inside(resolve(output_dir), "figures"), study)
     targets = {ext: names.inside(folder, f"{name}.{ext}") for ext in ("png", "pdf", "svg")}
     stamp(fig, basis, study)
-    # a label cut at the edge of a figure is a wrong figure: refused before anything is written
-    check_canvas(fig)
+    created = [d for d in (folder.parent, folder) if not d.exists()]   # removed again if the figure is refused
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     metadata = {
@@ -328,6 +342,21 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
             if ext == "pdf":
                 with _lean_font_subsets():
                     fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+            elif ext == "png":
+                # a label cut at the edge of a figure is a wrong figure: the texts the PNG draw draws are
+                # measured on its own renderer (no extra draw), and a refused figure leaves no file behind
+                with _recording_texts() as drawn:
+                    fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
+                with at_dpi(fig, DPI):
+                    renderer = next(iter(drawn.values()), None)
+                    outside = _outside(drawn, renderer, fig.bbox.width, fig.bbox.height, DPI / 100,
+                                       CANVAS_TOLERANCE_PX) if drawn else []
+                if outside:
+                    path.unlink()
+                    for d in reversed(created):
+                        d.rmdir()
+                    plt.close(fig)
+                    _refuse(outside)
             else:
                 fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
             if ext == "svg":
