@@ -105,7 +105,7 @@ def test_png_dpi_read_by_pillow(tmp_path):
     png = style.save_figure(_make("double"), "wide", tmp_path, "TOY-1", "supplied")[2]
     with Image.open(png) as im:
         assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
-        assert im.size[0] == pytest.approx(174 / 25.4 * 300, abs=1)
+        assert im.size[0] == pytest.approx(180 / 25.4 * 300, abs=1)
 
 
 def test_save_figure_is_byte_identical(tmp_path):
@@ -205,3 +205,46 @@ def test_wrap_label(text, width, expected):
     # words are never lost or broken when each fits on a line
     if all(len(w) <= width for w in text.split()):
         assert got.replace("\n", " ") == text
+
+
+# ------------------------------------------------------------------ markers, print rules, captions
+def test_known_arms_have_distinct_markers_and_unknown_arms_a_stable_spare():
+    known = {a: style.arm_marker(a) for a in FIXED}
+    assert len(set(known.values())) == len(known)        # greyscale: the marker alone tells arms apart
+    assert style.arm_marker("placebo") == known["Placebo"]
+    spare = style.arm_marker("Xanomeline Low Dose")
+    assert spare == style.arm_marker("Xanomeline Low Dose") and spare not in known.values()
+    assert style.arm_markers(["100M", "200M"]) == {"100M": "s", "200M": "^"}
+
+
+def test_print_problems_names_width_and_small_text():
+    fig, ax = style.figure("double", 40)
+    assert style.print_problems(fig) == []
+    fig.set_figwidth(174 / 25.4)
+    ax.set_xlabel("small", fontsize=5.5)
+    problems = style.print_problems(fig)
+    assert problems[0].startswith("the figure is 174.0 mm wide")
+    assert problems[1] == "'small' is 5.5 pt (at least 6 pt)"
+    plt.close(fig)
+
+
+def test_print_check_refuses_and_leaves_no_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("MSC_PRINT_CHECK", "1")
+    fig, ax = style.figure("single", 40)
+    fig.subplots_adjust(bottom=0.3)
+    ax.set_title("tiny", fontsize=4)
+    with pytest.raises(ValueError, match=r"not fit to print: 'tiny' is 4 pt"):
+        style.save_figure(fig, "tiny", tmp_path, "TOY-1", "supplied")
+    assert not (tmp_path / "figures").exists()
+
+
+def test_caption_is_embedded_in_png_pdf_and_svg(tmp_path):
+    text = style.caption("Change in 6MWD by arm", "n per arm: Placebo 10, 100M 10", "Mean and 95% t interval",
+                         "synthetic")
+    assert text.endswith("SYNTHETIC DATA: generated, not trial results.")
+    pdf, svg, png = style.save_figure(_make("single"), "captioned", tmp_path, "TOY-1", "synthetic", caption=text)
+    assert style.read_caption(png) == text
+    assert text.encode() in svg.read_bytes()
+    assert b"/Subject (Change in 6MWD by arm" in pdf.read_bytes()
+    plain = style.save_figure(_make("single"), "plain", tmp_path, "TOY-1", "synthetic")[2]
+    assert style.read_caption(plain) == ""

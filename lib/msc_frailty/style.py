@@ -1,7 +1,8 @@
 """One figure style for the whole collection.
 
 - One fixed colour per arm everywhere (Okabe-Ito, colour-blind safe); :func:`arm_color`.
-- Journal widths: 85 mm (single column) and 174 mm (double column).
+- Journal widths: 85 mm (single column) and 180 mm (double column); text at least 6 pt; one colour and one
+  marker per arm (:func:`arm_marker`); one seaborn theme (:func:`use_theme`).
 - :func:`save_figure` writes PDF (TrueType fonts embedded), SVG (text kept as text) and 300 dpi PNG,
   byte-deterministic, and stamps the basis of the data on the figure's face: a figure made from the
   synthetic default says "SYNTHETIC DATA" on it.
@@ -10,6 +11,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import textwrap
 from contextlib import contextmanager
@@ -26,7 +28,7 @@ from .paths import resolve  # noqa: E402
 
 MM = 1 / 25.4
 SINGLE_COLUMN = 85 * MM
-DOUBLE_COLUMN = 174 * MM
+DOUBLE_COLUMN = 180 * MM
 DPI = 300
 
 #: Fixed colours of the arms of the three trials (Okabe-Ito palette; placebo grey, pooled black).
@@ -76,8 +78,8 @@ RC = {
 
 
 def use_style():
-    """Apply the collection's rcParams (also called by :func:`figure`)."""
-    plt.rcParams.update(RC)
+    """Apply the collection's seaborn theme and rcParams (also called by :func:`figure`)."""
+    use_theme()
 
 
 def arm_color(arm: str) -> str:
@@ -94,7 +96,7 @@ def arm_color(arm: str) -> str:
 
 
 def figure(width: str = "single", height_mm: float = 60, **kwargs):
-    """A new figure at a journal width (``"single"`` = 85 mm, ``"double"`` = 174 mm)."""
+    """A new figure at a journal width (``"single"`` = 85 mm, ``"double"`` = 180 mm)."""
     use_style()
     w = {"single": SINGLE_COLUMN, "double": DOUBLE_COLUMN}[width]
     return plt.subplots(figsize=(w, height_mm * MM), **kwargs)
@@ -256,7 +258,7 @@ def check_canvas(fig):
 def stamp(fig, basis: str, study: str | None = None):
     """Write the basis of the data (and the study) on the figure's face, bottom left."""
     text = BASIS_LABELS[basis] + (f" \u00b7 {study}" if study else "")
-    fig.text(0.005, 0.005, text, fontsize=5.5, color=BASIS_COLORS[basis], ha="left", va="bottom",
+    fig.text(0.005, 0.005, text, fontsize=MIN_FONT_PT, color=BASIS_COLORS[basis], ha="left", va="bottom",
              fontweight="bold" if basis == "synthetic" else "normal")
 
 
@@ -299,11 +301,14 @@ def _lean_font_subsets():
         yield
 
 
-def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path]:
+def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str | None = None) -> list[Path]:
     """Stamp the basis and write ``<output_dir>/figures/<study>/<name>.{pdf,svg,png}``.
 
     Output is byte-deterministic: no creation date in PDF or SVG, fixed SVG hash salt, fixed DPI. Fonts
     are embedded in the PDF as TrueType subsets without their layout tables (:data:`LAYOUT_TABLES`).
+
+    ``caption`` (:func:`caption`) is embedded in each file: the PNG's ``Description`` text chunk
+    (:func:`read_caption`), the PDF's ``Subject``, the SVG's ``dc:description``.
 
     ``study`` and ``name`` must each be one safe file name (:func:`msc_frailty.names.component_problem`),
     and the files must resolve inside ``<output_dir>/figures``; otherwise nothing is written.
@@ -335,6 +340,10 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
         "svg": {"Date": None, "Creator": "msc_frailty"},
         "png": {"Software": "msc_frailty"},
     }
+    if caption:
+        metadata["pdf"]["Subject"] = caption
+        metadata["svg"]["Description"] = caption
+        metadata["png"]["Description"] = caption
     # the output settings (embedded fonts, text as text, hash salt) must not depend on global state
     with plt.rc_context(RC):
         for ext in ("png", "pdf", "svg"):
@@ -351,12 +360,15 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
                     renderer = next(iter(drawn.values()), None)
                     outside = _outside(drawn, renderer, fig.bbox.width, fig.bbox.height, DPI / 100,
                                        CANVAS_TOLERANCE_PX) if drawn else []
-                if outside:
+                unfit = print_problems(fig, list(drawn)) if os.environ.get("MSC_PRINT_CHECK") == "1" else []
+                # (MSC_PRINT_CHECK is transitional, issue 9: the check becomes permanent at integration)
+                if outside or unfit:
                     path.unlink()
                     for d in reversed(created):
                         d.rmdir()
                     plt.close(fig)
                     _refuse(outside)
+                    raise ValueError(f"figure {name!r} is not fit to print: " + "; ".join(unfit))
             else:
                 fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
             if ext == "svg":
@@ -368,3 +380,146 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str) -> list[Path
             paths.append(path)
     plt.close(fig)
     return sorted(paths, key=lambda p: ("pdf", "svg", "png").index(p.suffix[1:]))
+
+
+# --- markers, theme, print rules and captions (issue 9) -------------------------------------------
+
+#: One marker per arm, so arms stay apart in greyscale and for readers who do not see the colours.
+ARM_MARKERS = {"Placebo": "o", "20M": "v", "25M": "<", "50M": "D", "100M": "s", "200M": "^", "All": "P"}
+_SPARE_MARKERS = ["X", "p", "h", "*", ">", "d", "8", "H"]
+
+#: The print widths a figure may have (mm): one journal column or two.
+WIDTHS_MM = (85.0, 180.0)
+#: The smallest text a figure may carry, in points at its print size.
+MIN_FONT_PT = 6.0
+
+
+def arm_marker(arm: str) -> str:
+    """The marker of an arm: fixed for known arms, a stable hash-based spare marker otherwise.
+
+    Examples
+    --------
+    >>> arm_marker("100M"), arm_marker("placebo")
+    ('s', 'o')
+    """
+    if arm in ARM_MARKERS:
+        return ARM_MARKERS[arm]
+    if str(arm).strip().lower() == "placebo":
+        return ARM_MARKERS["Placebo"]
+    h = int(hashlib.sha256(str(arm).encode()).hexdigest(), 16)
+    return _SPARE_MARKERS[h % len(_SPARE_MARKERS)]
+
+
+def arm_palette(arms) -> dict:
+    """``{arm: colour}`` for seaborn's ``palette=`` (:func:`arm_color`).
+
+    Examples
+    --------
+    >>> arm_palette(["Placebo", "100M"])
+    {'Placebo': '#7F7F7F', '100M': '#0072B2'}
+    """
+    return {a: arm_color(a) for a in arms}
+
+
+def arm_markers(arms) -> dict:
+    """``{arm: marker}`` for seaborn's ``markers=`` (:func:`arm_marker`)."""
+    return {a: arm_marker(a) for a in arms}
+
+
+def arm_n_label(arm: str, n) -> str:
+    """An arm's label with its number of subjects, as every figure shows it.
+
+    Examples
+    --------
+    >>> arm_n_label("100M", 10)
+    '100M (n = 10)'
+    """
+    return f"{arm} (n = {int(n)})"
+
+
+def print_problems(fig, texts=None) -> list[str]:
+    """What keeps ``fig`` from print: a width other than :data:`WIDTHS_MM`, text under :data:`MIN_FONT_PT`.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    texts : iterable of matplotlib.text.Text, optional
+        The texts drawn (as :func:`save_figure` records them); default: every visible, non-empty text
+        of the figure (which may include tick labels that are never drawn).
+
+    Returns
+    -------
+    list of str
+        One description per problem; empty when the figure is fit to print.
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40)
+    >>> print_problems(fig)
+    []
+    >>> _ = ax.text(0.5, 0.5, "tiny", fontsize=4)
+    >>> print_problems(fig)
+    ["'tiny' is 4 pt (at least 6 pt)"]
+    """
+    from matplotlib.text import Text
+
+    problems = []
+    width_mm = fig.get_figwidth() * 25.4
+    if not any(abs(width_mm - w) < 0.01 for w in WIDTHS_MM):
+        problems.append(f"the figure is {width_mm:.1f} mm wide (print widths: "
+                        + " or ".join(f"{w:g} mm" for w in WIDTHS_MM) + ")")
+    if texts is None:
+        texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    for text in texts:
+        size = text.get_fontsize()
+        if size < MIN_FONT_PT - 1e-9:
+            problems.append(f"{text.get_text()!r} is {size:g} pt (at least {MIN_FONT_PT:g} pt)")
+    return problems
+
+
+def caption(shown: str, n: str | None = None, method: str | None = None, basis: str | None = None) -> str:
+    """A figure caption in the collection's order: what is shown, n, the test or interval, the basis.
+
+    Parameters
+    ----------
+    shown : str
+        What the figure shows, one sentence.
+    n : str, optional
+        The subjects, e.g. ``"n per arm: Placebo 10, 100M 10"``.
+    method : str, optional
+        The test and interval, e.g. ``"Mean and 95% t interval; paired t-test"``.
+    basis : {"synthetic", "supplied", "published"}, optional
+        The data's basis; synthetic data are named as such at the end of the caption.
+
+    Examples
+    --------
+    >>> caption("Change in 6MWD by arm", "n per arm: Placebo 10, 100M 10", "Mean and 95% t interval",
+    ...         "synthetic")
+    'Change in 6MWD by arm. n per arm: Placebo 10, 100M 10. Mean and 95% t interval. SYNTHETIC DATA: generated, not trial results.'
+    """
+    end = {"synthetic": "SYNTHETIC DATA: generated, not trial results", "supplied": "Supplied patient-level data",
+           "published": "From published summaries", None: None}[basis]
+    parts = [p.strip().rstrip(".") for p in (shown, n, method, end) if p and p.strip()]
+    return ". ".join(parts) + "."
+
+
+def read_caption(path) -> str:
+    """The caption :func:`save_figure` embedded in a PNG (its ``Description`` text chunk); "" when none."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return image.text.get("Description", "") if hasattr(image, "text") else ""
+
+
+def use_theme():
+    """The collection's seaborn theme: ticks style, the rcParams :data:`RC`, the Okabe-Ito arm colours."""
+    import seaborn as sns
+
+    sns.set_theme(context="paper", style="ticks", palette=[c for a, c in ARM_COLORS.items() if a != "All"],
+                  font=RC["font.family"], rc=RC)
+
+
+# --- seaborn figures (issue 9) ---
+
+
+# --- published figures (issue 9) ---
