@@ -923,15 +923,15 @@ def pool_active(chg: pd.DataFrame, label: str = "All") -> pd.DataFrame:
     return out
 
 
-def save_and_show(fig, name: str, output_dir, study: str, basis: str, width_px: int = 640):
-    """:func:`msc_frailty.style.save_figure`, then show the stamped PNG in the notebook (when in IPython).
+def save_and_show(fig, name: str, output_dir, study: str, basis: str, width_px: int = 640, caption: str | None = None):
+    """:func:`msc_frailty.style.save_figure` (with its ``caption``), then show the stamped PNG in the notebook.
 
     Returns
     -------
     list of Path
         The PDF, SVG and PNG written.
     """
-    paths = style.save_figure(fig, name, output_dir, study, basis)
+    paths = style.save_figure(fig, name, output_dir, study, basis, caption=caption)
     try:
         from IPython import get_ipython
         from IPython.display import Image, display
