@@ -2,12 +2,14 @@
 
 References are computed independently from the raw CSV files: changes by hand, scipy for the paired t,
 statsmodels formula OLS for the ANCOVA and dose trend, scipy's exact binomial interval for proportions.
+pingouin, which computes the t-tests and fits (msc_frailty.stats), is not a reference here.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
@@ -125,13 +127,46 @@ def test_vs_placebo_secondary_rows(toy):
         g = _row(out, paramcd="SIXMWD", visit=4, arm=arm, method="hedges_g")
         df = len(x) + len(y) - 2
         j = special.gamma(df / 2) / (math.sqrt(df / 2) * special.gamma((df - 1) / 2))
-        d = pg.compute_effsize(x, y, eftype="cohen")
+        sp = math.sqrt(((len(x) - 1) * x.var(ddof=1) + (len(y) - 1) * y.var(ddof=1)) / df)
+        d = (x.mean() - y.mean()) / sp  # pooled-SD Cohen's d, by its definition
         assert g["estimate"] == pytest.approx(j * d, rel=1e-9)
         assert pd.isna(g["p_value"])
         # exact interval of delta: t is the 97.5% / 2.5% quantile of the noncentral t at the limits
         t, scale = st.ttest_ind(x, y).statistic, math.sqrt(len(x) * len(y) / (len(x) + len(y)))
         assert st.nct.cdf(t, df, g["ci_low"] * scale) == pytest.approx(0.975, abs=1e-8)
         assert st.nct.cdf(t, df, g["ci_high"] * scale) == pytest.approx(0.025, abs=1e-8)
+
+
+@pytest.mark.parametrize("name, plan", [("ttest", "change_from_baseline"), ("ttest", "vs_placebo"),
+                                        ("linear_regression", "vs_placebo"), ("linear_regression", "vs_arm"),
+                                        ("linear_regression", "dose_trend")])
+def test_pingouin_computes_the_rows(toy, monkeypatch, name, plan):
+    _, trial, chg, _ = toy
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("pingouin was called")
+
+    monkeypatch.setattr(pg, name, boom)
+    with pytest.raises(RuntimeError, match="pingouin was called"):
+        getattr(analysis, plan)(chg, "physical_performance", trial.basis)
+
+
+def test_arms_without_spread_give_rows_not_a_hang():
+    # every subject of both arms changes by the same amount: the standardized difference is undefined
+    # (this used to search for Hedges' g interval forever); the rows are written with NaN where undefined
+    chg = pd.DataFrame({"STUDYID": "S", "PARAMCD": "SPPB", "AVISITN": 6.0,
+                        "TRT01A": ["Placebo"] * 4 + ["100M"] * 4, "TRT01AN": [0.0] * 4 + [100.0] * 4,
+                        "BASE": [6.0, 8, 7, 9, 7, 6, 9, 8], "CHG": [0.0] * 4 + [1.0] * 4})
+    out = analysis.vs_placebo(chg, "physical_performance", "synthetic")
+    g, w = _row(out, method="hedges_g"), _row(out, method="welch_t")
+    assert np.isnan(g["estimate"]) and np.isnan(g["ci_low"]) and np.isnan(w["p_value"])
+    assert w["estimate"] == 1.0
+    a = _row(out, method="ancova")
+    assert a["estimate"] == pytest.approx(1.0, rel=1e-12)
+    cfb = analysis.change_from_baseline(chg, "physical_performance", "synthetic")
+    r = _row(cfb, arm="100M")
+    assert (r["estimate"], r["ci_low"], r["ci_high"], r["p_value"]) == (1.0, 1.0, 1.0, 0.0)
+    assert np.isnan(_row(cfb, arm="Placebo")["p_value"])
 
 
 def test_no_placebo_study_gives_no_vs_placebo_rows(toy):

@@ -1,7 +1,9 @@
-"""msc_frailty.stats against independent references (scipy, statsmodels, pingouin, published values).
+"""msc_frailty.stats against independent references (scipy, statsmodels, published values).
 
 No expected value here comes from our own output: each is either another library's result, a value
-printed in a cited source, or the defining equation of the quantity checked numerically.
+printed in a cited source, or the defining equation of the quantity checked numerically. pingouin
+computes the t-tests and the ANCOVA/trend fits (issue 9), so it is never the reference here; the
+"wiring" tests check that it is what computes them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 import pytest
+import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import special
 from scipy import stats as st
@@ -44,20 +47,69 @@ def test_paired_t_matches_scipy_ttest_1samp(seed, n, confidence):
     assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_paired_t_of_the_change_is_scipy_ttest_rel(seed, confidence):
+    # the paired t-test of follow-up against baseline, from the two visits (scipy.stats.ttest_rel)
+    rng = np.random.default_rng(seed)
+    pre = rng.normal(300, 50, 12)
+    post = pre + rng.normal(15, 30, 12)
+    ref = st.ttest_rel(post, pre)
+    ci = ref.confidence_interval(confidence_level=confidence)
+    r = stats.paired_t(post - pre, confidence)
+    assert r["n"] == 12 and r["df"] == 11
+    assert r["estimate"] == pytest.approx(np.mean(post - pre), rel=1e-12)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    assert r["t"] == pytest.approx(ref.statistic, rel=1e-10)
+    assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    # Cohen's dz, signed like the mean change: mean / SD of the differences
+    d = post - pre
+    assert r["cohen_dz"] == pytest.approx(d.mean() / d.std(ddof=1), rel=1e-10)
+    assert stats.paired_t(-d)["cohen_dz"] == pytest.approx(-r["cohen_dz"], rel=1e-12)
+
+
 def test_paired_t_rejects_single_value():
     with pytest.raises(ValueError):
         stats.paired_t([1.0])
+    with pytest.raises(ValueError):
+        stats.paired_t([])
+
+
+@pytest.mark.filterwarnings("error")
+def test_paired_t_without_spread():
+    # all differences equal: the interval is the point, t is infinite and p = 0 (NaN when all are 0)
+    r = stats.paired_t([2.0, 2.0, 2.0])
+    assert (r["estimate"], r["ci_low"], r["ci_high"], r["t"], r["df"], r["p_value"]) == (2.0, 2.0, 2.0, np.inf, 2, 0.0)
+    r = stats.paired_t([-1.0, -1.0])
+    assert (r["ci_low"], r["ci_high"], r["t"], r["p_value"]) == (-1.0, -1.0, -np.inf, 0.0)
+    r = stats.paired_t([0.0, 0.0, 0.0])
+    assert (r["estimate"], r["ci_low"], r["ci_high"]) == (0.0, 0.0, 0.0)
+    assert np.isnan(r["t"]) and np.isnan(r["p_value"])
+    r = stats.paired_t([0.1, 0.1, 0.1])  # identical values whose float mean is not exactly 0.1
+    assert r["ci_low"] == r["ci_high"] == r["estimate"] == pytest.approx(0.1) and r["p_value"] == 0.0
+
+
+@pytest.mark.parametrize("x", [[1.0, np.nan, 3.0], [np.nan, np.nan], [1.0, 2.0, np.inf]])
+def test_paired_t_missing_values_give_nan_not_a_smaller_n(x):
+    # pingouin would drop the NaN and test the rest; the collection keeps n and returns NaN
+    r = stats.paired_t(x)
+    assert r["n"] == len(x) and r["df"] == len(x) - 1
+    for key in ("ci_low", "ci_high", "t", "p_value"):
+        assert np.isnan(r[key]), key
+    assert not np.isfinite(r["estimate"])
 
 
 # ---------------------------------------------------------------------------------------- welch_t
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("nx, ny", [(4, 9), (10, 10), (15, 6)])
-def test_welch_t_matches_scipy_ttest_ind_unequal_var(seed, nx, ny):
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_welch_t_matches_scipy_ttest_ind_unequal_var(seed, nx, ny, confidence):
+    # (10, 10): equal sizes, where pingouin's default ("auto") would not apply Welch's correction
     x = _sample(seed, nx, loc=1.0, scale=2.0)
     y = _sample(seed + 100, ny, loc=0.0, scale=0.7)
     ref = st.ttest_ind(x, y, equal_var=False)
-    ci = ref.confidence_interval(confidence_level=0.95)
-    r = stats.welch_t(x, y)
+    ci = ref.confidence_interval(confidence_level=confidence)
+    r = stats.welch_t(x, y, confidence)
     assert (r["n"], r["n_ref"]) == (nx, ny)
     assert r["estimate"] == pytest.approx(np.mean(x) - np.mean(y), rel=1e-12)  # x minus y
     assert r["t"] == pytest.approx(ref.statistic, rel=1e-10)
@@ -65,6 +117,39 @@ def test_welch_t_matches_scipy_ttest_ind_unequal_var(seed, nx, ny):
     assert r["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
     assert r["ci_low"] == pytest.approx(ci.low, rel=1e-10)
     assert r["ci_high"] == pytest.approx(ci.high, rel=1e-10)
+    # Cohen's d with the pooled SD, signed x minus y
+    sp = math.sqrt(((nx - 1) * np.var(x, ddof=1) + (ny - 1) * np.var(y, ddof=1)) / (nx + ny - 2))
+    assert r["cohen_d"] == pytest.approx((np.mean(x) - np.mean(y)) / sp, rel=1e-10)
+
+
+@pytest.mark.parametrize("x, y", [([1.0], [1.0, 2.0]), ([1.0, 2.0], [1.0]), ([], [1.0, 2.0]),
+                                  ([1.0, 2.0, np.nan], [1.0, 5.0, 3.0]), ([1.0, 2.0, 3.0], [np.inf, 1.0])])
+def test_welch_t_too_few_or_missing_values_give_nan(x, y):
+    # a one-value y is not turned into a one-sample test, and NaN is not dropped
+    r = stats.welch_t(x, y)
+    assert (r["n"], r["n_ref"]) == (len(x), len(y))
+    for key in ("ci_low", "ci_high", "t", "df", "p_value", "cohen_d"):
+        assert np.isnan(r[key]), key
+    if len(x) and len(y):
+        assert r["estimate"] == pytest.approx(np.mean(x) - np.mean(y), nan_ok=True)
+
+
+@pytest.mark.filterwarnings("error")
+def test_welch_t_without_spread():
+    r = stats.welch_t([1.0, 1.0], [2.0, 2.0])
+    assert r["estimate"] == -1.0 and r["t"] == -np.inf
+    assert all(np.isnan(r[k]) for k in ("ci_low", "ci_high", "df", "p_value"))
+    r = stats.welch_t([1.0, 1.0], [1.0, 1.0])
+    assert r["estimate"] == 0.0 and np.isnan(r["t"])
+    # one group without spread is an ordinary Welch test (df = n_y - 1)
+    # (and is exact: no "precision loss" warning from scipy)
+    r = stats.welch_t([3.0, 3.0, 3.0], [1.0, 2.0, 4.0, 5.0])
+    t = (3.0 - 3.0) / math.sqrt(np.var([1.0, 2.0, 4.0, 5.0], ddof=1) / 4)
+    assert r["df"] == pytest.approx(3.0) and r["t"] == t == 0.0 and r["p_value"] == pytest.approx(1.0)
+    r = stats.welch_t([0.1, 0.1, 0.1], [1.0, 2.0, 4.0, 5.0])
+    se = math.sqrt(np.var([1.0, 2.0, 4.0, 5.0], ddof=1) / 4)
+    assert r["t"] == pytest.approx((0.1 - 3.0) / se, rel=1e-12)
+    assert r["p_value"] == pytest.approx(2 * st.t.sf(abs(r["t"]), 3), rel=1e-9)
 
 
 # ----------------------------------------------------------------------------------------- ancova
@@ -77,12 +162,14 @@ def _ancova_data(seed, n_arm=9, n_ref=11, effect=12.0):
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_ancova_matches_statsmodels_formula(seed):
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_ancova_matches_statsmodels_formula(seed, confidence):
+    # the reference uses the raw (uncentred) baseline: centring changes neither the fit nor the estimate
     df = _ancova_data(seed)
     fit = smf.ols("CHG ~ C(arm, Treatment(reference='ref')) + BASE", data=df).fit()
     term = "C(arm, Treatment(reference='ref'))[T.trt]"
-    lo, hi = fit.conf_int(alpha=0.05).loc[term]
-    r = stats.ancova(df["CHG"], df["BASE"], df["arm"] == "trt")
+    lo, hi = fit.conf_int(alpha=1 - confidence).loc[term]
+    r = stats.ancova(df["CHG"], df["BASE"], df["arm"] == "trt", confidence)
     assert (r["n"], r["n_ref"]) == (9, 11)
     assert r["estimate"] == pytest.approx(fit.params[term], rel=1e-9)
     assert r["ci_low"] == pytest.approx(lo, rel=1e-9)
@@ -105,9 +192,47 @@ def test_ancova_sign_is_arm_minus_reference():
     assert flipped["p_value"] == pytest.approx(r["p_value"], rel=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # pingouin 0.7.0's ancova under pandas 3
+@pytest.mark.parametrize("seed", SEEDS)
+def test_ancova_p_is_the_arm_term_of_statsmodels_anova_and_pingouin_ancova(seed):
+    # one df for the arm: the type II ANCOVA F of the arm is t^2 and has the same p
+    df = _ancova_data(seed).assign(trt=lambda d: (d["arm"] == "trt").astype(int))
+    r = stats.ancova(df["CHG"], df["BASE"], df["trt"] == 1)
+    table = sm.stats.anova_lm(smf.ols("CHG ~ C(trt) + BASE", data=df).fit(), typ=2)
+    assert table.loc["C(trt)", "F"] == pytest.approx(r["t"] ** 2, rel=1e-9)
+    assert table.loc["C(trt)", "PR(>F)"] == pytest.approx(r["p_value"], rel=1e-8)
+    aov = pg.ancova(data=df, dv="CHG", between="trt", covar="BASE").set_index("Source")
+    assert aov.loc["trt", "p_unc"] == pytest.approx(r["p_value"], rel=1e-8)
+
+
 def test_ancova_needs_both_arms():
     with pytest.raises(ValueError):
         stats.ancova([1.0, 2, 3, 4], [1.0, 2, 3, 4], [True, True, True, True])
+    with pytest.raises(ValueError):
+        stats.ancova([1.0, 2, 3], [1.0, 2, 3], [True, False, False])
+
+
+def test_ancova_missing_values():
+    base, arm = [5.0, 6, 7, 8, 2], [True, True, False, False, False]
+    r = stats.ancova([1.0, np.nan, 3, 4, 5], base, arm)  # a missing change: NaN, n kept
+    assert (r["n"], r["n_ref"], r["df"]) == (2, 3, 2.0)
+    assert all(np.isnan(r[k]) for k in ("estimate", "ci_low", "ci_high", "t", "p_value", "slope"))
+    with pytest.raises(ValueError, match="baseline"):
+        stats.ancova([1.0, 2, 3, 4, 5], [5.0, 6, np.nan, 8, 2], arm)
+    with pytest.raises(ValueError, match="length"):
+        stats.ancova([1.0, 2, 3, 4, 5], base[:4], arm)
+
+
+def test_ancova_constant_baseline_is_the_difference_in_means():
+    # no baseline variation: the adjusted difference is the plain difference, tested with n - 2 df
+    chg = np.array([1.0, 3, 2, 6, 5, 9])
+    is_arm = np.array([True, True, True, False, False, False])
+    with pytest.warns(UserWarning, match="rank deficient"):
+        r = stats.ancova(chg, np.full(6, 300.0), is_arm)
+    ref = st.ttest_ind(chg[is_arm], chg[~is_arm], equal_var=True)
+    assert r["estimate"] == pytest.approx(chg[is_arm].mean() - chg[~is_arm].mean(), rel=1e-12)
+    assert r["df"] == 4.0 and r["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert r["slope"] == 0.0
 
 
 # ----------------------------------------------------------------------------------- linear_trend
@@ -128,9 +253,70 @@ def test_linear_trend_matches_statsmodels_formula(seed):
     assert r["ci_high"] == pytest.approx(hi, rel=1e-9)
     assert r["p_value"] == pytest.approx(fit.pvalues[term], rel=1e-8)
     assert r["df"] == pytest.approx(fit.df_resid)
+    assert r["t"] == pytest.approx(fit.tvalues[term], rel=1e-9)
 
 
-# -------------------------------------------------------------------------------- clopper_pearson
+def test_linear_trend_needs_four_subjects_and_two_doses():
+    with pytest.raises(ValueError, match="4 subjects"):
+        stats.linear_trend([1.0, 2, 3], [1.0, 5, 3], [0.0, 100, 200])
+    with pytest.raises(ValueError, match="2 dose levels"):
+        stats.linear_trend([1.0, 2, 3, 4], [1.0, 5, 3, 2], [100.0] * 4)
+    with pytest.raises(ValueError, match="dose"):
+        stats.linear_trend([1.0, 2, 3, 4, 6], [1.0, 5, 3, 2, 2], [0.0, 0, 200, np.nan, 100])
+    r = stats.linear_trend([1.0, np.nan, 3, 4, 6], [1.0, 5, 3, 2, 2], [0.0, 0, 200, 200, 100])
+    assert r["n"] == 5 and r["df"] == 2.0
+    assert all(np.isnan(r[k]) for k in ("estimate", "ci_low", "ci_high", "t", "p_value"))
+
+
+# ------------------------------------------------------------------- pingouin computes the tests
+def _boom(*args, **kwargs):
+    raise RuntimeError("pingouin was called")
+
+
+@pytest.mark.parametrize("name, call", [
+    ("ttest", lambda: stats.paired_t([1.0, 2.5, 4.0])),
+    ("ttest", lambda: stats.welch_t([1.0, 2.5, 4.0], [0.0, 1.0, 0.5, 2.0])),
+    ("linear_regression", lambda: stats.ancova([1.0, 2, 3, 4, 6], [5.0, 6, 7, 8, 2], [1, 1, 0, 0, 0])),
+    ("linear_regression", lambda: stats.linear_trend([1.0, 2, 3, 4, 6], [1.0, 5, 3, 2, 2], [0.0, 0, 200, 200, 100])),
+    ("compute_effsize", lambda: stats.hedges_g([1.0, 2.5, 4.0], [0.0, 1.0, 0.5])),
+    ("compute_effsize", lambda: stats.cohen_dz([1.0, 2.5, 4.0])),
+])
+def test_pingouin_computes_the_tests(monkeypatch, name, call):
+    monkeypatch.setattr(pg, name, _boom)
+    with pytest.raises(RuntimeError, match="pingouin was called"):
+        call()
+
+
+def test_pingouin_is_called_as_documented(monkeypatch):
+    calls = []
+    real = pg.ttest
+
+    def spy(x, y, **kwargs):
+        calls.append((np.asarray(y), kwargs))
+        return real(x, y, **kwargs)
+
+    monkeypatch.setattr(pg, "ttest", spy)
+    stats.paired_t([1.0, 2.5, 4.0], confidence=0.9)
+    stats.welch_t([1.0, 2.5, 4.0], [0.0, 1.0, 0.5])
+    (y1, k1), (_, k2) = calls
+    assert y1.size == 1 and y1.item() == 0.0 and k1 == {"confidence": 0.9}    # one-sample t of the change
+    assert k2 == {"paired": False, "correction": True, "confidence": 0.95}   # Welch, also at equal n
+
+
+def test_pingouin_rounding_options_do_not_reach_the_results(monkeypatch):
+    # pingouin rounds CI95 to 2 decimals by default and any column by pg.options["round"]
+    x, y = _sample(1, 9, loc=0.37, scale=1.1), _sample(2, 7)
+    before = dict(pg.options)
+    monkeypatch.setitem(pg.options, "round", 1)
+    monkeypatch.setitem(pg.options, "round.column.CI90", 0)
+    r, w = stats.paired_t(x, 0.90), stats.welch_t(x, y)
+    ci = st.ttest_1samp(x, 0.0).confidence_interval(0.90)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    assert r["p_value"] == pytest.approx(st.ttest_1samp(x, 0.0).pvalue, rel=1e-9)
+    ci = st.ttest_ind(x, y, equal_var=False).confidence_interval(0.95)
+    assert (w["ci_low"], w["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    assert pg.options == before | {"round": 1, "round.column.CI90": 0}     # the user's options are restored
+
 GRID = [(k, n) for n in (1, 2, 5, 8, 10, 13, 20, 40) for k in sorted({0, 1, n // 2, n - 1, n}) if 0 <= k <= n]
 
 
@@ -230,6 +416,13 @@ def test_cohen_dz_needs_two_values():
         stats.cohen_dz([1.0])
 
 
+def test_cohen_dz_without_spread_or_with_missing_values():
+    r = stats.cohen_dz([2.0, 2.0, 2.0])  # undefined; this used to search for the interval forever
+    assert r["n"] == 3 and all(np.isnan(r[k]) for k in ("dz", "ci_low", "ci_high"))
+    with pytest.raises(ValueError, match="NaN"):
+        stats.cohen_dz([1.0, np.nan, 2.0])
+
+
 # --------------------------------------------------------------------------------------- hedges_g
 def _exact_j(df):
     return special.gamma(df / 2) / (math.sqrt(df / 2) * special.gamma((df - 1) / 2))
@@ -241,7 +434,8 @@ def test_hedges_g_d_and_g(seed, nx, ny):
     x = _sample(seed, nx, loc=1.0, scale=1.2)
     y = _sample(seed + 50, ny, loc=0.2, scale=0.9)
     r = stats.hedges_g(x, y)
-    d_ref = pg.compute_effsize(x, y, paired=False, eftype="cohen")
+    sp = math.sqrt(((nx - 1) * np.var(x, ddof=1) + (ny - 1) * np.var(y, ddof=1)) / (nx + ny - 2))
+    d_ref = (np.mean(x) - np.mean(y)) / sp  # pooled-SD Cohen's d, by its definition
     assert (r["n_x"], r["n_y"]) == (nx, ny)
     assert r["d"] == pytest.approx(d_ref, rel=1e-10)
     assert r["g"] == pytest.approx(_exact_j(nx + ny - 2) * d_ref, rel=1e-10)
@@ -293,6 +487,19 @@ def test_hedges_g_interval_defining_equations(nx, ny):
 def test_hedges_g_needs_two_per_group():
     with pytest.raises(ValueError):
         stats.hedges_g([1.0], [1.0, 2.0])
+
+
+def test_hedges_g_without_spread_or_with_missing_values():
+    r = stats.hedges_g([1.0, 1.0], [2.0, 2.0])  # undefined; this used to search for the interval forever
+    assert all(np.isnan(r[k]) for k in ("d", "g", "ci_low", "ci_high"))
+    with pytest.raises(ValueError, match="NaN"):
+        stats.hedges_g([1.0, np.nan, 3.0], [2.0, 2.0, 5.0])
+
+
+@pytest.mark.parametrize("t, df", [(np.inf, 10), (np.nan, 10), (1.0, 0), (1.0, np.nan)])
+def test_nct_interval_rejects_undefined_input(t, df):
+    with pytest.raises(ValueError):
+        stats.nct_interval(t, df)
 
 
 # --------------------------------------------------------------------------- fisher_freeman_halton

@@ -25,7 +25,7 @@ import warnings
 
 #: What the notebooks import; warm_up() imports it once per kernel.
 MODULES = ["numpy", "pandas", "scipy.stats", "scipy.optimize", "statsmodels.api", "statsmodels.formula.api",
-           "matplotlib.pyplot", "seaborn", "tableone", "IPython.display",
+           "matplotlib.pyplot", "seaborn", "pingouin", "tableone", "IPython.display",
            "msc_frailty.analysis", "msc_frailty.consistency", "msc_frailty.consort", "msc_frailty.data",
            "msc_frailty.plots", "msc_frailty.published", "msc_frailty.published_plots", "msc_frailty.reanalysis",
            "msc_frailty.results", "msc_frailty.scorecard", "msc_frailty.stats", "msc_frailty.style"]

@@ -2,12 +2,22 @@
 
 Small functions on arrays returning plain dicts; :mod:`msc_frailty.analysis` turns them into tidy rows.
 All intervals are two-sided with ``confidence`` coverage (0.95 by default).
+
+pingouin computes the tests it provides: the paired (one-sample on the change) and Welch t-tests with
+their intervals (:func:`pingouin.ttest`), and the ANCOVA and dose-trend fits (:func:`pingouin.linear_regression`).
+Hand-written code remains only where pingouin has no equivalent: the exact noncentral-t intervals of
+standardized effects (:func:`nct_interval`, Hedges' exact J), Clopper-Pearson, Fisher-Freeman-Halton, and
+the degenerate inputs (no spread, missing values) that pingouin would silently drop or turn into
+undefined intervals. The tests check every function against scipy and statsmodels.
 """
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
+
 import numpy as np
-import statsmodels.api as sm
+import pingouin as pg
 from scipy import optimize, special
 from scipy import stats as st
 
@@ -16,6 +26,41 @@ def _alpha(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     return 1 - confidence
+
+
+@contextmanager
+def _full_precision():
+    """pingouin's results at full precision: no ``round`` option applies, restored afterwards.
+
+    pingouin rounds output columns by its global ``pingouin.options`` (by default the CI95 column to 2
+    decimals, which would break the agreement to 6 significant digits) and a user may set more.
+    """
+    saved = dict(pg.options)
+    for key in [k for k in pg.options if k.startswith("round.")]:
+        del pg.options[key]
+    pg.options["round"] = None
+    try:
+        yield
+    finally:
+        pg.options.clear()
+        pg.options.update(saved)
+
+
+def _ttest(x, y, **kwargs) -> dict:
+    """One row of :func:`pingouin.ttest` at full precision, with its interval as ``ci_low``/``ci_high``."""
+    with _full_precision():
+        res = pg.ttest(x, y, **kwargs).iloc[0]
+    (ci,) = [res[c] for c in res.index if c.startswith("CI")]  # named CI95, CI90, ... after `confidence`
+    return {"T": float(res["T"]), "dof": res["dof"], "p_val": float(res["p_val"]), "ci_low": float(ci[0]),
+            "ci_high": float(ci[1]), "cohen_d": float(np.copysign(res["cohen_d"], res["T"]))}
+
+
+def _floats(*arrays) -> list[np.ndarray]:
+    """The arrays as float arrays, all of the same length (a clear error otherwise)."""
+    out = [np.asarray(a, dtype=float).ravel() for a in arrays]
+    if len({a.size for a in out}) > 1:
+        raise ValueError(f"inputs differ in length: {[a.size for a in out]}")
+    return out
 
 
 def nct_interval(t: float, df: float, confidence: float = 0.95) -> tuple[float, float]:
@@ -46,6 +91,8 @@ def nct_interval(t: float, df: float, confidence: float = 0.95) -> tuple[float, 
     (-0.1835, 4.1011)
     """
     alpha = _alpha(confidence)
+    if not (np.isfinite(t) and np.isfinite(df) and df > 0):
+        raise ValueError(f"nct_interval needs a finite t and df > 0, got t={t}, df={df}")
 
     def limit(target):
         f = lambda ncp: st.nct.cdf(t, df, ncp) - target  # noqa: E731  decreasing in ncp
@@ -67,7 +114,22 @@ def hedges_correction(df: float) -> float:
 def cohen_dz(change, confidence: float = 0.95) -> dict:
     """Standardized mean change dz = mean / SD of the paired differences, with an exact interval.
 
-    The interval inverts the noncentral t of the paired t statistic t = dz * sqrt(n).
+    dz is pingouin's one-sample Cohen d (:func:`pingouin.compute_effsize` against 0); the interval
+    inverts the noncentral t of the paired t statistic t = dz * sqrt(n) (:func:`nct_interval`), which
+    pingouin does not provide.
+
+    Parameters
+    ----------
+    change : array-like
+        Paired differences (follow-up minus baseline), at least 2, all finite.
+    confidence : float
+        Coverage of the interval, 0.95 by default.
+
+    Returns
+    -------
+    dict
+        n, dz, ci_low, ci_high. Differences that are all equal give dz and the interval as NaN (dz is
+        undefined without spread).
 
     Examples
     --------
@@ -75,29 +137,41 @@ def cohen_dz(change, confidence: float = 0.95) -> dict:
     >>> round(r["dz"], 4), r["n"]
     (1.9365, 4)
     """
-    x = np.asarray(change, dtype=float)
+    (x,) = _floats(change)
     n = x.size
     if n < 2:
         raise ValueError("cohen_dz needs at least 2 differences")
-    dz = x.mean() / x.std(ddof=1)
+    if not np.isfinite(x).all():
+        raise ValueError("cohen_dz: the differences contain NaN or inf")
+    _alpha(confidence)
+    if np.ptp(x) == 0:
+        return {"n": n, "dz": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    dz = float(pg.compute_effsize(x, 0.0, eftype="cohen"))
     lo, hi = nct_interval(dz * np.sqrt(n), n - 1, confidence)
-    return {"n": n, "dz": float(dz), "ci_low": float(lo / np.sqrt(n)), "ci_high": float(hi / np.sqrt(n))}
+    return {"n": n, "dz": dz, "ci_low": float(lo / np.sqrt(n)), "ci_high": float(hi / np.sqrt(n))}
 
 
 def hedges_g(x, y, confidence: float = 0.95) -> dict:
     """Hedges' g for two independent groups (x minus y), with an exact noncentral-t interval.
 
-    ``d`` uses the pooled SD; ``g = J(n_x + n_y - 2) * d`` removes its small-sample bias, with the exact
-    gamma-function J (pingouin uses the approximation 1 - 3 / (4 df - 1), which differs in the 3rd decimal
-    at n = 4 + 4). The interval
-    is for the population standardized difference delta, from inverting the noncentral t of the
-    two-sample t statistic (Steiger & Fouladi 1997; Cumming & Finch 2001), the same as MBESS
-    ``ci.smd``. It is not pingouin's symmetric normal-theory ``compute_esci``.
+    ``d`` is pingouin's Cohen d with the pooled SD (:func:`pingouin.compute_effsize`); ``g = J(n_x + n_y - 2)
+    * d`` removes its small-sample bias with the exact gamma-function J (pingouin's ``hedges`` uses the
+    approximation 1 - 3 / (4 df - 1), which differs in the 3rd decimal at n = 4 + 4). The interval is for
+    the population standardized difference delta, from inverting the noncentral t of the two-sample t
+    statistic (Steiger & Fouladi 1997; Cumming & Finch 2001), the same as MBESS ``ci.smd``. It is not
+    pingouin's symmetric normal-theory ``compute_esci``.
+
+    Parameters
+    ----------
+    x, y : array-like
+        The two groups, at least 2 finite values each.
+    confidence : float
+        Coverage of the interval, 0.95 by default.
 
     Returns
     -------
     dict
-        n_x, n_y, d, g, ci_low, ci_high.
+        n_x, n_y, d, g, ci_low, ci_high. Two groups without any spread give d, g and the interval as NaN.
 
     References
     ----------
@@ -109,16 +183,20 @@ def hedges_g(x, y, confidence: float = 0.95) -> dict:
     >>> round(r["d"], 4), round(r["g"], 4)
     (3.0984, 2.6913)
     """
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     n1, n2 = x.size, y.size
     if n1 < 2 or n2 < 2:
         raise ValueError("hedges_g needs at least 2 values per group")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("hedges_g: the values contain NaN or inf")
+    _alpha(confidence)
     df = n1 + n2 - 2
-    sp = np.sqrt(((n1 - 1) * x.var(ddof=1) + (n2 - 1) * y.var(ddof=1)) / df)
-    d = (x.mean() - y.mean()) / sp
+    if np.ptp(x) == 0 and np.ptp(y) == 0:
+        return {"n_x": n1, "n_y": n2, "d": np.nan, "g": np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    d = float(pg.compute_effsize(x, y, paired=False, eftype="cohen"))
     scale = np.sqrt(n1 * n2 / (n1 + n2))
     lo, hi = nct_interval(d * scale, df, confidence)
-    return {"n_x": n1, "n_y": n2, "d": float(d), "g": float(hedges_correction(df) * d),
+    return {"n_x": n1, "n_y": n2, "d": d, "g": float(hedges_correction(df) * d),
             "ci_low": float(lo / scale), "ci_high": float(hi / scale)}
 
 
@@ -142,40 +220,131 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
 
 
 def paired_t(change, confidence: float = 0.95) -> dict:
-    """Mean change with its t interval and the paired (one-sample) t-test p.
+    """Mean change with its t interval and the paired t-test p, by :func:`pingouin.ttest`.
+
+    The paired t-test of follow-up against baseline is the one-sample t-test of their differences
+    against 0 (same t, df, p and interval); the function takes the differences, so it calls
+    ``pingouin.ttest(change, 0)``, the one-sample form.
+
+    Parameters
+    ----------
+    change : array-like
+        Differences (follow-up minus baseline), at least 2.
+    confidence : float
+        Coverage of the interval, 0.95 by default.
 
     Returns
     -------
     dict
-        n, estimate, ci_low, ci_high, t, df, p_value.
+        n, estimate (mean change), ci_low, ci_high, t, df, p_value, and cohen_dz (pingouin's Cohen d of
+        the differences, signed like the mean).
+
+    Notes
+    -----
+    pingouin drops missing values silently; here they are not dropped: differences containing NaN or
+    inf give every statistic as NaN (the estimate is their mean). Differences that are all equal give
+    the interval [mean, mean], t = +-inf and p = 0 (t and p NaN when they are all 0), where pingouin
+    would give an undefined interval.
+
+    Examples
+    --------
+    >>> r = paired_t([1.0, 2.0, 3.0])
+    >>> r["n"], r["estimate"], round(r["p_value"], 4), round(r["ci_low"], 4)
+    (3, 2.0, 0.0742, -0.4841)
     """
-    x = np.asarray(change, dtype=float)
+    (x,) = _floats(change)
     n = x.size
     if n < 2:
         raise ValueError("paired_t needs at least 2 differences")
-    m, se = x.mean(), x.std(ddof=1) / np.sqrt(n)
-    q = st.t.ppf(1 - _alpha(confidence) / 2, n - 1)
-    t = m / se if se > 0 else np.sign(m) * np.inf
-    p = 2 * st.t.sf(abs(t), n - 1)
-    return {"n": n, "estimate": float(m), "ci_low": float(m - q * se), "ci_high": float(m + q * se),
-            "t": float(t), "df": n - 1, "p_value": float(p)}
+    _alpha(confidence)
+    m = float(x.mean())
+    if not np.isfinite(x).all():
+        return {"n": n, "estimate": m, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan, "df": n - 1,
+                "p_value": np.nan, "cohen_dz": np.nan}
+    if np.ptp(x) == 0:
+        t, p = (np.nan, np.nan) if m == 0 else (float(np.copysign(np.inf, m)), 0.0)
+        return {"n": n, "estimate": m, "ci_low": m, "ci_high": m, "t": t, "df": n - 1, "p_value": p,
+                "cohen_dz": np.nan}
+    r = _ttest(x, 0.0, confidence=confidence)
+    return {"n": n, "estimate": m, "ci_low": r["ci_low"], "ci_high": r["ci_high"], "t": r["T"], "df": n - 1,
+            "p_value": r["p_val"], "cohen_dz": r["cohen_d"]}
 
 
 def welch_t(x, y, confidence: float = 0.95) -> dict:
-    """Difference in means (x minus y) with a Welch-Satterthwaite interval and p."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
-    se = np.sqrt(vx + vy)
-    df = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
-    diff = x.mean() - y.mean()
-    q = st.t.ppf(1 - _alpha(confidence) / 2, df)
-    t = diff / se
-    return {"n": x.size, "n_ref": y.size, "estimate": float(diff), "ci_low": float(diff - q * se),
-            "ci_high": float(diff + q * se), "t": float(t), "df": float(df), "p_value": float(2 * st.t.sf(abs(t), df))}
+    """Difference in means (x minus y) with a Welch-Satterthwaite interval and p, by :func:`pingouin.ttest`.
+
+    ``pingouin.ttest(x, y, correction=True)``: Welch's unequal-variance test whatever the group sizes.
+
+    Parameters
+    ----------
+    x, y : array-like
+        The two groups.
+    confidence : float
+        Coverage of the interval, 0.95 by default.
+
+    Returns
+    -------
+    dict
+        n, n_ref, estimate (mean of x minus mean of y), ci_low, ci_high, t, df, p_value, and cohen_d
+        (pingouin's Cohen d with the pooled SD, signed like the estimate).
+
+    Notes
+    -----
+    A group with fewer than 2 values, missing values (NaN, inf) or two groups without any spread give
+    the estimate (the difference in means) and every other statistic as NaN, except t, which is +-inf
+    when neither group has spread and their means differ. pingouin itself would drop missing values and
+    turn a one-value ``y`` into a one-sample test.
+
+    Examples
+    --------
+    >>> r = welch_t([1.0, 2.0, 4.0], [0.0, 3.0, 3.5])
+    >>> round(r["estimate"], 4), round(r["df"], 4), round(r["p_value"], 4)
+    (0.1667, 3.8291, 0.9115)
+    """
+    x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
+    _alpha(confidence)
+    diff = float(x.mean() - y.mean()) if x.size and y.size else np.nan
+    out = {"n": x.size, "n_ref": y.size, "estimate": diff, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan,
+           "df": np.nan, "p_value": np.nan, "cohen_d": np.nan}
+    if x.size < 2 or y.size < 2 or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return out
+    if np.ptp(x) == 0 and np.ptp(y) == 0:
+        return out | {"t": np.nan if diff == 0 else float(np.copysign(np.inf, diff))}
+    with warnings.catch_warnings():
+        if np.ptp(x) == 0 or np.ptp(y) == 0:  # exact, but scipy warns of "precision loss" (identical data)
+            warnings.filterwarnings("ignore", "Precision loss occurred", RuntimeWarning)
+        r = _ttest(x, y, paired=False, correction=True, confidence=confidence)
+    return out | {"ci_low": r["ci_low"], "ci_high": r["ci_high"], "t": r["T"], "df": float(r["dof"]),
+                  "p_value": r["p_val"], "cohen_d": r["cohen_d"]}
+
+
+def _ols_term(y, X, confidence) -> dict:
+    """OLS of y on an intercept and the columns of X by :func:`pingouin.linear_regression`: the first column's
+    coefficient with its t interval and p, the second column's coefficient, the residual df.
+
+    A y with NaN or inf gives every statistic as NaN (pingouin refuses it; statsmodels, the reference, and
+    the earlier versions of these functions return NaN).
+    """
+    if not np.isfinite(y).all():
+        rank = np.linalg.matrix_rank(np.column_stack([np.ones_like(y), X]))
+        return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan,
+                "df": float(y.size - rank), "p_value": np.nan, "second": np.nan}
+    fit = pg.linear_regression(X, y, add_intercept=True, alpha=_alpha(confidence), as_dataframe=False)
+    lo, hi = [v for k, v in fit.items() if k.startswith("CI")]  # CI2.5, CI97.5 for alpha = 0.05
+    return {"estimate": float(fit["coef"][1]), "ci_low": float(lo[1]), "ci_high": float(hi[1]),
+            "t": float(fit["T"][1]), "df": float(fit["df_resid"]), "p_value": float(fit["pval"][1]),
+            "second": float(fit["coef"][2])}
 
 
 def ancova(change, baseline, is_arm, confidence: float = 0.95) -> dict:
-    """ANCOVA of change on arm and baseline (Vickers & Altman 2001), fitted by statsmodels OLS.
+    """ANCOVA of change on arm and baseline (Vickers & Altman 2001), fitted by :func:`pingouin.linear_regression`.
+
+    The model is the OLS of change on an intercept, the arm indicator and the centred baseline, fitted to
+    the two arms compared only; the adjusted difference is the arm coefficient. Centring the baseline
+    changes neither the fit nor the arm coefficient, but keeps the design well-conditioned, so the
+    estimate is not left with 1e-10 of rounding noise that depends on the processor's BLAS kernels
+    (README, "Precision"). Its p equals that of the arm term in :func:`pingouin.ancova` (one df: F = t^2),
+    which gives no adjusted difference or interval.
 
     Parameters
     ----------
@@ -183,40 +352,74 @@ def ancova(change, baseline, is_arm, confidence: float = 0.95) -> dict:
         Change from baseline and baseline value, one per subject of the two arms compared.
     is_arm : array-like of bool
         True for the arm of interest, False for the comparator.
+    confidence : float
+        Coverage of the interval, 0.95 by default.
 
     Returns
     -------
     dict
         n, n_ref, estimate (adjusted difference, arm minus comparator), ci_low, ci_high, t, df, p_value,
         slope (of baseline).
+
+    Notes
+    -----
+    A change with NaN or inf gives every statistic as NaN; a baseline with NaN or inf is an error.
+
+    Examples
+    --------
+    >>> r = ancova([1.0, 2, 3, 4, 5], [5.0, 6, 7, 8, 2], [True, True, False, False, False])
+    >>> r["n"], r["n_ref"], round(r["estimate"], 4), round(r["p_value"], 4), r["df"]
+    (2, 3, -2.5354, 0.0873, 2.0)
     """
-    y = np.asarray(change, dtype=float)
-    b = np.asarray(baseline, dtype=float)
-    a = np.asarray(is_arm, dtype=bool)
+    y, b, a = _floats(change, baseline, is_arm)
+    a = a.astype(bool)
     if a.sum() < 1 or (~a).sum() < 1 or y.size < 4:
         raise ValueError("ancova needs subjects in both arms and at least 4 in all")
-    # the baseline is centred: the same fit and arm coefficient, but a well-conditioned design, so the
-    # estimate is not left with 1e-10 of rounding noise that depends on the processor's BLAS kernels
-    X = np.column_stack([np.ones_like(y), a.astype(float), b - b.mean()])
-    fit = sm.OLS(y, X).fit()
-    lo, hi = fit.conf_int(alpha=_alpha(confidence))[1]
-    return {"n": int(a.sum()), "n_ref": int((~a).sum()), "estimate": float(fit.params[1]),
-            "ci_low": float(lo), "ci_high": float(hi), "t": float(fit.tvalues[1]), "df": float(fit.df_resid),
-            "p_value": float(fit.pvalues[1]), "slope": float(fit.params[2])}
+    if not np.isfinite(b).all():
+        raise ValueError("ancova: the baseline contains NaN or inf")
+    r = _ols_term(y, np.column_stack([a.astype(float), b - b.mean()]), confidence)
+    return {"n": int(a.sum()), "n_ref": int((~a).sum()), "estimate": r["estimate"], "ci_low": r["ci_low"],
+            "ci_high": r["ci_high"], "t": r["t"], "df": r["df"], "p_value": r["p_value"], "slope": r["second"]}
 
 
 def linear_trend(change, baseline, dose, confidence: float = 0.95) -> dict:
     """Dose-response slope: OLS of change on dose (million cells) and baseline, all arms together.
 
-    Returns the change per 100 million cells with its t interval and p.
+    Fitted by :func:`pingouin.linear_regression` with dose / 100 and the centred baseline (see
+    :func:`ancova`); the estimate is the change per 100 million cells.
+
+    Parameters
+    ----------
+    change, baseline, dose : array-like
+        One per subject; at least 4 subjects and 2 dose levels.
+    confidence : float
+        Coverage of the interval, 0.95 by default.
+
+    Returns
+    -------
+    dict
+        n, estimate (change per 100 million cells), ci_low, ci_high, t, df, p_value.
+
+    Notes
+    -----
+    A change with NaN or inf gives every statistic as NaN; a baseline or dose with NaN or inf is an error.
+
+    Examples
+    --------
+    >>> r = linear_trend([1.0, 2, 3, 4, 6], [1.0, 5, 3, 2, 2], [0.0, 0, 200, 200, 100])
+    >>> r["n"], round(r["estimate"], 4), round(r["p_value"], 4)
+    (5, 0.9832, 0.491)
     """
-    y = np.asarray(change, dtype=float)
-    b = np.asarray(baseline, dtype=float)
-    X = np.column_stack([np.ones_like(y), np.asarray(dose, dtype=float) / 100.0, b - b.mean()])  # see ancova
-    fit = sm.OLS(y, X).fit()
-    lo, hi = fit.conf_int(alpha=_alpha(confidence))[1]
-    return {"n": y.size, "estimate": float(fit.params[1]), "ci_low": float(lo), "ci_high": float(hi),
-            "t": float(fit.tvalues[1]), "df": float(fit.df_resid), "p_value": float(fit.pvalues[1])}
+    y, b, dose = _floats(change, baseline, dose)
+    if y.size < 4:
+        raise ValueError(f"linear_trend needs at least 4 subjects, got {y.size}")
+    if not (np.isfinite(b).all() and np.isfinite(dose).all()):
+        raise ValueError("linear_trend: the baseline or the dose contains NaN or inf")
+    if np.unique(dose).size < 2:
+        raise ValueError("linear_trend needs at least 2 dose levels")
+    r = _ols_term(y, np.column_stack([dose / 100.0, b - b.mean()]), confidence)
+    return {"n": y.size, "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+            "t": r["t"], "df": r["df"], "p_value": r["p_value"]}
 
 
 def fisher_freeman_halton(table) -> float:
