@@ -190,18 +190,34 @@ def write_estimates(rows: pd.DataFrame, output_dir, finding: str, study: str) ->
     Returns
     -------
     Path
-        The path of ``estimates.csv``.
+        The path of ``estimates.csv`` under ``output_dir`` as given: relative (to the repository, like every
+        relative path of the collection, :func:`msc_frailty.paths.resolve`) when ``output_dir`` is relative,
+        so that what a notebook prints names no folder of the machine that ran it.
 
     Raises
     ------
     ValueError
         When ``finding`` or ``study`` would make a path outside ``<output_dir>/results/parts``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame([{"finding": "safety", "study": "S1", "paramcd": "TESAE30", "visit": "",
+    ...                       "comparison": "proportion", "arm": "A", "ref_arm": "", "n": 10, "n_ref": "",
+    ...                       "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.308, "p_value": "",
+    ...                       "method": "clopper_pearson", "basis": "synthetic", "bound": ""}])
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     path = write_estimates(rows, out, "safety", "S1")
+    ...     path.relative_to(out).as_posix(), len(read_estimates(out))
+    ('results/estimates.csv', 1)
     """
     names.check_component(finding, "finding")
     names.check_component(study, "study")
     parts = names.inside(resolve(output_dir), "results", "parts")
     _atomic_write_csv(check_estimates(rows), names.inside(parts, f"{finding}__{study}.csv"))
-    return combine_estimates(output_dir)
+    combine_estimates(output_dir)
+    return Path(output_dir) / "results" / "estimates.csv"
 
 
 def combine_estimates(output_dir) -> Path:

@@ -271,21 +271,188 @@ def _discard_kernel():
 
 
 def _execute(job) -> tuple[str, str, float, str | None]:
-    """Run one notebook (in a worker process). Returns (name, study, seconds, error or None)."""
+    """Run one notebook (in a worker process). Returns (name, study, seconds, error or None).
+
+    The executed notebook (also a failed one) is then made portable (:func:`portable_notebook`): it shows
+    the parameters as ``params.shown`` gives them (:class:`Injected`) and no path of this machine."""
     import papermill as pm
 
     src, dst, params, timeout, reuse = job
     start = time.perf_counter()
     try:
         km = _kernel(timeout, reuse)
-        pm.execute_notebook(str(src), str(dst), parameters=params, kernel_name=KERNEL, km=km,
+        pm.execute_notebook(str(src), str(dst), parameters=dict(params), kernel_name=KERNEL, km=km,
                             execution_timeout=timeout, cwd=str(ROOT), progress_bar=False, log_output=False,
                             request_save_on_cell_execute=False)  # written once, at the end or on failure
         err = None
     except Exception as exc:  # report every failure the same way; the run then stops
         err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
         _discard_kernel()
+    if Path(dst).is_file():
+        portable_notebook(dst, getattr(params, "shown", None), getattr(params, "aliases", ()),
+                          getattr(params, "notebook", None))
     return Path(src).stem, params["study"], time.perf_counter() - start, err
+
+
+# --- what an executed notebook shows --------------------------------------------------------------
+# An executed notebook is read by others (the report, a reviewer): it names no folder of the machine that
+# ran it and is the same bytes for the same inputs. The runner injects working values (data_dir relative
+# to the repository when the data are inside it, output_dir an execution's staging folder), then rewrites
+# the notebook to show the published values: a folder inside the repository relative to it ("." for the
+# repository itself), a data set or OUT outside it as "<DATA>" or "<OUT>".
+
+#: How an executed notebook shows a data set and an output folder outside the repository.
+OUTSIDE_DATA, OUTSIDE_OUT = "<DATA>", "<OUT>"
+#: The first line of the injected-parameters cell of an executed notebook.
+SHOWN_COMMENT = ("Parameters, as msc_frailty.runner shows them: output_dir is where the outputs were published (the run\n"
+                 "wrote them to a staging folder first); folders outside the repository appear as <DATA> and <OUT>")
+#: Execution timestamps papermill and nbclient record; they are dropped so a notebook is the same bytes every run.
+TIMING_KEYS = ("start_time", "end_time", "duration")
+
+
+class Injected(dict):
+    """The parameters papermill injects into one execution, with how the executed notebook shows them.
+
+    A dict (what papermill and the manifest read) that also carries ``shown`` (the same parameters with
+    portable paths), ``aliases`` (``(real path, shown)`` pairs, longest first) and ``notebook`` (the
+    executed notebook's published path, shown). It crosses to the worker process by pickle.
+
+    Examples
+    --------
+    >>> p = Injected({"study": "S", "output_dir": "/x/staging/S__cohort"}, shown={"study": "S", "output_dir": "."},
+    ...              aliases=[("/x/staging/S__cohort", ".")], notebook="build/notebooks/S/cohort.ipynb")
+    >>> dict(p), p.shown["output_dir"]
+    ({'study': 'S', 'output_dir': '/x/staging/S__cohort'}, '.')
+    """
+
+    def __init__(self, values, shown, aliases=(), notebook=None):
+        super().__init__(values)
+        self.shown, self.aliases, self.notebook = dict(shown), tuple(aliases), notebook
+
+
+def path_aliases(data, out=None) -> list[tuple[str, str]]:
+    """``(real path, shown)`` pairs for a run, longest real path first: the repository as ``"."``, a data set
+    outside it as ``<DATA>``, an OUT outside it as ``<OUT>``.
+
+    Examples
+    --------
+    >>> sorted(shown for _, shown in path_aliases(ROOT / "data" / "synthetic", "/elsewhere/out"))
+    ['.', '<OUT>']
+    """
+    pairs = {str(ROOT): "."}
+    for folder, alias in ((data, OUTSIDE_DATA), (out, OUTSIDE_OUT)):
+        if folder is not None and not resolve(folder).is_relative_to(ROOT):
+            pairs.setdefault(str(resolve(folder)), alias)
+    return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
+
+
+def portable_text(text: str, aliases) -> str:
+    """``text`` with every real path of ``aliases`` replaced by how it is shown.
+
+    ``<real>/rest`` becomes ``<shown>/rest`` (``rest`` alone for ``"."``); ``<real>`` alone becomes ``<shown>``.
+    Only whole path components match (``/tmp/out`` is not replaced inside ``/tmp/out2``).
+
+    Examples
+    --------
+    >>> portable_text("written (/r/out/results/estimates.csv) from /r", [("/r/out", "<OUT>"), ("/r", ".")])
+    'written (<OUT>/results/estimates.csv) from .'
+    >>> portable_text("/r/data/synthetic", [("/r", ".")])
+    'data/synthetic'
+    """
+    import re
+
+    for real, shown in aliases:
+        head = "" if shown == "." else shown + "/"
+        text = re.sub(re.escape(real) + r"(?:(/)|(?![\w.-]))",
+                      lambda m: head if m.group(1) else shown, text)
+    return text
+
+
+def _portable_output(output: dict, aliases) -> None:
+    """Replace real paths in one cell output's text (streams, text mime types, error messages), in place."""
+    def fix(value):
+        if isinstance(value, list):
+            return [portable_text(v, aliases) for v in value]
+        return portable_text(value, aliases) if isinstance(value, str) else value
+
+    if "text" in output:
+        output["text"] = fix(output["text"])
+    for mime, value in output.get("data", {}).items():
+        if mime.startswith("text/") or mime.endswith("json"):
+            output["data"][mime] = fix(value)
+    for key in ("evalue", "traceback"):
+        if key in output:
+            output[key] = fix(output[key])
+
+
+def portable_notebook(path, shown=None, aliases=(), notebook=None) -> None:
+    """Rewrite an executed notebook in place so that it names no folder of the machine that ran it and is the
+    same bytes for the same inputs.
+
+    - The injected-parameters cell (papermill's, tagged ``injected-parameters``) and papermill's metadata
+      show ``shown`` instead of the injected values, under :data:`SHOWN_COMMENT`;
+    - ``input_path`` is the notebook relative to the repository, ``output_path`` ``notebook`` (the
+      published place, shown);
+    - every real path of ``aliases`` in cell outputs (and the repository's own path) is shown as the alias;
+    - execution timestamps and durations (:data:`TIMING_KEYS`, cell ``execution`` metadata) are dropped.
+
+    Parameters
+    ----------
+    path : str or Path
+        The executed notebook.
+    shown : dict, optional
+        The parameters as shown (default: the injected ones).
+    aliases : sequence of (str, str)
+        ``(real path, shown)`` pairs, longest first (:func:`path_aliases`); the repository is always added.
+    notebook : str, optional
+        The notebook's published path as shown.
+    """
+    import nbformat
+    from papermill.translators import translate_parameters
+
+    aliases = sorted({**dict(aliases), **({} if str(ROOT) in dict(aliases) else {str(ROOT): "."})}.items(),
+                     key=lambda pair: -len(pair[0]))
+    nb = nbformat.read(str(path), as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    for key in TIMING_KEYS:
+        meta.pop(key, None)
+    shown = {k: portable_text(v, aliases) if isinstance(v, str) else v
+             for k, v in (meta.get("parameters", {}) if shown is None else shown).items()}
+    if "parameters" in meta:
+        meta["parameters"] = shown
+    if meta.get("input_path"):
+        meta["input_path"] = portable_text(str(meta["input_path"]), aliases)
+    if meta.get("output_path"):
+        meta["output_path"] = notebook or portable_text(str(meta["output_path"]), aliases)
+    language = nb.metadata.get("kernelspec", {}).get("language", "python")
+    for i, cell in enumerate(nb.cells):
+        cell.metadata.pop("execution", None)
+        for key in TIMING_KEYS:
+            cell.metadata.get("papermill", {}).pop(key, None)
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags:
+            cell.source = translate_parameters(KERNEL, language, shown,
+                                               SHOWN_COMMENT.replace("\n", "\n# ")).rstrip("\n")
+        if "injected-parameters" in tags or "papermill-error-cell-tag" in tags:
+            cell.id = f"{tags[0]}-{i}"   # papermill gives the cells it adds a random id
+        if "outputs" in cell:
+            cell.outputs = _coalesce_streams(cell.outputs)
+            for output in cell.outputs:
+                _portable_output(output, aliases)
+    nbformat.write(nb, str(path))
+
+
+def _coalesce_streams(outputs: list) -> list:
+    """Join consecutive outputs of the same stream (where a kernel splits printed text depends on timing)."""
+    joined = []
+    for output in outputs:
+        previous = joined[-1] if joined else None
+        if (output.get("output_type") == "stream" and previous is not None
+                and previous.get("output_type") == "stream" and previous.get("name") == output.get("name")):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            joined.append(output)
+    return joined
 
 
 def _replace_dir(new: Path, old: Path):
@@ -372,7 +539,16 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
 
     def job(src, study, extra_key=None):
         exec_id = names.check_component(f"{study}__{src.stem}", "execution id")  # study checked, belt and braces
-        params = {"data_dir": str(data), "output_dir": str(staging / exec_id), "study": study, **extra}
+        # data_dir relative to the repository when the data are inside it (notebooks resolve it from there);
+        # the executed notebook shows output_dir as the place its outputs are published to (portable_notebook)
+        data_dir = data.relative_to(ROOT).as_posix() if data.is_relative_to(ROOT) else str(data)
+        aliases = path_aliases(data, out_dir)
+        published = ROOT if out_dir is None else resolve(out_dir)
+        shown = {"data_dir": portable_text(str(data), aliases), "output_dir": portable_text(str(published), aliases)}
+        params = Injected({"data_dir": data_dir, "output_dir": str(staging / exec_id), "study": study, **extra},
+                          shown={**shown, "study": study, **extra},
+                          aliases=[(str(staging / exec_id), shown["output_dir"]), *aliases],
+                          notebook=portable_text(str(places["notebooks"] / study / src.name), aliases))
         key = _sha256_text(json.dumps({**common, "notebook": _file_digest(src), "study": study,
                                        "upstream": extra_key}, sort_keys=True))
         return {"id": exec_id, "src": src, "study": study, "key": key, "params": params,
