@@ -78,6 +78,11 @@ check-data: $(STAMP) ## validate DATA against the contract and print its arms
 environment: ## regenerate environment.yml from requirements.txt (the source of truth)
 	python3 lib/msc_frailty/envfile.py > environment.yml
 
+MANUSCRIPT_PDF ?= build/manuscript/manuscript.pdf
+.PHONY: manuscript
+manuscript: $(STAMP) ## build the example manuscript (manuscript/manuscript.typ, Typst) from results/ and figures/ (OUT=<folder>: of a run there) into build/manuscript/manuscript.pdf
+	$(PY) -m msc_frailty.manuscript $(if $(OUT),--out "$(OUT)") --pdf "$(MANUSCRIPT_PDF)"
+
 compare: ## compare the figures and results of a run in OUT with the committed ones, byte for byte (AGAINST=<folder>: with another run)
 	@test -n "$(OUT)" || { echo "usage: make compare OUT=<folder of a make reproduce OUT=... run> [AGAINST=<another such folder>]" >&2; exit 2; }
 	python3 .ci/compare_outputs.py "$(OUT)" $(if $(AGAINST),"$(AGAINST)")
