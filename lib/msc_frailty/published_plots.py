@@ -1,15 +1,21 @@
-"""Figures of the published record: implied-effects forest, cross-trial dose view, safety bounds, scorecard.
+"""Figures of the published record: implied-effects forest, 100M versus 200M by trial, safety bounds, scorecard.
 
-Each function takes the tidy rows of :mod:`msc_frailty.reanalysis` or :mod:`msc_frailty.scorecard` and
-returns a matplotlib figure in the collection's style (one colour per arm, journal widths). Effects are
-oriented so that **positive = improvement** (TNF-alpha and B-cell TNF-alpha are lower-is-better and are
-flipped), which the axes say.
+Each function takes the tidy rows of :mod:`msc_frailty.reanalysis` or :mod:`msc_frailty.scorecard` and returns
+a figure at a print width; seaborn draws the points and bars, matplotlib the precomputed intervals. Effects are
+oriented so that **positive = improvement** (TNF-alpha and B-cell TNF-alpha, lower is better, are flipped).
+How a row is drawn says what the record supports (:func:`point_intervals`): an exact 95% interval is a solid
+line with its point; a p printed as an inequality (``bound = "lower"``) an arrow from the least effect it
+allows; "not significant" (``bound = "range"``) a dashed bracket, the widest interval the record allows.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import seaborn as sns
+from matplotlib.legend_handler import HandlerLine2D, HandlerPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow
 
 from . import style
 from .data import PARAMETERS
@@ -17,206 +23,205 @@ from .data import PARAMETERS
 TRIALS = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
 SHORT = {"SIXMWD": "6MWD", "SPPB": "SPPB", "FEV1": "FEV1", "SF36PCS": "SF-36 PCS", "TNFA": "TNF-\u03b1",
          "BCTNFA": "B-cell TNF-\u03b1", "TESAE30": "TE-SAE \u2264 30 d", "SAE": "any SAE", "DEATH": "death"}
-MARKERS = {"SIXMWD": "o", "SPPB": "o", "FEV1": "o", "SF36PCS": "D", "TNFA": "s", "BCTNFA": "^"}
 STATUS_COLORS = {"reproduced": "#009E73", "not_reproduced": "#D55E00",
                  "consistent_by_construction": "#E69F00", "not_testable_without_patient_data": "#BBBBBB"}
+#: The visit (months) at which all three trials report their main results: the dose figure's visit.
+DOSE_VISIT = 6.0
+DASHED = (0, (2.5, 1.5))
 
 
 def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows with estimate and interval flipped for lower-is-better parameters (positive = improvement)."""
-    out = rows.copy()
-    flip = out.paramcd.map(lambda p: not PARAMETERS.get(p, {}).get("higher_is_better", True))
-    for col in ("estimate", "ci_low", "ci_high"):
-        out[col] = out[col].astype(float)
-    lo, hi = out.ci_low.copy(), out.ci_high.copy()
-    out.loc[flip, "estimate"] = -out.loc[flip, "estimate"]
-    out.loc[flip, "ci_low"] = -hi[flip]
-    out.loc[flip, "ci_high"] = -lo[flip]
-    return out
+    """Rows with estimate and interval flipped for lower-is-better parameters (positive = improvement).
 
-
-def _dose(arm: str) -> float:
-    """Million cells from an arm label ("100M" -> 100, "Placebo" -> 0, "all" -> inf)."""
-    digits = "".join(ch for ch in str(arm) if ch.isdigit())
-    return float(digits) if digits else (0.0 if str(arm).lower() == "placebo" else np.inf)
-
-
-def _label(r) -> str:
-    what = SHORT.get(r.paramcd, r.paramcd)
-    vs = f" vs {r.ref_arm}" if r.ref_arm else (" within arm" if r.arm != "all" else " pooled")
-    arm = "all arms" if r.arm == "all" else r.arm
-    visit = f", {int(r.visit)} mo" if pd.notna(r.visit) else ""
-    return f"{what}: {arm}{vs}{visit}"
-
-
-def _draw_interval(ax, y, r, color, clip):
-    """One row: a point and interval, an arrow for a bound, a bracket for a range."""
-    lo = max(r.ci_low, -clip) if np.isfinite(r.ci_low) else -clip
-    hi = min(r.ci_high, clip) if np.isfinite(r.ci_high) else clip
-    if r.bound == "range":
-        ax.plot([lo, hi], [y, y], color=color, lw=1.0, ls=(0, (2, 1.2)))
-        ax.plot([lo, lo, np.nan, hi, hi], [y - 0.18, y + 0.18, np.nan, y - 0.18, y + 0.18], color=color, lw=1.0)
-        return
-    ax.plot([lo, hi], [y, y], color=color, lw=1.2)
-    if r.bound == "lower":
-        ax.annotate("", xy=(hi if r.estimate > 0 else lo, y), xytext=(r.estimate, y),
-                    arrowprops={"arrowstyle": "->", "color": color, "lw": 1.2})
-        ax.plot(r.estimate, y, marker="|", color=color, ms=7, mew=1.5)
-    elif abs(r.estimate) > clip:       # beyond the axis: an edge marker, the value is printed at the right
-        ax.plot(np.sign(r.estimate) * clip, y, marker=">" if r.estimate > 0 else "<", color=color, ms=5)
-    else:
-        ax.plot(r.estimate, y, marker=MARKERS.get(r.paramcd, "o"), color=color, ms=4.5, mec="white", mew=0.4)
-
-
-def forest_implied_effects(data: pd.DataFrame, clip: float = 4.0):
-    """Forest plot of implied standardized effects (dz within arm, g vs placebo) by trial, outcome and dose.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Rows of :func:`msc_frailty.reanalysis.published_effects` with method implied_dz or implied_g.
-    clip : float
-        Axis limit; intervals beyond it are drawn to the edge (CRATUS-P1 TNF-alpha at n = 5 reaches -11).
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"paramcd": ["TNFA"], "estimate": [-1.0], "ci_low": [-2.0], "ci_high": [-0.5]})
+    >>> improvement_scale(rows)[["estimate", "ci_low", "ci_high"]].to_numpy().tolist()
+    [[1.0, 0.5, 2.0]]
     """
-    rows = improvement_scale(data[data.method.isin(["implied_dz", "implied_g"])])
-    rows = rows[rows.study.isin(TRIALS)]
-    rows["order"] = rows.study.map({t: i for i, t in enumerate(TRIALS)})
-    rows["dose"] = rows.arm.map(_dose)
-    rows = rows.sort_values(["order", "method", "paramcd", "visit", "dose"], kind="mergesort")
-    n = len(rows)
-    fig, ax = style.figure("double", height_mm=22 + 5.2 * (n + len(TRIALS)))
-    y, ticks, labels = 0.0, [], []
-    for trial, block in rows.groupby("order", sort=True):
-        name = TRIALS[trial]
-        ax.text(-clip, y, name, fontweight="bold", va="center", ha="left", fontsize=7)
-        y -= 1
-        for r in block.itertuples():
-            _draw_interval(ax, y, r, style.arm_color(r.arm if r.arm != "all" else "All"), clip)
-            kind = "dz" if r.method == "implied_dz" else "g"
-            labels.append(f"{_label(r)} ({kind})")
-            ticks.append(y)
-            text = ("not significant: |effect| below critical" if r.bound == "range" else
-                    f"\u2265 {abs(r.estimate):.2f} (p printed as a bound)" if r.bound == "lower" else
-                    f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]")
-            ax.text(clip * 1.02, y, text, va="center", ha="left", fontsize=6)
-            y -= 1
-        y -= 0.4
-    ax.axvline(0, color="#555555", lw=0.6)
-    ax.set_yticks(ticks, labels)
-    ax.set_xlim(-clip, clip)
-    ax.set_ylim(y + 0.4, 0.8)
-    ax.set_xlabel("Implied standardized effect with exact 95% interval\n(positive = improvement; dz within arm, "
-                  "g vs placebo)")
-    ax.spines["left"].set_visible(False)
+    flip = rows.paramcd.map(lambda p: not PARAMETERS.get(p, {}).get("higher_is_better", True))
+    est, lo, hi = (rows[c].astype(float) for c in ("estimate", "ci_low", "ci_high"))
+    return rows.assign(estimate=est.where(~flip, -est), ci_low=lo.where(~flip, -hi), ci_high=hi.where(~flip, -lo))
+
+
+def point_intervals(rows: pd.DataFrame, ax):
+    """Draw tidy rows (y, estimate, ci_low, ci_high, bound, arm) as points with precomputed 95% intervals.
+
+    Call after the x limits are set: an arrow (``bound = "lower"``) runs from the bound to the axis edge. Each
+    arm has its collection colour and marker (pooled arms, "all..."/"All...", are black).
+
+    Examples
+    --------
+    >>> fig, ax = style.figure("single", 40)
+    >>> _ = ax.set_xlim(-2, 3)
+    >>> rows = pd.DataFrame({"y": [0, 1], "estimate": [1.0, np.nan], "ci_low": [0.2, -1.4],
+    ...                      "ci_high": [1.8, 1.4], "bound": ["", "range"], "arm": ["100M", "200M"]})
+    >>> point_intervals(rows, ax)
+    >>> len(ax.collections[-1].get_offsets())      # one point: a range has none
+    1
+    """
+    rows = rows.assign(key=["All" if str(a).lower().startswith("all") else a for a in rows.arm],
+                       bound=rows.bound.fillna(""))
+    color = rows.key.map(style.arm_color)
+    rng, lower = rows.bound.eq("range"), rows.bound.eq("lower")
+    ax.hlines(rows.y, rows.ci_low, rows.ci_high.where(~lower, rows.estimate), colors=color, lw=1.2,
+              linestyles=["solid" if not r else DASHED for r in rng])
+    ax.scatter(rows[rng][["ci_low", "ci_high"]].stack(), rows.y[rng].repeat(2), marker="|", c=color[rng].repeat(2),
+               s=22, linewidths=1.0)
+    for r in rows[lower].itertuples():
+        ax.annotate("", xy=(float(r.estimate > 0), r.y), xycoords=("axes fraction", "data"), xytext=(r.estimate, r.y),
+                    textcoords="data", arrowprops={"arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.2,
+                                                   "color": style.arm_color(r.key), "shrinkA": 0, "shrinkB": 0})
+    keys = list(dict.fromkeys(rows.key[~rng]))
+    sns.scatterplot(data=rows[~rng], x="estimate", y="y", hue="key", style="key", palette=style.arm_palette(keys),
+                    markers=style.arm_markers(keys), s=22, edgecolor="white", linewidth=0.4, legend=False, ax=ax,
+                    zorder=3)
+    ax.set_ylabel("")
+
+
+def _limits(rows: pd.DataFrame, symmetric: bool = False, pad: float = 0.06) -> tuple[float, float]:
+    """x limits holding zero and every finite estimate and interval limit."""
+    values = rows[["estimate", "ci_low", "ci_high"]].to_numpy(float)
+    lo, hi = min(values[np.isfinite(values)].min(initial=0), 0), max(values[np.isfinite(values)].max(initial=0), 0)
+    lo, hi = (-max(-lo, hi), max(-lo, hi)) if symmetric else (lo, hi)
+    return lo - pad * (hi - lo), hi + pad * (hi - lo)
+
+
+def _sorted(rows: pd.DataFrame, *by) -> pd.DataFrame:
+    """Rows by ``by``: trials and parameters in the collection's order, arms by dose (pooled arms last)."""
+    digits = rows.arm.str.extract(r"(\d+)", expand=False).astype(float)
+    rows = rows.assign(dose=digits.fillna(pd.Series(np.where(rows.arm.str.lower() == "placebo", 0, np.inf), rows.index)))
+    rank = {"study": TRIALS.index, "paramcd": [*PARAMETERS, *SHORT].index}
+    return rows.sort_values(list(by), key=lambda s: s.map(rank[s.name]) if s.name in rank else s, kind="stable")
+
+
+def _rows_axis(ax, rows: pd.DataFrame, label, heading=str, x_label: str = "") -> pd.DataFrame:
+    """Rows top to bottom under a bold heading per trial, as the y tick labels of ``ax``; returns rows with y."""
+    ticks, ys = [], []
+    for trial, block in rows.groupby("study", sort=False):
+        ticks.append((heading(trial), "bold"))
+        ys += range(len(ticks), len(ticks) + len(block))
+        ticks += [(label(r), "normal") for r in block.itertuples()]
+    ax.set_yticks(range(len(ticks)), [t for t, _ in ticks])
+    for tick, (_, weight) in zip(ax.get_yticklabels(), ticks):
+        tick.set_fontweight(weight)
+    ax.set_ylim(len(ticks) - 0.5, -0.6)
+    _frame(ax, x_label)
+    return rows.assign(y=ys)
+
+
+def _frame(ax, x_label: str):
+    ax.set(ylabel="", xlabel=x_label)
     ax.tick_params(axis="y", length=0)
-    # right margin: room for the longest value text ("not significant: |effect| below critical") with some
-    # to spare, which at 0.76 ended at the canvas edge
-    fig.subplots_adjust(left=0.30, right=0.73, top=0.98, bottom=0.16 if n < 12 else 0.09)
+    ax.spines["left"].set_visible(False)
+    ax.axvline(0, color="0.4", lw=0.6, zorder=0)
+
+
+def _legend(fig, marks=()):
+    """A legend above the axes: the ``marks`` and every line style of :func:`point_intervals`."""
+    arrow = FancyArrow(0, 0, 1, 0, color="0.3", label="p printed as an inequality: at least the point")
+    dashed = Line2D([], [], color="0.3", ls=DASHED, marker="|", label="'not significant': widest interval allowed")
+    fig.legend(handles=[*marks, Line2D([], [], color="0.3", label="exact 95% interval"), arrow, dashed],
+               loc="outside upper center", ncol=3, handler_map={dashed: HandlerLine2D(numpoints=2), arrow: HandlerPatch(
+                   patch_func=lambda legend, orig_handle, xdescent, ydescent, width, height, fontsize: FancyArrow(
+                       0, height / 2, width, 0, width=0.06 * height, head_width=0.7 * height, head_length=0.3 * width,
+                       length_includes_head=True))})
+
+
+def forest_implied_effects(data: pd.DataFrame):
+    """Forest plot of every implied standardized effect (dz within arm, g vs placebo) by trial, outcome and arm."""
+    rows = improvement_scale(data[data.method.isin(["implied_dz", "implied_g"]) & data.study.isin(TRIALS)])
+    fig, ax = style.stamped_figure("double", 26 + 4.1 * (len(rows) + rows.study.nunique()))
+    rows = _rows_axis(ax, _sorted(rows, "study", "method", "paramcd", "visit", "dose"), lambda r: (
+        f"{SHORT[r.paramcd]}, {r.visit:g} mo: " + (f"all arms pooled (n = {r.n:g})" if r.arm == "all" else
+                                                    style.arm_n_label(r.arm, r.n))
+        + (f" vs placebo (n = {r.n_ref:g}), g" if r.ref_arm else ", change (dz)")),
+        x_label="Implied standardized effect, exact 95% interval (positive = improvement)")
+    ax.set_xlim(_limits(rows))
+    point_intervals(rows, ax)
+    for r in rows.itertuples():
+        ax.text(1.01, r.y, {"range": f"not significant: within \u00b1{r.ci_high:.2f}",
+                            "lower": f"\u2265 {r.estimate:.2f} (p printed as a bound)"}.get(
+            r.bound, f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"), transform=ax.get_yaxis_transform(),
+            va="center", fontsize=6)
+    _legend(fig)
     return fig
 
 
-def dose_view(data: pd.DataFrame):
-    """Cross-trial dose view: implied effects at each dose, one panel per trial, marker area ~ n.
+def dose_contrast(data: pd.DataFrame):
+    """What each trial printed about 100M versus 200M at :data:`DOSE_VISIT`: one row per trial and outcome.
 
-    Only what the record supports is drawn: exact effects with intervals, bounds as arrows, "not
-    significant" as dashed ranges, and printed differences without a spread as text.
+    Left: the implied effect of each dose (100M above 200M in a row). Right, on the same scale: the difference
+    200M minus 100M (negative favours 100M) where :func:`msc_frailty.reanalysis.published_dose` derives one;
+    differences printed without a spread are quoted there. Outcomes with identical printed results (CRATUS-P2:
+    one p for 6MWD, SPPB and FEV1) share a row.
     """
-    rows = improvement_scale(data[data.study.isin(TRIALS)])
-    fig, axes = style.figure("double", height_mm=78, ncols=3, sharey=True)
-    doses = {"20M": 20, "25M": 25, "50M": 50, "100M": 100, "200M": 200, "all": 110}
-    notes = {
-        "CRATUS-P1": "open label; 6MWD printed pooled only\n(dz 1.07 at 6 mo, all arms);\n"
-                     "TNF-\u03b1 identical p in 100M and 200M",
-        "CRATUS-P2": "favoured 100M: p = .01 for 6MWD/SPPB/FEV1\nin 100M, 'not significant' in 200M;\n"
-                     "B-cell TNF-\u03b1 better than placebo in both",
-        "LOMECEL-P2B": "largest gain reported at 200M:\n+63.4 m vs placebo at 9 mo, about 41 m\nat 6 mo "
-                       "(no SD, interval or p printed)",
-    }
-    for ax, trial in zip(axes, TRIALS):
-        block = rows[(rows.study == trial) & rows.method.isin(["implied_dz", "implied_g"])
-                     & ~rows.arm.isin(["all", "Placebo"])]
-        offsets = {p: k for k, p in enumerate(sorted(block.paramcd.unique()))}
-        for r in block.itertuples():
-            x = np.log10(doses[r.arm]) + 0.035 * (offsets[r.paramcd] - (len(offsets) - 1) / 2)
-            color = style.arm_color(r.arm)
-            lo = r.ci_low if np.isfinite(r.ci_low) else 4.5
-            hi = r.ci_high if np.isfinite(r.ci_high) else 4.5
-            if r.bound == "range":
-                ax.plot([x, x], [max(lo, -2.5), min(hi, 4.5)], color=color, lw=1, ls=(0, (2, 1.2)))
-                continue
-            ax.plot([x, x], [max(lo, -2.5), min(hi, 4.5)], color=color, lw=1.2)
-            size = 2 + 1.6 * np.sqrt(r.n)
-            if r.estimate > 4.5:          # off the axis (CRATUS-P1 TNF-alpha, n = 5): marker at the edge, value
-                ax.plot(x, 4.45, marker=MARKERS.get(r.paramcd, "o"), color=color, ms=size, mfc="white", ls="none")
-                ax.text(x + 0.03, 4.3, f"{r.estimate:.1f}", fontsize=5.6, color=color, va="top")
-                continue
-            ax.plot(x, r.estimate, marker=MARKERS.get(r.paramcd, "o"), color=color, ms=size, mec="white", mew=0.4,
-                    ls="none")
-            if r.bound == "lower":
-                ax.annotate("", xy=(x, 4.4), xytext=(x, r.estimate),
-                            arrowprops={"arrowstyle": "->", "color": color, "lw": 1})
-        ax.axhline(0, color="#555555", lw=0.6)
-        ax.set_title(trial, fontweight="bold")
-        ax.text(0.03, 0.03, notes[trial], transform=ax.transAxes, fontsize=5.6, va="bottom", ha="left",
-                color="#333333")
-        ax.set_xticks(np.log10([20, 25, 50, 100, 200]), ["20", "25", "50", "100", "200"])
-        ax.set_xlim(np.log10(15), np.log10(260))
-        ax.set_xlabel("Dose (million cells, log scale)")
-    axes[0].set_ylim(-3.4, 4.6)
-    axes[0].set_ylabel("Implied standardized effect, 95% interval\n(positive = improvement)")
-    handles = [axes[0].plot([], [], marker=m, color="#555555", ls="none", ms=4)[0] for m in ("o", "s", "^", "D")]
-    fig.legend(handles, ["6MWD / SPPB / FEV1", "serum TNF-\u03b1", "B-cell TNF-\u03b1", "SF-36 PCS"],
-               loc="upper center", ncol=4, bbox_to_anchor=(0.5, 1.0))
-    fig.subplots_adjust(left=0.09, right=0.99, top=0.84, bottom=0.17, wspace=0.08)
+    pick = data.study.isin(TRIALS) & data.visit.eq(DOSE_VISIT) & data.method.str.startswith("implied_")
+    eff = improvement_scale(data[pick & data.arm.isin(["100M", "200M"]) & data.comparison.ne("vs_arm")])
+    con = improvement_scale(data[pick & data.arm.eq("100M") & data.ref_arm.eq("200M")])
+    both = pd.concat([eff, con.assign(estimate=-con.estimate, ci_low=-con.ci_high, ci_high=-con.ci_low, arm="All")])
+    both["kind"] = both.method.str.split("_").str[1]                        # dz or g (and their differences)
+    cells = [" ".join(map(str, c)) for c in both[["arm", "estimate", "ci_low", "ci_high", "bound"]].round(6).to_numpy()]
+    both["same"] = both.assign(c=cells).groupby(["study", "kind", "paramcd"]).c.transform(" / ".join)
+    both["outcome"] = both.groupby(["study", "kind", "same"]).paramcd.transform(lambda p: ", ".join(SHORT[c] for c in dict.fromkeys(p)))
+    lines = _sorted(both, "study", "kind", "paramcd").drop_duplicates(["study", "kind", "same"])
+    spans = [_limits(eff), _limits(both[both.arm == "All"], symmetric=True)]
+    fig, axes = style.stamped_figure("double", 40 + 6.0 * (len(lines) + lines.study.nunique()), ncols=2, sharey=True,
+                                     gridspec_kw={"width_ratios": [hi - lo for lo, hi in spans]})
+    n = eff.groupby(["study", "arm"]).n.first()
+    lines = _rows_axis(axes[0], lines, lambda r: f"{r.outcome}: " + (
+        "change (dz)" if r.kind == "dz" else f"vs placebo (n = {r.n_ref:g}), g"), lambda t: f"{t}: " + ", ".join(
+        f"{a} n = {k:g}" for a, k in n[t].items()), "Standardized effect, 95% interval\n(positive = improvement)")
+    _frame(axes[1], "\u25c0 favours 100M | favours 200M \u25b6\nstandardized, 95% interval (same scale)")
+    both = both.merge(lines[["study", "kind", "same", "y"]]).assign(
+        y=lambda d: d.y + d.arm.map({"100M": -0.17, "200M": 0.17}).fillna(0))
+    for ax, span, part, title in zip(axes, spans, (both.arm != "All", both.arm == "All"),
+                                     ("Implied effect of each dose", "Difference 200M \u2212 100M")):
+        ax.set_xlim(span)
+        ax.set_title(title, fontweight="bold")
+        point_intervals(both[part], ax)
+    note = {"transform": axes[1].get_yaxis_transform(), "fontsize": 6, "va": "center", "color": "0.25",
+            "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.6}}
+    for r in lines[~lines.set_index(["study", "kind", "same"]).index.isin(both[both.arm == "All"].set_index(
+            ["study", "kind", "same"]).index)].itertuples():
+        axes[1].text(0.02, r.y, "no difference derivable from the record", **note)
+    printed = data[data.method.eq("reported_difference") & data.study.isin(TRIALS) & data.arm.isin(["100M", "200M"])]
+    for (study, arm), block in printed.sort_values("visit").groupby(["study", "arm"]):
+        axes[1].text(0.02, lines.y[lines.study == study].min() - 1, f"printed without a spread, {arm} vs placebo:\n"
+                     + ", ".join(f"{r.estimate:+g} {PARAMETERS[r.paramcd]['unit']} ({SHORT[r.paramcd]}, {r.visit:g} mo)"
+                                 for r in block.itertuples()), **note)
+    _legend(fig, [Line2D([], [], marker=style.arm_marker(a), color=style.arm_color(a), ls="none", label=label)
+                  for a, label in (("100M", "100M"), ("200M", "200M"), ("All", "200M \u2212 100M"))])
     return fig
 
 
 def safety_bounds(data: pd.DataFrame):
     """Exact 95% intervals of the printed zero-event statements (and the one CRATUS-P1 death), per arm and pooled."""
-    rows = data[(data.method == "clopper_pearson") & data.study.isin(TRIALS)].copy()
-    rows["order"] = rows.study.map({t: i for i, t in enumerate(TRIALS)})
-    rows["dose"] = rows.arm.map(lambda a: np.inf if a.startswith("All") else _dose(a))
-    rows = rows.sort_values(["order", "paramcd", "dose", "n"], kind="mergesort")
-    fig, ax = style.figure("single", height_mm=20 + 4.6 * (len(rows) + 3))
-    y, ticks, labels = 0.0, [], []
-    for _, block in rows.groupby("order", sort=True):
-        for r in block.itertuples():
-            color = style.arm_color(r.arm if r.arm not in ("All active", "All") else "All")
-            ax.plot([r.ci_low, r.ci_high], [y, y], color=color, lw=1.4)
-            ax.plot(r.estimate, y, marker="o", color=color, ms=3.5)
-            ax.text(r.ci_high + 0.015, y, f"{r.ci_high:.2f}", va="center", fontsize=5.8)
-            labels.append(f"{r.study} {SHORT.get(r.paramcd, r.paramcd)}: {r.arm} "
-                          f"{int(round(r.estimate * r.n))}/{int(r.n)}")
-            ticks.append(y)
-            y -= 1
-        y -= 0.6
-    ax.set_yticks(ticks, labels)
-    ax.tick_params(axis="y", length=0, labelsize=5.6)
-    ax.set_xlim(0, 0.85)
-    ax.set_ylim(y + 0.4, 0.8)
-    # three short lines: centred under the narrow axes, two long ones ran past the right and bottom edges
-    ax.set_xlabel("Proportion with the event,\nexact 95% interval\n(lower is better)")
-    height_mm = fig.get_size_inches()[1] / style.MM
-    fig.subplots_adjust(left=0.54, right=0.97, top=0.98, bottom=17 / height_mm)
+    rows = _sorted(data[(data.method == "clopper_pearson") & data.study.isin(TRIALS)], "study", "paramcd", "dose", "n")
+    fig, ax = style.stamped_figure("single", 24 + 3.9 * (len(rows) + rows.study.nunique()))
+    rows = _rows_axis(ax, rows, lambda r: f"{SHORT[r.paramcd]}, {r.arm}: {round(r.estimate * r.n):.0f}/{r.n:g}",
+                      x_label="Proportion with the event, exact 95% interval\n(k/n printed; lower is better)")
+    ax.set_xlim(_limits(rows))
+    point_intervals(rows, ax)
+    for r in rows.itertuples():
+        ax.text(1.02, r.y, f"[{r.ci_low:.2f}, {r.ci_high:.2f}]", transform=ax.get_yaxis_transform(), va="center",
+                fontsize=6)
     return fig
 
 
 def scorecard_chart(card: pd.DataFrame):
-    """Stacked bars: number of published claims per trial by scorecard status."""
+    """Published claims per trial by scorecard status (seaborn bars; every count written, zeros too)."""
     order = TRIALS + sorted(set(card.study) - set(TRIALS))
-    counts = card.groupby(["study", "status"]).size().unstack(fill_value=0).reindex(order).fillna(0)
-    fig, ax = style.figure("single", height_mm=62)
-    left = np.zeros(len(counts))
-    for status, color in STATUS_COLORS.items():
-        v = counts[status].to_numpy() if status in counts else np.zeros(len(counts))
-        ax.barh(range(len(counts)), v, left=left, color=color, label=status.replace("_", " "), height=0.6)
-        for i, (l, w) in enumerate(zip(left, v)):
-            if w >= 3:
-                ax.text(l + w / 2, i, f"{int(w)}", ha="center", va="center", fontsize=6)
-        left += v
-    ax.set_yticks(range(len(counts)), counts.index)
-    ax.invert_yaxis()
-    ax.set_xlabel("Published claims")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.28), ncol=2, fontsize=5.8)
-    fig.subplots_adjust(left=0.25, right=0.97, top=0.97, bottom=0.40)
+    labels = [s.replace("_", " ") for s in STATUS_COLORS]
+    counts = (pd.crosstab(card.study, card.status.str.replace("_", " ")).reindex(index=order, columns=labels,
+                                                                               fill_value=0)
+              .stack().rename("claims").reset_index())
+    fig, ax = style.stamped_figure("single", 78)
+    sns.barplot(data=counts, y="study", x="claims", hue="status", order=order, hue_order=labels, width=0.85,
+                palette=dict(zip(labels, STATUS_COLORS.values())), saturation=1, ax=ax)
+    for bars in ax.containers:
+        ax.bar_label(bars, fontsize=6, padding=1.5)
+    ax.set_yticks(range(len(order)), [f"{s}\n({(card.study == s).sum()} claims)" for s in order])
+    ax.set(xlabel="Published claims", ylabel="")
+    sns.move_legend(ax, "lower center", bbox_to_anchor=(0.4, 1.0), ncol=2, title=None)
     return fig

@@ -256,8 +256,13 @@ def check_canvas(fig):
 
 
 def stamp(fig, basis: str, study: str | None = None):
-    """Write the basis of the data (and the study) on the figure's face, bottom left."""
-    text = BASIS_LABELS[basis] + (f" \u00b7 {study}" if study else "")
+    """Write the basis of the data (and the study) on the figure's face, bottom left.
+
+    The collection's own names for "no single study" (:data:`msc_frailty.names.RESERVED_STUDIES`: the
+    published record, the whole data set) are not written: "Published summaries \u00b7 published" said it twice.
+    """
+    named = study and str(study).lower() not in names.RESERVED_STUDIES
+    text = BASIS_LABELS[basis] + (f" \u00b7 {study}" if named else "")
     fig.text(0.005, 0.005, text, fontsize=MIN_FONT_PT, color=BASIS_COLORS[basis], ha="left", va="bottom",
              fontweight="bold" if basis == "synthetic" else "normal")
 
@@ -523,3 +528,32 @@ def use_theme():
 
 
 # --- published figures (issue 9) ---
+
+#: Room kept free at the bottom of a :func:`stamped_figure` for the basis stamp of :func:`save_figure` (mm).
+STAMP_ROOM_MM = 3.5
+
+
+def stamped_figure(width: str = "single", height_mm: float = 60.0, **kwargs):
+    """A constrained-layout figure at a print width that keeps the bottom strip free for :func:`stamp`.
+
+    The layout engine fits tick labels, axis labels, titles and legends inside the canvas; the stamp,
+    which :func:`save_figure` adds later, gets the bottom :data:`STAMP_ROOM_MM`.
+
+    Parameters
+    ----------
+    width : {"single", "double"}
+        85 mm or 180 mm.
+    height_mm : float
+    **kwargs
+        Passed to :func:`matplotlib.pyplot.subplots` (``ncols``, ``sharey``, ``gridspec_kw``, ...).
+
+    Examples
+    --------
+    >>> fig, ax = stamped_figure("single", 40)
+    >>> float(round(fig.get_figwidth() * 25.4, 1)), fig.get_layout_engine().get()["rect"][1] == STAMP_ROOM_MM / 40
+    (85.0, True)
+    """
+    fig, axes = figure(width, height_mm, layout="constrained", **kwargs)
+    bottom = STAMP_ROOM_MM / height_mm
+    fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom), h_pad=2 / 72, w_pad=2 / 72)
+    return fig, axes
