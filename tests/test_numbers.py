@@ -286,7 +286,8 @@ def test_tex_agrees_with_json(committed):
     doc = json.loads((committed / "numbers.json").read_text())
     text = (committed / "numbers.tex").read_text()
     assert text.startswith("% results/numbers.tex") and "% BASIS: SYNTHETIC DATA" in text
-    assert "\n\\mscsynthetictrue\n" in text and "\\def\\mscnotice{SYNTHETIC DATA: generated, not trial results}" in text
+    assert "\n\\global\\mscsynthetictrue\n" in text
+    assert "\\gdef\\mscnotice{SYNTHETIC DATA: generated, not trial results}" in text
     values = {}
     for line in text.splitlines():
         if line.startswith("\\mscvalue{"):

@@ -372,23 +372,23 @@ def format_value(row) -> dict:
 # --- escaping -----------------------------------------------------------------------------------------
 
 _TEX = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$", "%": r"\%", "&": r"\&",
-        "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
-        ">": r"\textgreater{}", "|": r"\textbar{}", '"': r"\textquotedbl{}",
+        "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\ensuremath{<}",
+        ">": r"\ensuremath{>}", "|": r"\textbar{}", '"': r"\textquotedbl{}",
         MINUS: r"\ensuremath{-}", "\u2264": r"\ensuremath{\leq}", "\u2265": r"\ensuremath{\geq}",
         INFINITY: r"\ensuremath{\infty}", "\u03b1": r"\ensuremath{\alpha}", "\u00b1": r"\ensuremath{\pm}",
         "\u00b7": r"\textperiodcentered{}", "\u2013": r"\textendash{}", "\u2014": r"\textemdash{}"}
 
 
 def tex_escape(text) -> str:
-    """Text as LaTeX prints it literally: the ten special characters (``\\ { } # $ % & _ ~ ^``) and ``< > | "``
-    escaped, the minus sign, ``≤ ≥ ∞ α ±`` in math, control characters as spaces; other Unicode kept (UTF-8).
+    """Text as LaTeX prints it literally: the ten special characters (``\\ { } # $ % & _ ~ ^``) and ``| "``
+    escaped, the minus sign, ``< > ≤ ≥ ∞ α ±`` in math, control characters as spaces; other Unicode kept (UTF-8).
 
     Examples
     --------
     >>> print(tex_escape("50% of A_1 & {B} #2 ~$3^ \\\\x"))
     50\\% of A\\_1 \\& \\{B\\} \\#2 \\textasciitilde{}\\$3\\textasciicircum{} \\textbackslash{}x
     >>> print(tex_escape("\u22121.4 (P < .001)"))
-    \\ensuremath{-}1.4 (P \\textless{} .001)
+    \\ensuremath{-}1.4 (P \\ensuremath{<} .001)
     """
     return "".join(_TEX.get(c, " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c) for c in str(text))
 
@@ -518,7 +518,7 @@ _TEX_PREAMBLE = r"""% Usage: \input{results/numbers.tex} in the preamble, then i
 \def\mscget#1#2{\ifcsname msc/#1/\detokenize{#2}\endcsname\csname msc/#1/\detokenize{#2}\endcsname\else
   \PackageError{numbers.tex}{No value named `\detokenize{#2}'}{The manuscript quotes a name that
   results/numbers.json does not have: check the name, or rerun the notebooks.}\textbf{??}\fi}
-\def\mscset#1#2{\expandafter\def\csname msc/#1/\detokenize{#2}\endcsname}
+\def\mscset#1#2{\expandafter\gdef\csname msc/#1/\detokenize{#2}\endcsname}
 \def\mscvalue#1#2#3#4#5#6#7#8{\mscset{text}{#1}{#2}\mscset{est}{#1}{#3}\mscset{ci}{#1}{#4}%
   \mscset{p}{#1}{#5}\mscset{n}{#1}{#6}\mscset{label}{#1}{#7}\mscset{basis}{#1}{#8}}
 \DeclareRobustCommand\mscnum[1]{\mscget{text}{#1}}
@@ -546,9 +546,9 @@ def render_tex(table: pd.DataFrame, claims: pd.DataFrame) -> str:
              f"% BASIS: {NOTICES[basis]}." + (" These values say nothing about the trials." if basis == "synthetic"
                                                else ""),
              _TEX_PREAMBLE.rstrip("\n"),
-             r"\mscsynthetictrue" if basis == "synthetic" else r"\mscsyntheticfalse",
-             rf"\def\mscbasis{{{tex_escape(basis)}}}",
-             rf"\def\mscnotice{{{tex_escape(NOTICES[basis])}}}"]
+             r"\global\mscsynthetictrue" if basis == "synthetic" else r"\global\mscsyntheticfalse",
+             rf"\gdef\mscbasis{{{tex_escape(basis)}}}",
+             rf"\gdef\mscnotice{{{tex_escape(NOTICES[basis])}}}"]
     for r in table.to_dict("records"):
         args = [_check_name(r["name"])] + [tex_escape(r[f]) for f in TEXT_FIELDS]
         lines.append(r"\mscvalue" + "".join(f"{{{a}}}" for a in args))
