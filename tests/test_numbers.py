@@ -349,7 +349,8 @@ def hostile(tmp_path):
 def test_tex_escapes_every_special_character():
     assert N.tex_escape("\\{}#$%&_~^") == ("\\textbackslash{}\\{\\}\\#\\$\\%\\&\\_\\textasciitilde{}"
                                            "\\textasciicircum{}")
-    assert N.tex_escape("\u22121 \u2264 \u221e\ttab") == "\\ensuremath{-}1 \\ensuremath{\\leq} \\ensuremath{\\infty} tab"
+    assert N.tex_escape("\u22121 \u2264 \u221e\ttab") == (
+        "\\ensuremath{-}1 \\ensuremath{\\leq} \\ensuremath{\\infty} tab")
 
 
 def test_hostile_labels_are_escaped_in_every_file(hostile, tmp_path):
