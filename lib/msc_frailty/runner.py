@@ -346,11 +346,41 @@ def path_aliases(data, out=None) -> list[tuple[str, str]]:
     return sorted(pairs.items(), key=lambda pair: -len(pair[0]))
 
 
+def injected_data_dir(data) -> str:
+    """The ``data_dir`` the runner injects: relative to the repository when the data are inside it (notebooks
+    resolve it from there, :func:`msc_frailty.paths.resolve`), else the absolute path (shown as ``<DATA>``).
+
+    Examples
+    --------
+    >>> injected_data_dir(ROOT / "data" / "synthetic")
+    'data/synthetic'
+    """
+    data = resolve(data)
+    return data.relative_to(ROOT).as_posix() if data.is_relative_to(ROOT) else str(data)
+
+
+def shown_parameters(data, out_dir=None) -> dict:
+    """``data_dir`` and ``output_dir`` as an executed notebook shows them: relative to the repository when
+    inside it, else ``<DATA>`` and ``<OUT>``; ``output_dir`` is where the outputs are published (``"."``, the
+    repository's figures/ and results/, without ``out_dir``).
+
+    Examples
+    --------
+    >>> shown_parameters(ROOT / "data" / "synthetic")
+    {'data_dir': 'data/synthetic', 'output_dir': '.'}
+    >>> shown_parameters("/elsewhere/mytrial", ROOT / "private" / "out")
+    {'data_dir': '<DATA>', 'output_dir': 'private/out'}
+    """
+    aliases = path_aliases(data, out_dir)
+    published = ROOT if out_dir is None else resolve(out_dir)
+    return {"data_dir": portable_text(str(resolve(data)), aliases), "output_dir": portable_text(str(published), aliases)}
+
+
 def portable_text(text: str, aliases) -> str:
     """``text`` with every real path of ``aliases`` replaced by how it is shown.
 
     ``<real>/rest`` becomes ``<shown>/rest`` (``rest`` alone for ``"."``); ``<real>`` alone becomes ``<shown>``.
-    Only whole path components match (``/tmp/out`` is not replaced inside ``/tmp/out2``).
+    Only whole path components match (``/tmp/out`` is not replaced inside ``/tmp/out2`` or ``/tmp/out.bak``).
 
     Examples
     --------
@@ -363,7 +393,7 @@ def portable_text(text: str, aliases) -> str:
 
     for real, shown in aliases:
         head = "" if shown == "." else shown + "/"
-        text = re.sub(re.escape(real) + r"(?:(/)|(?![\w.-]))",
+        text = re.sub(re.escape(real) + r"(?:(/)|(?![\w-]|\.[\w-]))",
                       lambda m: head if m.group(1) else shown, text)
     return text
 
@@ -539,13 +569,10 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
 
     def job(src, study, extra_key=None):
         exec_id = names.check_component(f"{study}__{src.stem}", "execution id")  # study checked, belt and braces
-        # data_dir relative to the repository when the data are inside it (notebooks resolve it from there);
         # the executed notebook shows output_dir as the place its outputs are published to (portable_notebook)
-        data_dir = data.relative_to(ROOT).as_posix() if data.is_relative_to(ROOT) else str(data)
-        aliases = path_aliases(data, out_dir)
-        published = ROOT if out_dir is None else resolve(out_dir)
-        shown = {"data_dir": portable_text(str(data), aliases), "output_dir": portable_text(str(published), aliases)}
-        params = Injected({"data_dir": data_dir, "output_dir": str(staging / exec_id), "study": study, **extra},
+        aliases, shown = path_aliases(data, out_dir), shown_parameters(data, out_dir)
+        params = Injected({"data_dir": injected_data_dir(data), "output_dir": str(staging / exec_id), "study": study,
+                           **extra},
                           shown={**shown, "study": study, **extra},
                           aliases=[(str(staging / exec_id), shown["output_dir"]), *aliases],
                           notebook=portable_text(str(places["notebooks"] / study / src.name), aliases))
@@ -668,11 +695,6 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         combine_estimates(tree)
         (tree / "results" / "run.json").write_text(run_json)
         write_manifest(manifest, tree / "figures" / "MANIFEST.csv")
-        # what a manuscript cites: captions beside the manifest, named values from the final estimates/scorecard
-        from .manuscript import write_captions
-        from .numbers import write_numbers
-        write_captions(tree / "figures")
-        write_numbers(tree / "results")
         for top, place in places.items():
             place.parent.mkdir(parents=True, exist_ok=True)
             _replace_dir(tree / top, place)
