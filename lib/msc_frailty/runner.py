@@ -695,6 +695,11 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         combine_estimates(tree)
         (tree / "results" / "run.json").write_text(run_json)
         write_manifest(manifest, tree / "figures" / "MANIFEST.csv")
+        # what a manuscript cites: captions beside the manifest, named values from the final estimates/scorecard
+        from .manuscript import write_captions
+        from .numbers import write_numbers
+        write_captions(tree / "figures")
+        write_numbers(tree / "results")
         for top, place in places.items():
             place.parent.mkdir(parents=True, exist_ok=True)
             _replace_dir(tree / top, place)
