@@ -145,7 +145,8 @@ def test_draw_refuses_inconsistent_counts_and_draws_good_ones(toy):
     fig, ax = consort.draw_consort(consort.consort_counts(toy.study("TOY-1")))
     texts = [t.get_text() for t in ax.texts]
     assert "Enrolled: n = 24" in texts and "Allocated to High" in texts and "Month 4: n = 8" in texts
-    assert fig.get_size_inches()[0] == pytest.approx(174 / 25.4)
+    assert fig.get_size_inches()[0] == pytest.approx(180 / 25.4)
+    assert ax.get_xlim() == (0, pytest.approx(180))        # data units are millimetres of the page
     plt.close(fig)
 
 

@@ -356,7 +356,7 @@ def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_m
 
 
 def draw_consort(counts: pd.DataFrame):
-    """The CONSORT flow diagram of :func:`consort_counts`, one column per arm, 174 mm wide.
+    """The CONSORT flow diagram of :func:`consort_counts`, one column per arm, 180 mm wide.
 
     Calls :func:`check_consort` first and so refuses to draw counts that do not add up. The "analysed"
     boxes name the endpoint (``param``) and each visit with its unit (``visit_label`` when the counts
@@ -372,7 +372,7 @@ def draw_consort(counts: pd.DataFrame):
     >>> from msc_frailty.data import load_trial
     >>> fig, ax = draw_consort(consort_counts(load_trial("data/synthetic").study("CRATUS-P2")))
     >>> [t.get_text() for t in ax.texts][-6:-3]
-    ['Primary endpoint:', '6-minute walk distance', '(baseline and visit)']
+    ['Analysed', 'Primary endpoint: 6-minute walk distance', '(baseline and visit)']
     """
     check_consort(counts)
     df = counts.copy()
@@ -385,7 +385,7 @@ def draw_consort(counts: pd.DataFrame):
     analysed = per_arm[per_arm["stage"] == "analysed"]
     param = analysed["param"].iloc[0] if "param" in analysed.columns and len(analysed) else None
 
-    width = 174.0
+    width = style.DOUBLE_COLUMN / style.MM     # 180 mm: the axes' data units are millimetres
     margin, gap = 2.0, 3.0
     k = len(arms)
     col = (width - 2 * margin) / k
@@ -631,7 +631,10 @@ def _row_mm(labels, minimum: float) -> float:
 
 
 def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int = TESAE_WINDOW_DAYS):
-    """Dot and exact 95% interval of the TE-SAE proportion per arm (85 mm wide).
+    """Dot and exact 95% interval of the TE-SAE proportion per arm, k/n at the right (85 mm wide).
+
+    Drawn by :func:`msc_frailty.published_plots.point_intervals` (seaborn points, each arm in its colour and
+    marker); the counts k/n stand in for the individual subjects.
 
     Parameters
     ----------
@@ -640,37 +643,43 @@ def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int
         ci_low, ci_high), in arm order.
     pooled : dict, optional
         :func:`pooled_active`, drawn below the arms in black.
+
+    Returns
+    -------
+    (Figure, Axes)
+
+    Examples
+    --------
+    >>> from msc_frailty.analysis import tesae_proportions
+    >>> from msc_frailty.data import load_trial
+    >>> props = tesae_proportions(load_trial("data/synthetic").study("CRATUS-P2")).query("comparison == 'proportion'")
+    >>> fig, ax = draw_tesae(props.query("paramcd == 'TESAE30'"))
+    >>> [t.get_text() for t in ax.texts]
+    ['0/10', '0/10', '0/10', 'k/n']
     """
-    rows = [(r.arm, int(round(r.estimate * r.n)), int(r.n), r.estimate, r.ci_low, r.ci_high, style.arm_color(r.arm), "o")
-            for r in props.itertuples()]
-    if pooled is not None:
-        rows.append((pooled["arm"], pooled["k"], pooled["n"], pooled["estimate"], pooled["ci_low"],
-                     pooled["ci_high"], style.arm_color("All"), "D"))
-    # arm labels wrap (a user's "Allogeneic MSC Low Dose" is not cut); the pooled row keeps its one line
-    labels = [style.wrap_label(r[0]) for r in rows[:len(props)]] + [r[0] for r in rows[len(props):]]
-    height = 26 + _row_mm(labels, 6.5) * len(rows)
-    fig, ax = style.figure("single", height)
-    for i, (arm, k, n, est, lo, hi, colour, marker) in enumerate(rows):
-        ax.plot([lo, hi], [i, i], color=colour, linewidth=1.4, solid_capstyle="butt")
-        ax.plot([lo, lo], [i - 0.15, i + 0.15], color=colour, linewidth=0.8, clip_on=False)
-        ax.plot([hi, hi], [i - 0.15, i + 0.15], color=colour, linewidth=0.8)
-        ax.plot(est, i, marker=marker, color=colour, markersize=4.5, markeredgecolor="white", markeredgewidth=0.5,
-                clip_on=False, zorder=3)
-        ax.text(1.03, i, f"{k}/{n}", transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=6.5)
-    if pooled is not None and len(rows) > len(props):
-        ax.axhline(len(props) - 0.5, color="0.7", linewidth=0.5)
-    ax.text(1.03, 1.0, "k/n", transform=ax.transAxes, ha="left", va="bottom", fontsize=6.5, fontweight="bold")
+    from .published_plots import point_intervals
+
+    rows = props[["arm", "n", "estimate", "ci_low", "ci_high"]].reset_index(drop=True)
+    labels = [style.wrap_label(a) for a in rows["arm"]]
+    if pooled is not None:       # the pooled row keeps its one-line label and is drawn in the pooled arms' black
+        rows.loc[len(rows)] = ["All", pooled["n"], pooled["estimate"], pooled["ci_low"], pooled["ci_high"]]
+        labels.append(pooled["arm"])
+    rows = rows.assign(y=range(len(rows)), bound="")
+    fig, ax = style.stamped_figure("single", 24 + _row_mm(labels, 6.5) * len(rows))
+    ax.set(xlim=(-0.03, 1), ylim=(len(rows) - 0.5, -0.5), xticks=[0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    point_intervals(rows, ax)
     ax.set_yticks(range(len(rows)), labels)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(0, 1)
-    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    for r in rows.itertuples():
+        ax.text(1.03, r.y, f"{round(r.estimate * r.n)}/{r.n:g}", transform=ax.get_yaxis_transform(), ha="left",
+                va="center", fontsize=6.5)
+    ax.text(1.03, 1.0, "k/n", transform=ax.transAxes, ha="left", va="bottom", fontsize=6.5, fontweight="bold")
+    if pooled is not None:
+        ax.axhline(len(props) - 0.5, color="0.7", linewidth=0.5)
     ax.grid(axis="x", color="0.9", linewidth=0.5)
     ax.set_axisbelow(True)
     ax.set_xlabel(style.direction_label(f"Proportion with a TE-SAE on days 1\u2013{window_days}, exact 95% CI", False))
     ax.tick_params(axis="y", length=0)
-    ax.spines["left"].set_position(("outward", 4))
-    _fit_left_margin(fig, ax, left=27, right=17, bottom=15, top=6, offset_pt=4)
-    _keep_xlabel_inside(fig, ax)
+    ax.spines["left"].set_visible(False)
     return fig, ax
 
 
@@ -700,7 +709,7 @@ def serious_events(trial: TrialData) -> pd.DataFrame:
 
 def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS, max_marks: int = MAX_EVENT_MARKS,
                 top: int = TOP_TERMS):
-    """Serious adverse events and deaths by arm (174 mm wide): a timeline, or a summary for many events.
+    """Serious adverse events and deaths by arm (180 mm wide): a timeline, or a summary for many events.
 
     Up to ``max_marks`` serious events: a timeline by study day, one row per arm. Filled circle:
     treatment-emergent serious AE; open circle: serious AE not treatment-emergent; cross: death. Several
@@ -742,13 +751,14 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
     ser = ser[ser["ASTDY"].notna()].assign(ASTDY=lambda d: d["ASTDY"].clip(lower=x_min))
 
     labels = [style.wrap_label(a) for a in arms]
-    height = 30 + _row_mm(labels, 7.5) * max(len(arms), 1)
+    height = 30 + style.STAMP_ROOM_MM + _row_mm(labels, 7.5) * max(len(arms), 1)
+    bottom = 13 + style.STAMP_ROOM_MM   # the x label clear of the basis stamp
     fig, ax = style.figure("double", height)
-    _mm_margins(fig, left=20, right=4, bottom=13, top=9)
+    _mm_margins(fig, left=20, right=13, bottom=bottom, top=9)
     ax.axvspan(1, window_days, color="0.92", linewidth=0, zorder=0)
     ax.axvline(1, color="0.5", linewidth=0.6, linestyle=(0, (2, 2)), zorder=0)
     ax.text(1 + 0.5 * (window_days - 1), -0.62, f"days 1\u2013{window_days}", ha="center", va="bottom",
-            fontsize=5.5, color="0.35")
+            fontsize=style.MIN_FONT_PT, color="0.35")
     for i, arm in enumerate(arms):
         sub = ser[ser["TRT01A"] == arm]
         colour = style.arm_color(arm)
@@ -768,8 +778,11 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
     ax.set_ylim(len(arms) - 0.5, -0.7)
     ax.set_xlim(x_min, x_max)
     ax.tick_params(axis="y", length=0)
-    for i in range(len(arms)):
+    safety_n = trial.adsl[trial.adsl["SAFFL"] == "Y"]["TRT01A"].value_counts()
+    for i, arm in enumerate(arms):
         ax.axhline(i, color="0.85", linewidth=0.5, zorder=0)
+        ax.text(1.01, i, f"n = {safety_n[arm]}", transform=ax.get_yaxis_transform(), ha="left", va="center",
+                fontsize=6.5)
     ax.set_xlabel("Study day of onset (day 1 = infusion)\n(one mark per event; fewer is better)")
     notes = []
     if (ev.loc[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL"), "ASTDY"] < 1).any():
@@ -777,7 +790,7 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
     if len(unknown):
         notes.append(f"{len(unknown)} serious event(s) of unknown onset day not drawn (listed in the notebook)")
     if notes:
-        ax.text(1.0, -0.62, "; ".join(notes), ha="right", va="bottom", fontsize=5.5, color="0.35",
+        ax.text(1.0, -0.62, "; ".join(notes), ha="right", va="bottom", fontsize=style.MIN_FONT_PT, color="0.35",
                 transform=ax.get_yaxis_transform())
     if ser.empty and unknown.empty:
         ax.text(0.5, 0.5, "No serious adverse events", transform=ax.transAxes, ha="center", va="center",
@@ -788,7 +801,7 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
                Line2D([], [], marker="X", color="0.3", markeredgecolor="black", markeredgewidth=0.5,
                       linestyle="none", markersize=6, label="Death"),
                Rectangle((0, 0), 1, 1, facecolor="0.92", label=f"TE-SAE window (days 1\u2013{window_days})")]
-    _fit_left_margin(fig, ax, left=20, right=4, bottom=13, top=9)
+    _fit_left_margin(fig, ax, left=20, right=13, bottom=bottom, top=9)
     _keep_xlabel_inside(fig, ax)
     # anchored 12 mm from the figure's left edge, not at the axes: a wider margin for long arm labels
     # must not push the legend off the right edge
@@ -861,7 +874,7 @@ def _summary_rows(counts: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def draw_event_summary(trial: TrialData, top: int = TOP_TERMS):
-    """Subjects with each serious AE term, per arm, as grouped horizontal bars (174 mm wide).
+    """Subjects with each serious AE term, per arm, as grouped horizontal bars (180 mm wide).
 
     For a study with too many serious events for a timeline (:data:`MAX_EVENT_MARKS`). Rows come from
     :func:`event_term_counts` (the ``top`` most frequent preferred terms, grouped by system organ class
@@ -886,7 +899,7 @@ def draw_event_summary(trial: TrialData, top: int = TOP_TERMS):
     legend_lines = -(-k // 4) * max((a.count("\n") + 1 for a in map(lambda a: style.wrap_label(a, 30), arms)),
                                     default=1)
     top_mm = 5 + 3.2 * legend_lines
-    height = 24 + top_mm + row_mm * max(len(rows), 1)
+    height = 24 + style.STAMP_ROOM_MM + top_mm + row_mm * max(len(rows), 1)
     fig, ax = style.figure("double", height)
     step = 0.8 / k
     for y, (kind, name) in enumerate(rows):
@@ -918,7 +931,7 @@ def draw_event_summary(trial: TrialData, top: int = TOP_TERMS):
     handles = [Rectangle((0, 0), 1, 1, facecolor=style.arm_color(a), linewidth=0,
                          label=f"{style.wrap_label(a, 30)} (n = {int(arm_n.get(a, 0))}; "
                                f"{int(deaths.get(a, 0))} died)") for a in arms]
-    _fit_left_margin(fig, ax, left=20, right=4, bottom=18, top=top_mm)
+    _fit_left_margin(fig, ax, left=20, right=4, bottom=18 + style.STAMP_ROOM_MM, top=top_mm)
     _keep_xlabel_inside(fig, ax)
     w, h = fig.get_size_inches() / style.MM
     ax.legend(handles=handles, ncol=min(k, 4), loc="lower left", bbox_to_anchor=(4 / w, 1 - top_mm / h + 1.0 / h),

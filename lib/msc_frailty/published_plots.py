@@ -28,6 +28,8 @@ STATUS_COLORS = {"reproduced": "#009E73", "not_reproduced": "#D55E00",
 #: The visit (months) at which all three trials report their main results: the dose figure's visit.
 DOSE_VISIT = 6.0
 DASHED = (0, (2.5, 1.5))
+#: Arm labels of pooled rows in :mod:`msc_frailty.reanalysis` (drawn as the collection's "All").
+POOLED = ("all", "All", "All active")
 
 
 def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
@@ -48,7 +50,7 @@ def point_intervals(rows: pd.DataFrame, ax):
     """Draw tidy rows (y, estimate, ci_low, ci_high, bound, arm) as points with precomputed 95% intervals.
 
     Call after the x limits are set: an arrow (``bound = "lower"``) runs from the bound to the axis edge. Each
-    arm has its collection colour and marker (pooled arms, "all..."/"All...", are black).
+    arm has its collection colour and marker (the pooled arms of the record, :data:`POOLED`, are black: "All").
 
     Examples
     --------
@@ -60,7 +62,7 @@ def point_intervals(rows: pd.DataFrame, ax):
     >>> len(ax.collections[-1].get_offsets())      # one point: a range has none
     1
     """
-    rows = rows.assign(key=["All" if str(a).lower().startswith("all") else a for a in rows.arm],
+    rows = rows.assign(key=["All" if a in POOLED else a for a in rows.arm],
                        bound=rows.bound.fillna(""))
     color = rows.key.map(style.arm_color)
     rng, lower = rows.bound.eq("range"), rows.bound.eq("lower")
@@ -90,7 +92,8 @@ def _limits(rows: pd.DataFrame, symmetric: bool = False, pad: float = 0.06) -> t
 def _sorted(rows: pd.DataFrame, *by) -> pd.DataFrame:
     """Rows by ``by``: trials and parameters in the collection's order, arms by dose (pooled arms last)."""
     digits = rows.arm.str.extract(r"(\d+)", expand=False).astype(float)
-    rows = rows.assign(dose=digits.fillna(pd.Series(np.where(rows.arm.str.lower() == "placebo", 0, np.inf), rows.index)))
+    other = pd.Series(np.where(rows.arm.str.lower() == "placebo", 0, np.inf), rows.index)
+    rows = rows.assign(dose=digits.fillna(other))
     rank = {"study": TRIALS.index, "paramcd": [*PARAMETERS, *SHORT].index}
     return rows.sort_values(list(by), key=lambda s: s.map(rank[s.name]) if s.name in rank else s, kind="stable")
 
@@ -148,42 +151,63 @@ def forest_implied_effects(data: pd.DataFrame):
     return fig
 
 
+def dose_rows(data: pd.DataFrame) -> pd.DataFrame:
+    """The marks of :func:`dose_contrast`: each dose's implied effect at :data:`DOSE_VISIT`, and 200M - 100M.
+
+    Tidy rows of :func:`msc_frailty.reanalysis.published_estimates` on the improvement scale, with ``part``
+    ("dose" or "difference": arm "All", the improvement at 200M minus that at 100M, negative favours 100M),
+    ``kind`` ("dz" or "g") and ``outcome``: the outcomes of a trial whose printed results are identical share
+    one (CRATUS-P2 printed one p for 6MWD, SPPB and FEV1), and one set of rows.
+
+    Examples
+    --------
+    >>> from msc_frailty.reanalysis import published_estimates
+    >>> rows = dose_rows(published_estimates())
+    >>> rows[rows.part == "difference"][["study", "outcome"]].to_numpy().tolist()
+    [['CRATUS-P1', 'TNF-α'], ['CRATUS-P2', '6MWD, SPPB, FEV1'], ['CRATUS-P2', 'B-cell TNF-α']]
+    """
+    pick = data.study.isin(TRIALS) & data.visit.eq(DOSE_VISIT) & data.method.str.startswith("implied_")
+    eff = improvement_scale(data[pick & data.arm.isin(["100M", "200M"]) & data.comparison.ne("vs_arm")])
+    dif = improvement_scale(data[pick & data.arm.eq("100M") & data.ref_arm.eq("200M")])
+    rows = pd.concat([eff.assign(part="dose"), dif.assign(estimate=-dif.estimate, ci_low=-dif.ci_high,
+                                                          ci_high=-dif.ci_low, arm="All", part="difference")])
+    rows["kind"] = rows.method.str.split("_").str[1]                    # dz or g (and their differences)
+    marks = rows[["arm", "estimate", "ci_low", "ci_high", "bound"]].round(6).to_numpy()
+    rows["same"] = (rows.assign(m=[" ".join(map(str, m)) for m in marks])
+                    .groupby(["study", "kind", "paramcd"]).m.transform(" / ".join))   # the row's marks, as text
+    rows["outcome"] = rows.groupby(["study", "kind", "same"]).paramcd.transform(
+        lambda codes: ", ".join(SHORT[c] for c in dict.fromkeys(codes)))
+    return _sorted(rows, "study", "kind", "paramcd").drop_duplicates(["study", "kind", "same", "arm"])
+
+
 def dose_contrast(data: pd.DataFrame):
     """What each trial printed about 100M versus 200M at :data:`DOSE_VISIT`: one row per trial and outcome.
 
     Left: the implied effect of each dose (100M above 200M in a row). Right, on the same scale: the difference
-    200M minus 100M (negative favours 100M) where :func:`msc_frailty.reanalysis.published_dose` derives one;
-    differences printed without a spread are quoted there. Outcomes with identical printed results (CRATUS-P2:
-    one p for 6MWD, SPPB and FEV1) share a row.
+    200M minus 100M (negative favours 100M) where :func:`msc_frailty.reanalysis.published_dose` derives one
+    (:func:`dose_rows`); differences printed without a spread are quoted there.
     """
-    pick = data.study.isin(TRIALS) & data.visit.eq(DOSE_VISIT) & data.method.str.startswith("implied_")
-    eff = improvement_scale(data[pick & data.arm.isin(["100M", "200M"]) & data.comparison.ne("vs_arm")])
-    con = improvement_scale(data[pick & data.arm.eq("100M") & data.ref_arm.eq("200M")])
-    both = pd.concat([eff, con.assign(estimate=-con.estimate, ci_low=-con.ci_high, ci_high=-con.ci_low, arm="All")])
-    both["kind"] = both.method.str.split("_").str[1]                        # dz or g (and their differences)
-    cells = [" ".join(map(str, c)) for c in both[["arm", "estimate", "ci_low", "ci_high", "bound"]].round(6).to_numpy()]
-    both["same"] = both.assign(c=cells).groupby(["study", "kind", "paramcd"]).c.transform(" / ".join)
-    both["outcome"] = both.groupby(["study", "kind", "same"]).paramcd.transform(lambda p: ", ".join(SHORT[c] for c in dict.fromkeys(p)))
-    lines = _sorted(both, "study", "kind", "paramcd").drop_duplicates(["study", "kind", "same"])
-    spans = [_limits(eff), _limits(both[both.arm == "All"], symmetric=True)]
+    rows = dose_rows(data)
+    dose, dif = rows[rows.part == "dose"], rows[rows.part == "difference"]
+    lines = rows.drop_duplicates(["study", "kind", "same"])
+    spans = [_limits(dose), _limits(dif, symmetric=True)]
     fig, axes = style.stamped_figure("double", 40 + 6.0 * (len(lines) + lines.study.nunique()), ncols=2, sharey=True,
                                      gridspec_kw={"width_ratios": [hi - lo for lo, hi in spans]})
-    n = eff.groupby(["study", "arm"]).n.first()
+    n = dose.groupby(["study", "arm"]).n.first()
     lines = _rows_axis(axes[0], lines, lambda r: f"{r.outcome}: " + (
         "change (dz)" if r.kind == "dz" else f"vs placebo (n = {r.n_ref:g}), g"), lambda t: f"{t}: " + ", ".join(
         f"{a} n = {k:g}" for a, k in n[t].items()), "Standardized effect, 95% interval\n(positive = improvement)")
     _frame(axes[1], "\u25c0 favours 100M | favours 200M \u25b6\nstandardized, 95% interval (same scale)")
-    both = both.merge(lines[["study", "kind", "same", "y"]]).assign(
-        y=lambda d: d.y + d.arm.map({"100M": -0.17, "200M": 0.17}).fillna(0))
-    for ax, span, part, title in zip(axes, spans, (both.arm != "All", both.arm == "All"),
+    rows = rows.merge(lines[["study", "kind", "same", "y"]])
+    rows["y"] += rows.arm.map({"100M": -0.17, "200M": 0.17}).fillna(0)
+    for ax, span, part, title in zip(axes, spans, ("dose", "difference"),
                                      ("Implied effect of each dose", "Difference 200M \u2212 100M")):
         ax.set_xlim(span)
         ax.set_title(title, fontweight="bold")
-        point_intervals(both[part], ax)
+        point_intervals(rows[rows.part == part], ax)
     note = {"transform": axes[1].get_yaxis_transform(), "fontsize": 6, "va": "center", "color": "0.25",
             "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.6}}
-    for r in lines[~lines.set_index(["study", "kind", "same"]).index.isin(both[both.arm == "All"].set_index(
-            ["study", "kind", "same"]).index)].itertuples():
+    for r in lines[~lines.same.isin(dif.same)].itertuples():
         axes[1].text(0.02, r.y, "no difference derivable from the record", **note)
     printed = data[data.method.eq("reported_difference") & data.study.isin(TRIALS) & data.arm.isin(["100M", "200M"])]
     for (study, arm), block in printed.sort_values("visit").groupby(["study", "arm"]):
