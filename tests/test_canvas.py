@@ -293,3 +293,16 @@ def test_primary_param_takes_built_in_physical_parameters_in_order(tmp_path, cod
     eff = pd.concat([eff[eff.PARAMCD == "SIXMWD"].assign(PARAMCD=c) for c in codes])
     eff.to_csv(folder / "adeff.csv", index=False)
     assert consort.primary_param(load_trial(folder).study("TOY-1")) == expected
+
+
+def test_long_arm_labels_keep_their_own_colour_and_marker_in_draw_tesae(long_arms):
+    # "Allogeneic ..." starts like "All", the collection's pooled arm, and must not be drawn as one
+    from matplotlib.colors import to_hex
+
+    props = tesae_proportions(long_arms).query("paramcd == 'TESAE30' and comparison == 'proportion'")
+    fig, ax = consort.draw_tesae(props.reset_index(drop=True), consort.pooled_active(long_arms))
+    colours = [to_hex(c) for c in ax.collections[-1].get_facecolors()]
+    assert colours == [style.arm_color(a).lower() for a in ("Placebo", LONG["Low"], LONG["High"], "All")]
+    assert len(set(colours)) == 4
+    assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
+    plt.close(fig)

@@ -242,3 +242,34 @@ def test_events_before_day_1_or_of_unknown_onset(tmp_path):
     notes = " ".join(t.get_text() for t in ax.texts)
     assert "before day 1" in notes and "1 serious event(s) of unknown onset" in notes
     plt.close(fig)
+
+
+def test_tesae_figure_points_intervals_and_counts(toy):
+    """Each arm's k/n as a seaborn point in its colour and marker, the exact interval from scipy's beta."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_hex
+    from scipy import stats as st
+
+    from msc_frailty import style
+
+    trial = toy.study("TOY-1")
+    props = tesae_proportions(trial).query("paramcd == 'TESAE30' and comparison == 'proportion'")
+    fig, ax = consort.draw_tesae(props, consort.pooled_active(trial))
+    counts = [(0, 8), (0, 8), (1, 8), (1, 16)]                  # Control, Low, High (T1-H03), active pooled
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    for seg, (k, n) in zip(lines.get_segments(), counts):
+        lo = 0.0 if k == 0 else st.beta.ppf(0.025, k, n - k + 1)
+        assert (seg[0][0], seg[1][0]) == (pytest.approx(lo, abs=1e-12), pytest.approx(st.beta.ppf(0.975, k + 1, n - k)))
+    points = ax.collections[-1]
+    assert [x for x, _ in points.get_offsets()] == pytest.approx([k / n for k, n in counts])
+    colours = [to_hex(c) for c in points.get_facecolors()]
+    assert colours == [style.arm_color(a).lower() for a in ("Control", "Low", "High", "All")]
+    assert len({tuple(map(tuple, p.vertices.round(3))) for p in points.get_paths()}) == 4   # four markers
+    assert [t.get_text() for t in ax.texts] == ["0/8", "0/8", "1/8", "1/16", "k/n"]
+    plt.close(fig)
+
+
+def test_event_timeline_gives_each_arm_its_safety_population(toy_edited):
+    fig, ax = consort.draw_events(toy_edited.study("TOY-1"))     # T1-H08 not infused
+    assert [t.get_text() for t in ax.texts if t.get_text().startswith("n = ")] == ["n = 8", "n = 8", "n = 7"]
+    plt.close(fig)

@@ -314,3 +314,195 @@ def test_printed_age_is_grim_and_grimmer_consistent(claims):
 
     mean, sd = parse_mean_sd(claims.set_index("claim_id").loc["P2-AGE-ALL", "value_printed"])
     assert grim(mean, 30) and grimmer(mean, sd, 30)
+
+
+# ------------------------------------------------------------------------------------ figures
+# msc_frailty.published_plots draws intervals as LineCollections (dashed: "not significant"), the caps of a
+# dashed range as "|" markers, bounds as arrows (annotations) and points last, with seaborn.
+import matplotlib  # noqa: E402
+
+matplotlib.use("agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from scipy import special  # noqa: E402
+from scipy import stats as st  # noqa: E402
+
+from msc_frailty import published_plots, reanalysis, style  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def estimates(tables) -> pd.DataFrame:
+    return reanalysis.published_estimates(tables=tables)
+
+
+@pytest.fixture(scope="module")
+def dose_fig(estimates):
+    fig = published_plots.dose_contrast(estimates)
+    yield fig
+    plt.close(fig)
+
+
+def _segments(ax) -> list[tuple]:
+    """(y, x0, x1, colour, dashed) of every interval line of ``ax``."""
+    out = []
+    for c in ax.collections:
+        if isinstance(c, LineCollection):
+            for seg, (_, dashes), colour in zip(c.get_segments(), c.get_linestyles(), c.get_colors()):
+                out.append((round(seg[0][1], 6), seg[0][0], seg[1][0], to_hex(colour), dashes is not None))
+    return out
+
+
+def _points(ax) -> dict:
+    """{y: x} of the points (seaborn's scatter, the last collection drawn)."""
+    return {round(y, 6): x for x, y in ax.collections[-1].get_offsets()}
+
+
+def _arrows(ax) -> list:
+    return [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+
+
+def _row(ax, label) -> float:
+    return [t.get_text() for t in ax.get_yticklabels()].index(label)
+
+
+def _hedges_g(p: float, n1: int, n2: int) -> float:
+    """Hedges' g from a two-sided two-sample t p-value, exact J written with scipy's gamma."""
+    df = n1 + n2 - 2
+    j = special.gamma(df / 2) / (np.sqrt(df / 2) * special.gamma((df - 1) / 2))
+    return j * st.t.isf(p / 2, df) * np.sqrt(1 / n1 + 1 / n2)
+
+
+def test_dose_figure_has_a_row_for_every_trial_with_100M_and_200M(tables, dose_fig):
+    arms = tables["arms"]
+    trials = [t for t, g in arms.groupby("trial") if {"100M", "200M"} <= set(g.arm)]
+    assert trials == ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
+    ax = dose_fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    heads = [i for i, t in enumerate(ax.get_yticklabels()) if t.get_fontweight() == "bold"]
+    assert [labels[i].split(":")[0] for i in heads] == trials
+    lines = _segments(ax)
+    for trial, start, end in zip(trials, heads, heads[1:] + [len(labels)]):
+        n = arms[arms.trial == trial].set_index("arm").n_printed
+        assert labels[start] == f"{trial}: 100M n = {n['100M']}, 200M n = {n['200M']}"     # n per arm as printed
+        # some row of the trial shows both doses: 100M just above the row's centre, 200M just below
+        both = [y for y in range(start + 1, end)
+                if {(round(y - 0.17, 6), style.arm_color("100M").lower()), (round(y + 0.17, 6),
+                                                                         style.arm_color("200M").lower())}
+                <= {(s[0], s[3]) for s in lines}]
+        assert both, trial
+
+
+def test_dose_figure_values_against_scipy(dose_fig):
+    """CRATUS-P2 B-cell TNF-alpha vs placebo: g of each dose from its printed p, and 200M - 100M."""
+    effects, diffs = dose_fig.axes
+    y = _row(effects, "B-cell TNF-\u03b1: vs placebo (n = 10), g")
+    g100, g200 = _hedges_g(0.003, 10, 10), _hedges_g(0.039, 10, 10)
+    points = _points(effects)
+    assert points[round(y - 0.17, 6)] == pytest.approx(g100, rel=1e-6)   # improvement: lower TNF is better
+    assert points[round(y + 0.17, 6)] == pytest.approx(g200, rel=1e-6)
+    # the difference with a shared placebo (Gleser & Olkin 2009), normal interval, written out here
+    v1 = v2 = lambda g: 1 / 10 + 1 / 10 + g**2 / (2 * 20)  # noqa: E731
+    se = np.sqrt(v1(g100) + v2(g200) - 2 * (1 / 10 + g100 * g200 / (2 * 30)))
+    diff = g200 - g100
+    assert _points(diffs)[y] == pytest.approx(diff, rel=1e-6) and diff < 0              # favours 100M
+    (seg,) = [s for s in _segments(diffs) if s[0] == y]
+    z = st.norm.isf(0.025)
+    assert (seg[1], seg[2]) == (pytest.approx(diff - z * se, rel=1e-6), pytest.approx(diff + z * se, rel=1e-6))
+    assert seg[1] < 0 < seg[2] and not seg[4]
+
+
+def test_dose_figure_draws_bounds_as_bounds_and_ranges_as_ranges(dose_fig):
+    effects, diffs = dose_fig.axes
+    # "p < .0001" for B-cell TNF-alpha in 100M (n = 10): an arrow from the bound to the axis edge, no interval end
+    y = _row(effects, "B-cell TNF-\u03b1: change (dz)") - 0.17
+    bound = st.t.isf(0.0001 / 2, 9) / np.sqrt(10)
+    (arrow,) = [a for a in _arrows(effects) if a.xy[1] == pytest.approx(y)]
+    assert arrow.xyann == (pytest.approx(bound), pytest.approx(y)) and arrow.xy[0] == 1.0
+    assert arrow.xycoords == ("axes fraction", "data")                 # to the right edge, whatever the limits
+    (seg,) = [s for s in _segments(effects) if s[0] == round(y, 6)]
+    assert seg[2] == pytest.approx(bound) and not seg[4]               # the solid line stops at the bound
+    assert _points(effects)[round(y, 6)] == pytest.approx(bound)
+    # "not significant" in LOMECEL-P2B at both doses: dashed, symmetric about 0, no point, no difference drawn
+    y = _row(effects, "6MWD: vs placebo (n = 30), g")
+    lines = {s[0]: s for s in _segments(effects)}
+    for arm, dy in (("100M", -0.17), ("200M", 0.17)):
+        seg = lines[round(y + dy, 6)]
+        assert seg[4] and seg[1] == pytest.approx(-seg[2]) and seg[3] == style.arm_color(arm).lower()
+        assert round(y + dy, 6) not in _points(effects)
+    assert not [s for s in _segments(diffs) if s[0] == y]
+    note = [t.get_text() for t in diffs.texts if abs(t.get_position()[1] - y) < 1e-9]
+    assert note == ["no difference derivable from the record"]
+    # CRATUS-P2's range of 200M - 100M (only "not significant" printed for 200M) is dashed and holds zero
+    y = _row(effects, "6MWD, SPPB, FEV1: change (dz)")
+    (seg,) = [s for s in _segments(diffs) if s[0] == y]
+    assert seg[4] and seg[1] < 0 < seg[2] and y not in _points(diffs)
+
+
+def test_dose_figure_printed_differences_legend_axes_and_canvas(dose_fig, claims):
+    effects, diffs = dose_fig.axes
+    printed = claims[(claims.trial == "LOMECEL-P2B") & (claims.statistic == "difference")]
+    note = [t.get_text() for t in diffs.texts if t.get_text().startswith("printed without a spread")]
+    assert len(note) == 1 and all(v.split()[-1] in note[0] for v in printed.value_printed)   # +63.4, 41
+    legend = [t.get_text() for t in dose_fig.legends[0].get_texts()]
+    assert legend == ["100M", "200M", "200M \u2212 100M", "exact 95% interval",
+                      "p printed as an inequality: at least the point", "'not significant': widest interval allowed"]
+    # 'favours 100M | favours 200M' is centred under a symmetric axis, so its '|' stands at zero
+    assert diffs.get_xlabel().startswith("\u25c0 favours 100M | favours 200M \u25b6")
+    assert diffs.get_xlim()[0] == pytest.approx(-diffs.get_xlim()[1])
+    # one scale for effects and differences: the same millimetres per unit in both panels
+    dose_fig.canvas.draw()
+    per_unit = [ax.get_window_extent().width / np.ptp(ax.get_xlim()) for ax in (effects, diffs)]
+    assert per_unit[0] == pytest.approx(per_unit[1], rel=0.01)
+    # the CRATUS-P1 TNF-alpha interval (up to 11.7) is on the axis, not cut and labelled
+    assert effects.get_xlim()[1] > max(s[2] for s in _segments(effects))
+    assert [t for t in effects.texts if not _arrows(effects).count(t)] == []           # no value labels
+    assert style.text_outside_canvas(dose_fig) == [] and style.print_problems(dose_fig) == []
+
+
+def test_forest_draws_every_implied_effect(estimates):
+    fig = published_plots.forest_implied_effects(estimates)
+    ax = fig.axes[0]
+    rows = estimates[estimates.method.isin(["implied_dz", "implied_g"])]
+    values = [t.get_text() for t in ax.texts if not getattr(t, "arrow_patch", None)]
+    assert len(_segments(ax)) == len(values) == len(rows)
+    assert sum(b == "lower" for b in rows.bound) == len(_arrows(ax)) == sum(v.startswith("\u2265") for v in values)
+    assert sum(b == "range" for b in rows.bound) == sum(s[4] for s in _segments(ax))
+    assert values.count("6.95 [2.32, 11.67]") == 2                   # CRATUS-P1 TNF-alpha, 100M and 200M
+    assert ax.get_xlim()[1] > 11.67                                   # drawn, not clipped
+    assert "not significant: within \u00b11.40" in values
+    assert [t.get_text() for t in fig.legends[0].get_texts()][0] == "exact 95% interval"
+    assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
+    plt.close(fig)
+
+
+def test_safety_bounds_are_clopper_pearson_from_scipy(estimates):
+    fig = published_plots.safety_bounds(estimates)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    for y, x0, x1, _, _ in _segments(ax):
+        k, n = (int(v) for v in labels[int(y)].rsplit(": ", 1)[1].split("/"))
+        lo = 0.0 if k == 0 else st.beta.ppf(0.025, k, n - k + 1)
+        assert (x0, x1) == (pytest.approx(lo, abs=1e-12), pytest.approx(st.beta.ppf(0.975, k + 1, n - k)))
+    assert "TE-SAE \u2264 30 d, 100M: 0/10" in labels and "death, 200M: 1/5" in labels
+    assert fig.get_figwidth() * 25.4 == pytest.approx(85)
+    assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
+    plt.close(fig)
+
+
+def test_scorecard_bars_count_every_status_zeros_included():
+    card = pd.DataFrame({"study": ["CRATUS-P1"] * 3 + ["ZHU-2024"], "claim_id": list("abcd"),
+                         "status": ["not_reproduced", "consistent_by_construction", "consistent_by_construction",
+                                    "not_testable_without_patient_data"]})
+    fig = published_plots.scorecard_chart(card)
+    ax = fig.axes[0]
+    widths = {st_.replace(" ", "_"): [b.get_width() for b in bars]
+              for st_, bars in zip([t.get_text() for t in ax.get_legend().get_texts()], ax.containers)}
+    order = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B", "ZHU-2024"]
+    expected = pd.crosstab(card.study, card.status).reindex(index=order, columns=list(published_plots.STATUS_COLORS),
+                                                            fill_value=0)
+    assert widths == {s: expected[s].tolist() for s in expected.columns}
+    assert [t.get_text() for t in ax.texts].count("0") == 16 - 3                   # every zero written
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "CRATUS-P1\n(3 claims)"
+    plt.close(fig)

@@ -1,0 +1,86 @@
+"""The published-record, safety and cohort figures are fit to print (issue 9): 85 or 180 mm wide, no text under
+6 pt, none outside the canvas, on the default trials, a study with a real trial's arm labels and one with
+hundreds of serious events; saved with the print check on (MSC_PRINT_CHECK=1), with a stamp that says its basis
+once.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from conftest import write_dataset  # noqa: E402
+from test_canvas import _rename_arms, many_events  # noqa: E402
+
+from msc_frailty import consort, published_plots, reanalysis, style  # noqa: E402
+from msc_frailty.analysis import tesae_proportions  # noqa: E402
+from msc_frailty.data import load_trial  # noqa: E402
+
+PUBLISHED = {"forest_implied_effects": (published_plots.forest_implied_effects, 180),
+             "dose_response_published": (published_plots.dose_contrast, 180),
+             "safety_bounds": (published_plots.safety_bounds, 85)}
+
+
+def _study_figures(trial):
+    """The cohort and safety notebooks' figures of one study, with their print widths (mm)."""
+    props = tesae_proportions(trial).query("paramcd == 'TESAE30' and comparison == 'proportion'")
+    return {"consort": (consort.draw_consort(consort.consort_counts(trial))[0], 180),
+            "safety_tesae30": (consort.draw_tesae(props, consort.pooled_active(trial))[0], 85),
+            "safety_events": (consort.draw_events(trial)[0], 180)}
+
+
+def _fit(fig, width_mm):
+    assert fig.get_figwidth() * 25.4 == pytest.approx(width_mm)
+    assert style.print_problems(fig) == []
+    assert style.text_outside_canvas(fig) == []
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_figures_fit_to_print_and_save_with_the_check_on(name, tmp_path, monkeypatch):
+    draw, width = PUBLISHED[name]
+    fig = draw(reanalysis.published_estimates())
+    _fit(fig, width)
+    monkeypatch.setenv("MSC_PRINT_CHECK", "1")
+    svg = style.save_figure(fig, name, tmp_path, "published", "published")[1].read_text(encoding="utf-8")
+    # the basis once: "Published summaries", not "Published summaries \u00b7 published"
+    assert ">Published summaries<" in svg and "\u00b7 published" not in svg
+
+
+def test_scorecard_fits_to_print():
+    card = pd.DataFrame({"study": ["CRATUS-P2", "LOMECEL-P2B", "ZHU-2024"], "claim_id": ["a", "b", "c"],
+                         "status": ["not_reproduced", "consistent_by_construction", "reproduced"]})
+    fig = published_plots.scorecard_chart(card)
+    _fit(fig, 85)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("study", ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"])
+def test_cohort_and_safety_figures_of_the_default_trials_fit_to_print(study, tmp_path, monkeypatch):
+    monkeypatch.setenv("MSC_PRINT_CHECK", "1")
+    for name, (fig, width) in _study_figures(load_trial("data/synthetic").study(study)).items():
+        _fit(fig, width)
+        png = style.save_figure(fig, name, tmp_path, study, "synthetic")[2]
+        assert png.is_file()
+
+
+def test_long_arm_labels_and_many_events_fit_to_print(tmp_path):
+    folder = many_events(_rename_arms(write_dataset(tmp_path / "big", studies=("TOY-1",))))
+    figures = _study_figures(load_trial(folder).study("TOY-1"))
+    assert figures["safety_events"][0].axes[0].get_xlabel().startswith("Subjects with the serious event")
+    for fig, width in figures.values():
+        _fit(fig, width)
+        plt.close(fig)
+
+
+def test_every_figure_says_n_per_arm(tmp_path):
+    trial = load_trial(_rename_arms(write_dataset(tmp_path / "n", studies=("TOY-1",)))).study("TOY-1")
+    figures = _study_figures(trial)
+    texts = {name: " ".join(t.get_text().replace("\n", " ") for t in fig.findobj(matplotlib.text.Text))
+             for name, (fig, _) in figures.items()}
+    assert [t.get_text() for t in figures["consort"][0].axes[0].texts].count("n = 8") == 3   # each allocated box
+    assert texts["safety_tesae30"].count("/8") == 3                  # k/n of each arm
+    assert texts["safety_events"].count("n = 8") == 3                # the safety population of each row
+    plt.close("all")
