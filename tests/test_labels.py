@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from conftest import write_dataset
 
-from msc_frailty import plots
+from msc_frailty import endpoints, findings, plots
 from msc_frailty.data import load_trial
 from msc_frailty.paths import ROOT
 
@@ -68,17 +68,17 @@ def texts_of(svg: Path) -> str:
 
 def test_resolution_from_the_data_alone(tmp_path):
     trial = load_trial(write_adam_dataset(tmp_path / "d"))
-    labels = plots.resolve_labels(trial)
-    adas = plots.parameter_info("ADAS", labels)
+    labels = endpoints.resolve_labels(trial)
+    adas = endpoints.parameter_info("ADAS", labels)
     assert (adas["label"], adas["unit"], adas["higher_is_better"], adas["finding"]) == (
         "ADAS-Cog total", "", None, "other_endpoints")
     # built-in parameters keep the collection's own texts, whatever PARAM says
-    assert plots.parameter_info("SIXMWD", labels) == plots.parameter_info("SIXMWD")
-    assert plots.parameter_info("TNFA", labels)["higher_is_better"] is False
+    assert endpoints.parameter_info("SIXMWD", labels) == endpoints.parameter_info("SIXMWD")
+    assert endpoints.parameter_info("TNFA", labels)["higher_is_better"] is False
     assert labels.visit_unit == "weeks" and labels.visit_labels == {4.0: "Week 4", 12.0: "Week 12"}
-    assert plots.finding_params(["TNFA", "ADAS", "SIXMWD"], "inflammation", labels) == ["TNFA"]
-    assert plots.finding_params(["TNFA", "ADAS", "SIXMWD"], "other_endpoints", labels) == ["ADAS"]
-    assert plots.main_visit([4, 6, 12], labels) == 12.0  # week 6 is not the 6-month visit
+    assert endpoints.finding_params(["TNFA", "ADAS", "SIXMWD"], "inflammation", labels) == ["TNFA"]
+    assert endpoints.finding_params(["TNFA", "ADAS", "SIXMWD"], "other_endpoints", labels) == ["ADAS"]
+    assert endpoints.main_visit([4, 6, 12], labels) == 12.0  # week 6 is not the 6-month visit
 
 
 def test_params_csv_overrides(tmp_path):
@@ -86,67 +86,67 @@ def test_params_csv_overrides(tmp_path):
            "ADAS,ADAS-Cog 11,points,lower_better,\n"
            "TNFA,,,,\n"
            "CRP,C-reactive protein,mg/L,,inflammation\n")
-    labels = plots.resolve_labels(load_trial(write_adam_dataset(tmp_path / "d", csv)))
-    adas = plots.parameter_info("ADAS", labels)
+    labels = endpoints.resolve_labels(load_trial(write_adam_dataset(tmp_path / "d", csv)))
+    adas = endpoints.parameter_info("ADAS", labels)
     assert (adas["label"], adas["unit"], adas["higher_is_better"], adas["finding"]) == (
         "ADAS-Cog 11", "points", False, "other_endpoints")
-    assert plots.parameter_info("TNFA", labels) == plots.parameter_info("TNFA")  # empty cells state nothing
-    assert plots.finding_params(["CRP", "ADAS", "TNFA"], "inflammation", labels) == ["TNFA", "CRP"]
-    assert plots.axis_label("ADAS", labels=labels) == "Change in ADAS-Cog 11 (points)\n(lower is better)"
-    assert plots.axis_label("CRP", labels=labels) == "Change in C-reactive protein (mg/L)"
+    assert endpoints.parameter_info("TNFA", labels) == endpoints.parameter_info("TNFA")  # empty cells state nothing
+    assert endpoints.finding_params(["CRP", "ADAS", "TNFA"], "inflammation", labels) == ["TNFA", "CRP"]
+    assert endpoints.axis_label("ADAS", labels=labels) == "Change in ADAS-Cog 11 (points)\n(lower is better)"
+    assert endpoints.axis_label("CRP", labels=labels) == "Change in C-reactive protein (mg/L)"
 
 
 def test_visit_scale_rules():
     def adeff(labels):
         return pd.DataFrame({"AVISITN": [0.0] + [float(i + 1) for i in range(len(labels))],
                              "AVISIT": ["Baseline"] + labels})
-    assert plots.visit_scale(pd.DataFrame({"AVISITN": [0.0, 3.0]})) == ("months", {})
-    assert plots.visit_scale(adeff(["", ""])) == ("months", {})
-    assert plots.visit_scale(adeff(["DAY 28", "day 56"]))[0] == "days"
-    assert plots.visit_scale(adeff(["Month 3", "Month 6"])) == ("months", {1.0: "Month 3", 2.0: "Month 6"})
-    unit, names = plots.visit_scale(adeff(["Week 4", "Month 6"]))  # two units: none claimed
+    assert endpoints.visit_scale(pd.DataFrame({"AVISITN": [0.0, 3.0]})) == ("months", {})
+    assert endpoints.visit_scale(adeff(["", ""])) == ("months", {})
+    assert endpoints.visit_scale(adeff(["DAY 28", "day 56"]))[0] == "days"
+    assert endpoints.visit_scale(adeff(["Month 3", "Month 6"])) == ("months", {1.0: "Month 3", 2.0: "Month 6"})
+    unit, names = endpoints.visit_scale(adeff(["Week 4", "Month 6"]))  # two units: none claimed
     assert unit is None and names == {1.0: "Week 4", 2.0: "Month 6"}
-    assert plots.visit_axis_label(plots.Labels(visit_unit=None)) == "Visit (AVISITN)"
-    assert plots.visit_axis_label(plots.Labels(visit_unit="days")) == "Days since infusion"
+    assert endpoints.visit_axis_label(endpoints.Labels(visit_unit=None)) == "Visit (AVISITN)"
+    assert endpoints.visit_axis_label(endpoints.Labels(visit_unit="days")) == "Days since infusion"
 
 
 def test_default_data_resolve_to_the_built_in_texts():
     trial = load_trial("data/synthetic")
     for study in trial.studies:
-        labels = plots.resolve_labels(trial.study(study))
+        labels = endpoints.resolve_labels(trial.study(study))
         assert labels.visit_unit == "months" and labels.visit_labels == {}
         for p in labels.params:
-            assert plots.parameter_info(p, labels) == plots.parameter_info(p)
-            assert plots.axis_label(p, labels=labels) == plots.axis_label(p)
-        assert plots.visit_text(6.0, labels) == "6 months"
+            assert endpoints.parameter_info(p, labels) == endpoints.parameter_info(p)
+            assert endpoints.axis_label(p, labels=labels) == endpoints.axis_label(p)
+        assert endpoints.visit_text(6.0, labels) == "6 months"
 
 
 def test_verdicts_and_sentences_without_a_direction():
-    labels = plots.Labels(params={"ADAS": plots.resolve_parameter("ADAS", data_name="ADAS-Cog total")},
+    labels = endpoints.Labels(params={"ADAS": endpoints.resolve_parameter("ADAS", data_name="ADAS-Cog total")},
                           visit_unit="weeks", visit_labels={12.0: "Week 12"})
     up = {"paramcd": "ADAS", "estimate": 2.0, "ci_low": 1.0, "ci_high": 3.0, "p_value": 0.01, "n": 8,
           "arm": "High", "ref_arm": "Control", "n_ref": 8}
-    assert plots.verdict(up, labels=labels) == plots.NEUTRAL
-    assert plots.verdict({**up, "ci_low": -3.0, "ci_high": -1.0}, labels=labels) == plots.NEUTRAL
-    assert plots.verdict({**up, "ci_low": -1.0}, labels=labels) == "inconclusive"
+    assert findings.verdict(up, labels=labels) == endpoints.NEUTRAL
+    assert findings.verdict({**up, "ci_low": -3.0, "ci_high": -1.0}, labels=labels) == endpoints.NEUTRAL
+    assert findings.verdict({**up, "ci_low": -1.0}, labels=labels) == "inconclusive"
     rows = pd.DataFrame([up])
-    assert plots.arms_with(rows, labels=labels) == "none"  # not "favourable" on a scale of unknown direction
-    text = "\n".join(plots.findings_lines(rows.iloc[:0], rows, ["ADAS"], {"ADAS": 12.0}, labels=labels))
+    assert findings.arms_with(rows, labels=labels) == "none"  # not "favourable" on a scale of unknown direction
+    text = "\n".join(findings.findings_lines(rows.iloc[:0], rows, ["ADAS"], {"ADAS": 12.0}, labels=labels))
     assert "ADAS-Cog total at Week 12 (direction not stated)" in text and not DIRECTION.search(text)
     assert "favourable" not in text
 
 
 def test_figure_texts_for_weeks_and_no_direction(tmp_path):
     trial = load_trial(write_adam_dataset(tmp_path / "d"))
-    labels = plots.resolve_labels(trial)
+    labels = endpoints.resolve_labels(trial)
     from msc_frailty.data import add_change
     chg = add_change(trial)
     fig = plots.trajectory_figure(chg[chg["PARAMCD"] == "ADAS"], "ADAS", labels=labels)
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Weeks since infusion" and ax.get_title() == "ADAS-Cog total"
     assert ax.get_ylabel() == "Change in ADAS-Cog total"
-    rows = plots.efficacy_rows(chg, "other_endpoints", trial.basis, ["ADAS", "TNFA"])
-    at = plots.at_visits(rows, {"ADAS": 12.0, "TNFA": 12.0})
+    rows = findings.efficacy_rows(chg, "other_endpoints", trial.basis, ["ADAS", "TNFA"])
+    at = findings.at_visits(rows, {"ADAS": 12.0, "TNFA": 12.0})
     at = at[(at["comparison"] == "vs_placebo") & (at["method"] == "ancova")]
     fig = plots.vs_placebo_figure(at, ["ADAS", "TNFA"], ["Low", "High"], "Control", {"ADAS": 12.0, "TNFA": 12.0},
                                   labels)
@@ -216,7 +216,7 @@ def test_figures_state_weeks_and_no_direction_nobody_gave(adam_runs):
     # the executed notebook's sentences: no direction claimed, no "favourable" for ADAS
     nb = json.loads((plain / "notebooks" / "TOY-1" / "other_endpoints.ipynb").read_text(encoding="utf-8"))
     out = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
-    assert "ADAS-Cog total at Week 12 (direction not stated)" in out and plots.NEUTRAL in out
+    assert "ADAS-Cog total at Week 12 (direction not stated)" in out and endpoints.NEUTRAL in out
     assert not DIRECTION.search(out) and "favourable" not in out
 
 

@@ -1,0 +1,467 @@
+"""What a trial's figures and sentences may say about its parameters, visits and arms.
+
+Labels, units and directions (contract section 1, "Real ADaM data")
+--------------------------------------------------------------------
+- A parameter's name, unit and direction: the built-in :data:`msc_frailty.data.PARAMETERS` are the
+  default; a non-empty cell of the data set's ``params.csv`` overrides it; a code neither knows is named
+  by the data's ``PARAM`` (else by the code), has no unit and no direction.
+- No text states "higher/lower is better" unless a direction is known
+  (:func:`msc_frailty.findings.verdict` then says :data:`NEUTRAL` instead of "favourable").
+- A parameter's finding: ``params.csv`` ``finding``, else the built-in group; anything else is analysed
+  by the neutral ``other_endpoints`` notebook (:func:`finding_params`).
+- Visits: without ``AVISIT`` AVISITN is in months (the contract's default); with it, the unit is the one
+  the post-baseline labels name ("Week 12" -> weeks; several or none -> not stated) and panel titles use
+  the labels. Every function takes these as ``labels=`` (a :class:`Labels`); without, the built-in texts.
+- Arms: ordered by dose (:func:`arm_order`), counted per figure (:func:`arm_counts`, :func:`n_label`); when
+  an arm has at most :data:`MAX_POINTS_ARM` subjects every subject is drawn (:func:`shows_points`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import names, style
+from .data import PARAMETERS
+
+#: Physical-performance and patient-reported physical parameters, in reporting order.
+PHYSICAL = ["SIXMWD", "SPPB", "FEV1", "SF36PCS", "SQOLF"]
+#: Inflammatory markers the collection knows, in reporting order (other codes follow alphabetically).
+INFLAMMATION = ["TNFA", "BCTNFA"]
+
+#: The findings that give a parameter a meaning, and the neutral one for every other parameter.
+PHYSICAL_FINDING = "physical_performance"
+INFLAMMATION_FINDING = "inflammation"
+OTHER = "other_endpoints"
+#: The finding of each built-in parameter (params.csv may assign others).
+BUILTIN_FINDINGS = {**{p: PHYSICAL_FINDING for p in PHYSICAL}, **{p: INFLAMMATION_FINDING for p in INFLAMMATION}}
+
+#: Units an AVISIT label may name ("Week 12", "day 28", "MONTH 6"), by its first word.
+VISIT_UNITS = {"day": "days", "week": "weeks", "month": "months"}
+_VISIT_LABEL = re.compile(r"^(day|week|month)s?\s*(\d+(?:\.\d+)?)$", re.IGNORECASE)
+
+#: Short names for narrow panels and sentences.
+SHORT_LABELS = {
+    "SIXMWD": "6MWD",
+    "SPPB": "SPPB",
+    "FEV1": "FEV1",
+    "SF36PCS": "SF-36 PCS",
+    "SQOLF": "SQOL-F",
+    "TNFA": "Serum TNF-\u03b1",
+    "BCTNFA": "B-cell TNF-\u03b1",
+}
+
+#: Stable figure names per parameter (unknown codes: :func:`figure_name`); kept in msc_frailty.names.
+FIGURE_NAMES = names.FIGURE_NAMES
+
+#: The visit reported as the main one when present (months since infusion).
+MAIN_VISIT = 6.0
+
+MINUS = "\u2212"
+
+#: The verdict on an interval that excludes zero for a parameter whose direction nobody stated.
+NEUTRAL = "interval excludes zero, direction not stated"
+
+#: Arms of at most this many subjects are drawn with every subject's value beside the mean.
+MAX_POINTS_ARM = 30
+
+# --------------------------------------------------------------------------------------------------
+# Parameters, visits, arms
+# --------------------------------------------------------------------------------------------------
+
+def _builtin_info(paramcd: str) -> dict:
+    """Label, short label, unit, direction and finding of a PARAMCD from :data:`msc_frailty.data.PARAMETERS`
+    alone; an unknown code is labelled by itself, with no unit, no direction and finding ``other_endpoints``."""
+    known = PARAMETERS.get(paramcd)
+    if known is None:
+        return {"paramcd": paramcd, "label": paramcd, "short": paramcd, "unit": "",
+                "higher_is_better": None, "known": False, "finding": OTHER}
+    unit = re.sub(r"\s*\(.*\)\s*$", "", known["unit"])  # "points (0-12)" -> "points"
+    unit = "points" if unit == "score" else unit  # "+1.8 points" reads better than "+1.8 score"
+    return {"paramcd": paramcd, "label": known["label"], "short": SHORT_LABELS.get(paramcd, paramcd),
+            "unit": unit, "higher_is_better": bool(known["higher_is_better"]), "known": True,
+            "finding": BUILTIN_FINDINGS.get(paramcd, OTHER)}
+
+
+def parameter_info(paramcd: str, labels: "Labels | None" = None) -> dict:
+    """Label, short label, unit, direction and finding of a PARAMCD, as resolved for a trial.
+
+    Parameters
+    ----------
+    paramcd : str
+        The parameter.
+    labels : Labels, optional
+        The trial's resolved labels (:func:`resolve_labels`); without them (or for a code they do not
+        hold) the built-in :data:`msc_frailty.data.PARAMETERS`.
+
+    Returns
+    -------
+    dict
+        Keys paramcd, label, short, unit (``""`` when unknown), higher_is_better (True, False, or None
+        when nobody stated a direction), known (a built-in parameter) and finding.
+
+    Examples
+    --------
+    >>> parameter_info("TNFA")["higher_is_better"]
+    False
+    >>> crp = parameter_info("CRP")
+    >>> crp["short"], crp["unit"], crp["higher_is_better"], crp["known"], crp["finding"]
+    ('CRP', '', None, False, 'other_endpoints')
+    """
+    if labels is not None and paramcd in labels.params:
+        return dict(labels.params[paramcd])
+    return _builtin_info(paramcd)
+
+
+# --------------------------------------------------------------------------------------------------
+# Labels of a trial: parameters (built-in, params.csv, PARAM) and the visit unit (AVISIT)
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Labels:
+    """What a trial's figures and sentences may say about its parameters and visits.
+
+    Attributes
+    ----------
+    params : dict
+        ``{paramcd: info}`` with the keys of :func:`parameter_info`.
+    visit_unit : {"months", "weeks", "days"} or None
+        The unit of AVISITN, from the AVISIT labels; ``"months"`` without AVISIT (the contract's
+        default), None when the labels name no single unit.
+    visit_labels : dict
+        ``{AVISITN: AVISIT}`` for the post-baseline visits that carry a label.
+    """
+
+    params: dict = field(default_factory=dict)
+    visit_unit: str | None = "months"
+    visit_labels: dict = field(default_factory=dict)
+
+
+def _text(value) -> str:
+    """A cell as stripped text; missing (None, NaN) is ``""``."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
+
+
+def _most_common(values) -> str:
+    """The most frequent non-empty text of ``values`` (ties: the first in sorted order); ``""`` when none."""
+    texts = pd.Series([_text(v) for v in values], dtype=object)
+    texts = texts[texts != ""]
+    if texts.empty:
+        return ""
+    counts = texts.value_counts()
+    return sorted(counts.index[counts == counts.max()])[0]
+
+
+def resolve_parameter(paramcd: str, given: dict | None = None, data_name: str = "") -> dict:
+    """One parameter's label, unit, direction and finding: params.csv over built-in over the data's PARAM.
+
+    Parameters
+    ----------
+    paramcd : str
+        The code.
+    given : dict, optional
+        Its ``params.csv`` row (PARAM, unit, direction, finding); an empty cell states nothing.
+    data_name : str
+        Its PARAM in adeff; names a code the collection does not know (a built-in keeps its own text,
+        so the default figures stay as they are).
+
+    Returns
+    -------
+    dict
+        As :func:`parameter_info`. The direction is None unless params.csv or the built-in table states one.
+
+    Examples
+    --------
+    >>> info = resolve_parameter("ADAS", data_name="ADAS-Cog total")
+    >>> info["label"], info["unit"], info["higher_is_better"], info["finding"]
+    ('ADAS-Cog total', '', None, 'other_endpoints')
+    >>> resolve_parameter("ADAS", {"PARAM": "", "unit": "points", "direction": "lower_better",
+    ...                            "finding": ""})["higher_is_better"]
+    False
+    """
+    info = _builtin_info(paramcd)
+    if data_name and not info["known"]:
+        info["label"] = info["short"] = data_name
+    given = {k: _text(v) for k, v in (given or {}).items()}
+    if given.get("PARAM"):
+        info["label"] = info["short"] = given["PARAM"]
+    if given.get("unit"):
+        info["unit"] = given["unit"]
+    if given.get("direction"):
+        info["higher_is_better"] = given["direction"] == "higher_better"
+    if given.get("finding"):
+        info["finding"] = given["finding"]
+    return info
+
+
+def visit_unit_of(label: str) -> str | None:
+    """The unit an AVISIT label names: ``"Week 12"`` -> ``"weeks"``; None for any other label.
+
+    Examples
+    --------
+    >>> visit_unit_of("Week 12"), visit_unit_of("DAY 28"), visit_unit_of("month 6"), visit_unit_of("Baseline")
+    ('weeks', 'days', 'months', None)
+    """
+    m = _VISIT_LABEL.match(_text(label))
+    return VISIT_UNITS[m.group(1).lower()] if m else None
+
+
+def visit_scale(adeff: pd.DataFrame) -> tuple[str | None, dict]:
+    """The unit of AVISITN and the label of each post-baseline visit, from adeff's AVISIT.
+
+    Without AVISIT (or with every label empty) the unit is the contract's months and there are no
+    labels. Otherwise the unit is the one every post-baseline label names, or None when they name
+    none or several (the figures then say "Visit" and show the labels).
+    """
+    if "AVISIT" not in adeff.columns:
+        return "months", {}
+    post = adeff[pd.to_numeric(adeff["AVISITN"], errors="coerce") > 0]
+    labels = {float(v): _most_common(g["AVISIT"]) for v, g in post.groupby("AVISITN")}
+    labels = {v: t for v, t in labels.items() if t}
+    if not labels:
+        return "months", {}
+    units = {visit_unit_of(t) for t in labels.values()}
+    return (units.pop() if len(units) == 1 else None), labels
+
+
+def resolve_labels(trial) -> Labels:
+    """The labels of a :class:`~msc_frailty.data.TrialData` (usually one study): every parameter of adeff
+    and of params.csv (:func:`resolve_parameter`), and the visit unit and labels (:func:`visit_scale`)."""
+    adeff = trial.adeff
+    given = {_text(r["PARAMCD"]): dict(r) for _, r in trial.params.iterrows()}
+    data_names = {}
+    if "PARAM" in adeff.columns:
+        data_names = {p: _most_common(g["PARAM"]) for p, g in adeff.groupby("PARAMCD")}
+    codes = sorted(set(adeff["PARAMCD"]) | set(given))
+    params = {p: resolve_parameter(p, given.get(p), data_names.get(p, "")) for p in codes}
+    unit, visit_labels = visit_scale(adeff)
+    return Labels(params=params, visit_unit=unit, visit_labels=visit_labels)
+
+
+def finding_of(paramcd: str, labels: Labels | None = None) -> str:
+    """The notebook that analyses a parameter: ``physical_performance``, ``inflammation`` or ``other_endpoints``
+    (a code nobody assigned, or assigned to another finding, is analysed without any stated meaning)."""
+    finding = parameter_info(paramcd, labels)["finding"]
+    return finding if finding in (PHYSICAL_FINDING, INFLAMMATION_FINDING) else OTHER
+
+
+def finding_params(present, finding: str, labels: Labels | None = None) -> list[str]:
+    """The present parameters that ``finding`` analyses (:func:`finding_of`), in :func:`ordered_params` order.
+
+    Examples
+    --------
+    >>> finding_params(["CRP", "TNFA", "SIXMWD"], "inflammation"), finding_params(["CRP", "TNFA"], "other_endpoints")
+    (['TNFA'], ['CRP'])
+    """
+    return [p for p in ordered_params(present) if finding_of(p, labels) == finding]
+
+
+def visit_text(visit: float, labels: Labels | None = None) -> str:
+    """A visit in words: its AVISIT label (``"Week 12"``) when it has one, else ``"6 months"`` (or the unit's).
+
+    Examples
+    --------
+    >>> visit_text(6.0), visit_text(12.0, Labels(visit_unit="weeks", visit_labels={12.0: "Week 12"}))
+    ('6 months', 'Week 12')
+    """
+    unit = labels.visit_unit if labels is not None else "months"
+    if labels is not None and float(visit) in labels.visit_labels:
+        return labels.visit_labels[float(visit)]
+    return f"{visit:g} {unit}" if unit else f"visit {visit:g}"
+
+
+def visit_axis_label(labels: Labels | None = None) -> str:
+    """The x label of a time axis: ``"Months since infusion"`` (or weeks, days); ``"Visit (AVISITN)"`` when
+    the unit is not known."""
+    unit = labels.visit_unit if labels is not None else "months"
+    return f"{unit.capitalize()} since infusion" if unit else "Visit (AVISITN)"
+
+
+def direction_text(paramcd: str, labels: Labels | None = None) -> str:
+    """``"higher is better"``, ``"lower is better"`` or ``"direction not stated"``."""
+    better_up = parameter_info(paramcd, labels)["higher_is_better"]
+    if better_up is None:
+        return "direction not stated"
+    return "higher is better" if better_up else "lower is better"
+
+
+def figure_name(paramcd: str, suffix: str = "") -> str:
+    """Stable file name of a parameter's figure, e.g. ``six_minute_walk``; unknown codes in lower case.
+
+    A known parameter has its name in :data:`FIGURE_NAMES`. Any other code (untrusted: it comes from the
+    data) is mapped by :func:`msc_frailty.names.parameter_file_name`: lower case, each run of characters
+    other than a-z and 0-9 one ``_``, with a short hash of the code appended when that would be empty,
+    too long, or another figure's name. The result is always one safe file name
+    (:func:`msc_frailty.names.figure_name`, which the runner uses without importing matplotlib).
+
+    Examples
+    --------
+    >>> figure_name("SIXMWD"), figure_name("TNFA", "_log_ratio"), figure_name("IL-6")
+    ('six_minute_walk', 'tnf_alpha_log_ratio', 'il_6')
+    >>> figure_name("CONSORT"), figure_name("../../x")
+    ('consort_570ab4d8', 'x')
+    """
+    return names.figure_name(paramcd, suffix)
+
+
+def axis_label(paramcd: str, kind: str = "change", labels: Labels | None = None) -> str:
+    """An axis label for a parameter that states which way is better, when anybody stated it.
+
+    Parameters
+    ----------
+    paramcd : str
+        The parameter.
+    kind : {"change", "difference", "ratio", "value", "panel_change", "panel_ratio"}
+        Change from baseline, a between-arm difference in change, a ratio to baseline (log scale,
+        geometric means) or the raw value. The ``panel_`` kinds leave out the parameter's name, for
+        panels whose title names it.
+    labels : Labels, optional
+        The trial's labels (:func:`resolve_labels`); a parameter without a stated direction gets no
+        "higher/lower is better" and one without a known unit no unit.
+
+    Examples
+    --------
+    >>> axis_label("SIXMWD")
+    'Change in 6MWD (m)\\n(higher is better)'
+    >>> axis_label("TNFA", "panel_change")
+    'Change (pg/mL)\\n(lower is better)'
+    >>> axis_label("ADAS-Cog")
+    'Change in ADAS-Cog'
+    """
+    info = parameter_info(paramcd, labels)
+    unit = f" ({info['unit']})" if info["unit"] else ""
+    text = {
+        "change": f"Change in {info['short']}{unit}",
+        "difference": f"Difference in change{unit}",
+        "ratio": f"{info['short']}, ratio to baseline",
+        "value": f"{info['short']}{unit}",
+        "panel_change": f"Change{unit}",
+        "panel_ratio": "Ratio to baseline",
+    }[kind]
+    if info["higher_is_better"] is None:  # nobody said which way is better: the label says nothing about it
+        return text
+    return style.direction_label(text, info["higher_is_better"])
+
+
+def ordered_params(present, wanted=None, exclude=()) -> list[str]:
+    """The parameters of ``wanted`` that are present, in the order of ``wanted``.
+
+    With ``wanted=None``: every present parameter not in ``exclude``, known ones first (in the order
+    of :data:`PHYSICAL` + :data:`INFLAMMATION`), then the others alphabetically.
+
+    Examples
+    --------
+    >>> ordered_params(["TNFA", "SIXMWD", "FEV1"], PHYSICAL)
+    ['SIXMWD', 'FEV1']
+    >>> ordered_params(["CRP", "TNFA", "SIXMWD"], exclude=PHYSICAL)
+    ['TNFA', 'CRP']
+    """
+    present = set(present)
+    if wanted is not None:
+        return [p for p in wanted if p in present]
+    known = [p for p in PHYSICAL + INFLAMMATION if p in present and p not in exclude]
+    return known + sorted(p for p in present if p not in known and p not in exclude)
+
+
+def main_visit(visits, labels: Labels | None = None) -> float | None:
+    """The main visit: 6 months when present and the visits are in months, else the last post-baseline
+    visit (None when none).
+
+    Examples
+    --------
+    >>> main_visit([3, 6, 9]), main_visit([2.0, 4.0]), main_visit([])
+    (6.0, 4.0, None)
+    >>> main_visit([4, 6, 12], Labels(visit_unit="weeks"))
+    12.0
+    """
+    v = sorted({float(x) for x in visits if float(x) > 0})
+    if not v:
+        return None
+    months = labels is None or labels.visit_unit == "months"  # "6" is the 6-month visit only in months
+    return MAIN_VISIT if months and MAIN_VISIT in v else v[-1]
+
+
+def arm_order(data: pd.DataFrame, hue: str = "TRT01A", dose: str = "TRT01AN") -> list[str]:
+    """Arms sorted by dose (placebo first) when a dose column is present, else in order of appearance."""
+    if dose in data.columns:
+        arms = data[[hue, dose]].drop_duplicates().sort_values([dose, hue])
+        return list(dict.fromkeys(arms[hue]))
+    return list(pd.unique(data[hue]))
+
+
+
+def arm_counts(data: pd.DataFrame, hue: str = "TRT01A", units: str = "USUBJID", by: str | None = None,
+               arms=None) -> dict:
+    """Subjects per arm: ``{arm: n}``, or with ``by`` the distinct numbers over its groups (``{arm: [n, ...]}``,
+    e.g. per visit: the n behind each mean of a trajectory), in ``arms`` order (by dose by default).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"TRT01A": ["A", "A", "B", "A"], "USUBJID": ["1", "2", "3", "1"], "AVISITN": [3, 3, 3, 6]})
+    >>> arm_counts(d), arm_counts(d, by="AVISITN")
+    ({'A': 2, 'B': 1}, {'A': [1, 2], 'B': [1]})
+    """
+    arms = [a for a in (arms if arms is not None else arm_order(data, hue)) if a in set(data[hue])]
+    if by is None:
+        n = data.groupby(hue)[units].nunique()
+        return {a: int(n[a]) for a in arms}
+    n = data.groupby([hue, by])[units].nunique()
+    return {a: sorted({int(v) for v in n[a]}) for a in arms}
+
+
+def row_counts(rows: pd.DataFrame, arms=None) -> dict:
+    """Subjects per arm behind estimate rows (``arm``/``n`` and ``ref_arm``/``n_ref``): ``{arm: [n, ...]}``, the
+    distinct numbers over the rows, arms in ``arms`` order (else as they appear, each row's arm first).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"arm": ["100M", "100M"], "ref_arm": ["200M", "200M"], "n": [10, 5], "n_ref": [10, 5]})
+    >>> row_counts(rows)
+    {'100M': [5, 10], '200M': [5, 10]}
+    """
+    long = pd.concat([rows[["arm", "n"]].set_axis(["arm", "n"], axis=1),
+                      rows[["ref_arm", "n_ref"]].set_axis(["arm", "n"], axis=1)], ignore_index=True)
+    long = long[long["arm"].astype(str) != ""].dropna()
+    found = list(pd.unique(long["arm"]))
+    order = [a for a in arms if a in found] if arms is not None else found
+    return {a: sorted({int(v) for v in long.loc[long["arm"] == a, "n"]}) for a in order}
+
+
+def n_text(n) -> str:
+    """``"10"`` for one number (or a list of one), ``"80\u201385"`` for a list of several.
+
+    Examples
+    --------
+    >>> n_text(10), n_text([10]), n_text([85, 80, 84])
+    ('10', '10', '80\u201385')
+    """
+    values = sorted({int(v) for v in np.atleast_1d(n)})
+    return f"{values[0]}" if len(values) == 1 else f"{values[0]}\u2013{values[-1]}"
+
+
+def n_label(arm, n) -> str:
+    """An arm's label with its subjects, as every figure's legend shows it; a list of n as a range.
+
+    Examples
+    --------
+    >>> n_label("100M", 10), n_label("100M", [80, 85])
+    ('100M (n = 10)', '100M (n = 80\u201385)')
+    """
+    return f"{arm} (n = {n_text(n)})"
+
+
+def shows_points(counts: dict) -> bool:
+    """Whether a figure of arms with ``counts`` subjects (``{arm: n}``, as :func:`arm_counts`) shows every
+    subject's value: when any arm has at most :data:`MAX_POINTS_ARM` (journals ask for the data points of
+    small trials), and then for every arm, so that no arm looks less variable than another for want of points.
+
+    Examples
+    --------
+    >>> shows_points({"Placebo": 30, "25M": 37}), shows_points({"Placebo": 85, "Low": [80, 84]})
+    (True, False)
+    """
+    return any(min(np.atleast_1d(n)) <= MAX_POINTS_ARM for n in counts.values())
