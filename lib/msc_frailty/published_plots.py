@@ -75,9 +75,10 @@ def point_intervals(rows: pd.DataFrame, ax):
                     textcoords="data", arrowprops={"arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.2,
                                                    "color": style.arm_color(r.key), "shrinkA": 0, "shrinkB": 0})
     keys = list(dict.fromkeys(rows.key[~rng]))
-    sns.scatterplot(data=rows[~rng], x="estimate", y="y", hue="key", style="key", palette=style.arm_palette(keys),
-                    markers=style.arm_markers(keys), s=22, edgecolor="white", linewidth=0.4, legend=False, ax=ax,
-                    zorder=3)
+    if keys:
+        sns.scatterplot(data=rows[~rng], x="estimate", y="y", hue="key", style="key", palette=style.arm_palette(keys),
+                        markers=style.arm_markers(keys), s=22, edgecolor="white", linewidth=0.4, legend=False, ax=ax,
+                        zorder=3)
     ax.set_ylabel("")
 
 
@@ -120,15 +121,19 @@ def _frame(ax, x_label: str):
     ax.axvline(0, color="0.4", lw=0.6, zorder=0)
 
 
+def _arrow_key(legend, orig_handle, xdescent, ydescent, width, height, fontsize):
+    """The legend key of a bound: an arrow as wide as the key (matplotlib's ``HandlerPatch(patch_func=...)``)."""
+    return FancyArrow(0, height / 2, width, 0, width=0.06 * height, head_width=0.7 * height,
+                      head_length=0.3 * width, length_includes_head=True)
+
+
 def _legend(fig, marks=()):
     """A legend above the axes: the ``marks`` and every line style of :func:`point_intervals`."""
     arrow = FancyArrow(0, 0, 1, 0, color="0.3", label="p printed as an inequality: at least the point")
     dashed = Line2D([], [], color="0.3", ls=DASHED, marker="|", label="'not significant': widest interval allowed")
     fig.legend(handles=[*marks, Line2D([], [], color="0.3", label="exact 95% interval"), arrow, dashed],
-               loc="outside upper center", ncol=3, handler_map={dashed: HandlerLine2D(numpoints=2), arrow: HandlerPatch(
-                   patch_func=lambda legend, orig_handle, xdescent, ydescent, width, height, fontsize: FancyArrow(
-                       0, height / 2, width, 0, width=0.06 * height, head_width=0.7 * height, head_length=0.3 * width,
-                       length_includes_head=True))})
+               loc="outside upper center", ncol=3,
+               handler_map={dashed: HandlerLine2D(numpoints=2), arrow: HandlerPatch(patch_func=_arrow_key)})
 
 
 def forest_implied_effects(data: pd.DataFrame):
