@@ -163,8 +163,10 @@ class MetaResult:
     """A random-effects meta-analysis (intercept only). Intervals are 95% unless ``alpha`` says otherwise.
 
     ``ci`` is the standard (Wald, normal) interval; ``ci_hksj`` the HKSJ one (t on k - 1 df); ``ci_hksj_mod``
-    the modified HKSJ one (scale at least 1). ``pi`` is the prediction interval with the HKSJ standard error
-    and t on k - 1 df (metafor ``predict()`` after ``test="knha"``).
+    the modified HKSJ one (scale at least 1). ``pi`` is the prediction interval with the modified HKSJ
+    standard error and t on k - 1 df (metafor ``predict()`` after ``test="adhoc"``; with the plain HKSJ
+    standard error, ``test="knha"``, two studies that happen to agree would give a prediction interval
+    narrower than the standard confidence interval).
     """
 
     method: str
@@ -277,7 +279,7 @@ def random_effects(y, v, method: str = "dl", alpha: float = 0.05) -> MetaResult:
         se_hksj_mod=se_mod, ci_hksj_mod=(mu - t * se_mod, mu + t * se_mod), p_hksj_mod=p_t(se_mod),
         tau2=tau2, tau2_ci=tau2_ci, truncated=truncated, q=q, q_p=float(st.chi2.sf(q, k - 1)),
         i2=i2(tau2), i2_ci=(i2(tau2_ci[0]), i2(tau2_ci[1])), h2=h2(tau2), h2_ci=(h2(tau2_ci[0]), h2(tau2_ci[1])),
-        pi=prediction_interval(mu, se_hksj, tau2, k - 1, alpha), weights=np.asarray(w, float), alpha=alpha)
+        pi=prediction_interval(mu, se_mod, tau2, k - 1, alpha), weights=np.asarray(w, float), alpha=alpha)
 
 
 @dataclass
@@ -485,3 +487,232 @@ def log_dose_design(table: pd.DataFrame, name: str = "tnfa_msc_arms") -> pd.Data
     rows["dose"] = rows.arm.str.rstrip("M").astype(float)
     rows["log2_dose"] = np.log2(rows.dose / 100.0)
     return rows
+
+
+# --- figures ----------------------------------------------------------------------------------------
+
+SHORT = {"SIXMWD": "6MWD", "SPPB": "SPPB", "FEV1": "FEV1", "TNFA": "serum TNF-\u03b1", "BCTNFA": "B-cell TNF-\u03b1"}
+DASHED = (0, (2.5, 1.5))
+VALUE_X = 1.03          # where the value column starts, in axes fraction
+ESTIMATOR_COLORS = {"dl": "#000000", "pm": "#666666"}
+
+
+def _arm_label(r) -> str:
+    from . import style
+
+    if r.arm == POOLED_ARM_LABEL:
+        return f"all arms pooled (n = {int(r.n)})"
+    return style.arm_n_label(r.arm, r.n)
+
+
+def _segment(ax, y, lo, hi, xlim, color, lw=1.2, ls="-", zorder=2):
+    """A horizontal interval clipped to ``xlim``; an open end past the axis gets an arrowhead."""
+    a, b = max(lo, xlim[0]), min(hi, xlim[1])
+    if b < a:
+        return
+    ax.hlines(y, a, b, colors=color, lw=lw, linestyles=ls, zorder=zorder)
+    for end, past, marker in ((a, lo < xlim[0], "<"), (b, hi > xlim[1], ">")):
+        if past:
+            ax.plot([end], [y], marker=marker, ms=3.2, color=color, mew=0, zorder=zorder, clip_on=False)
+
+
+def _diamond(ax, y, est, lo, hi, xlim, color, height=0.32):
+    from matplotlib.patches import Polygon
+
+    a, b = max(lo, xlim[0]), min(hi, xlim[1])
+    ax.add_patch(Polygon([(a, y), (est, y - height), (b, y), (est, y + height)], closed=True, facecolor=color,
+                         edgecolor=color, lw=0.6, zorder=3))
+    for end, past, marker in ((a, lo < xlim[0], "<"), (b, hi > xlim[1], ">")):
+        if past:
+            ax.plot([end], [y], marker=marker, ms=3.2, color=color, mew=0, zorder=3, clip_on=False)
+
+
+def _study_rows(ax, rows, y0, xlim, value_x):
+    """Draw the record's rows of one set from y0 down; returns their tick labels."""
+    from . import style
+
+    ticks = []
+    for i, r in enumerate(rows.itertuples()):
+        y = y0 + i
+        key = "All" if r.arm == POOLED_ARM_LABEL else r.arm
+        color = style.arm_color(key)
+        if r.bound == "range":
+            _segment(ax, y, r.ci_low, r.ci_high, xlim, color, lw=1.0, ls=DASHED)
+            for end in (r.ci_low, r.ci_high):
+                if xlim[0] <= end <= xlim[1]:
+                    ax.plot([end], [y], marker="|", ms=5, color=color, mew=1.0)
+            text = f"range only: within \u00b1{max(abs(r.ci_low), abs(r.ci_high)):.2f}"
+        elif r.bound == "lower":
+            edge = xlim[0] if r.estimate < 0 else xlim[1]
+            ax.annotate("", xy=(edge, y), xytext=(r.estimate, y), arrowprops={
+                "arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.0, "color": color, "shrinkA": 0, "shrinkB": 0})
+            text = f"bound only: |dz| \u2265 {abs(r.estimate):.2f}"
+        else:
+            _segment(ax, y, r.ci_low, r.ci_high, xlim, color)
+            ax.plot([r.estimate], [y], marker=style.arm_marker(key), ms=4, color=color, mec="white", mew=0.4,
+                    zorder=3, ls="none")
+            text = f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        if not r.pooled:
+            text += " \u2013 not pooled"
+        ax.text(value_x, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,
+                color="0.15" if r.pooled else "0.45")
+        ticks.append(f"{r.study}, {_arm_label(r)}")
+    return ticks
+
+
+def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_labels: dict):
+    """Forest plot of the pooled sets: the record's rows (values with their exact intervals; bounds dashed or as
+    arrows, not pooled), the DL and PM pooled means as diamonds spanning their HKSJ intervals, the modified
+    HKSJ interval as a bracket where it is wider, and the prediction interval.
+
+    ``results`` maps a set to ``{"dl": MetaResult, "pm": MetaResult}``; ``xlims`` a set to its x limits
+    (intervals running past them end in an arrowhead); ``x_labels`` a set to its x-axis label.
+    """
+    from . import style
+
+    heights = [len(table[table.set == s]) + 4 for s in sets]
+    fig, axes = style.stamped_figure("double", 22 + 4.3 * sum(heights), nrows=len(sets),
+                                     gridspec_kw={"height_ratios": heights})
+    axes = np.atleast_1d(axes)
+    for ax, name in zip(axes, sets):
+        rows = table[table.set == name]
+        xlim = xlims[name]
+        ax.set_xlim(*xlim)
+        ticks = _study_rows(ax, rows, 0, xlim, VALUE_X)
+        y = len(rows)
+        for m in ("dl", "pm"):
+            r = results[name][m]
+            color = ESTIMATOR_COLORS[m]
+            if r.ci_hksj_mod != r.ci_hksj:
+                _segment(ax, y, *r.ci_hksj_mod, xlim, color, lw=0.7, ls=DASHED, zorder=1)
+            _diamond(ax, y, r.estimate, *r.ci_hksj, xlim, color)
+            text = f"{r.estimate:.2f} [{r.ci_hksj[0]:.2f}, {r.ci_hksj[1]:.2f}]"
+            if r.ci_hksj_mod != r.ci_hksj:
+                text += f"; modified [{r.ci_hksj_mod[0]:.2f}, {r.ci_hksj_mod[1]:.2f}]"
+            ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6)
+            ticks.append(f"{METHODS[m]}, HKSJ (k = {r.k})")
+            y += 1
+        r = results[name]["dl"]
+        _segment(ax, y, *r.pi, xlim, "#000000", lw=0.8)
+        for end in r.pi:
+            if xlim[0] <= end <= xlim[1]:
+                ax.plot([end], [y], marker="|", ms=5, color="#000000", mew=0.8)
+        ax.text(VALUE_X, y, f"[{r.pi[0]:.2f}, {r.pi[1]:.2f}]; \u03c4\u00b2 {r.tau2:.3g} [{r.tau2_ci[0]:.3g}, "
+                f"{r.tau2_ci[1]:.3g}], I\u00b2 {r.i2:.0f}%", transform=ax.get_yaxis_transform(), va="center",
+                fontsize=6)
+        ticks.append(f"Prediction interval (DL, t on {r.df} df)")
+        ax.set_yticks(range(len(ticks)), ticks)
+        ax.set_ylim(len(ticks) - 0.4, -0.7)
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.axvline(0, color="0.4", lw=0.6, zorder=0)
+        ax.axhline(len(rows) - 0.5, color="0.8", lw=0.5, zorder=0)
+        ax.set_title(SETS[name][5], loc="left", fontsize=7)
+        ax.set_xlabel(x_labels[name], fontsize=6.5)
+    return fig
+
+
+def dose_contrast_figure(table: pd.DataFrame, results: dict, lomecel_text: str):
+    """The 100M-versus-200M question across trials in one panel: 200M minus 100M on the improvement scale
+    (positive favours 200M), each trial's contrast with its interval (a range dashed), the pooled contrast of
+    the inflammatory markers, and the trial whose record allows none (``lomecel_text``)."""
+    from . import style
+
+    rows = table[table.set == "dose_100m_vs_200m"].copy()
+    higher = rows.paramcd.isin(["SIXMWD", "SPPB", "FEV1"])
+    # the reanalysis gives 100M minus 200M in raw units; improvement scale: TNF (lower better) keeps the sign
+    sign = np.where(higher, -1.0, 1.0)
+    est, lo, hi = rows.estimate * sign, rows.ci_low * sign, rows.ci_high * sign
+    rows = rows.assign(estimate=est, ci_low=np.minimum(lo, hi), ci_high=np.maximum(lo, hi))
+    rows = rows.drop_duplicates(["study", "method", "bound", "ci_low", "ci_high"]).sort_values(
+        ["study", "method"], kind="mergesort")
+    fig, ax = style.stamped_figure("double", 62)
+    xlim = (-4.0, 4.0)
+    ax.set_xlim(*xlim)
+    labels = []
+    for y, r in enumerate(rows.itertuples()):
+        outcome = {"implied_dz_difference": "change (dz)", "implied_g_difference": "vs placebo (g)"}[r.method]
+        same = table[(table.set == "dose_100m_vs_200m") & (table.study == r.study) & (table.method == r.method)]
+        names = ", ".join(SHORT[p] for p in dict.fromkeys(same.paramcd))
+        labels.append(f"{r.study}: {names}, {outcome}")
+        color = "#000000"
+        if r.bound == "range":
+            _segment(ax, y, r.ci_low, r.ci_high, xlim, color, lw=1.0, ls=DASHED)
+            for end in (r.ci_low, r.ci_high):
+                ax.plot([end], [y], marker="|", ms=5, color=color, mew=1.0)
+            text = (f"200M printed only 'not significant': intervals\nanywhere in [{r.ci_low:.2f}, "
+                    f"{r.ci_high:.2f}] \u2013 not pooled")
+        else:
+            _segment(ax, y, r.ci_low, r.ci_high, xlim, color)
+            ax.plot([r.estimate], [y], marker="o", ms=4, color=color, mec="white", mew=0.4, zorder=3)
+            text = f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}], n = {int(r.n)} and {int(r.n_ref)}"
+        ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6)
+    y = len(rows)
+    labels.append("LOMECEL-P2B: 6MWD, vs placebo")
+    ax.text(0.0, y, "no contrast printed", ha="center", va="center", fontsize=6, color="0.45",
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+    ax.text(VALUE_X, y, lomecel_text, transform=ax.get_yaxis_transform(), va="center", fontsize=6, color="0.3")
+    y += 1
+    r = results["dl"]
+    _segment(ax, y, *r.ci_hksj_mod, xlim, "#000000", lw=0.7, ls=DASHED, zorder=1)
+    _diamond(ax, y, r.estimate, *r.ci_hksj, xlim, "#000000", height=0.22)
+    labels.append(f"Pooled TNF-\u03b1 markers, DL (k = {r.k})")
+    ax.text(VALUE_X, y, f"{r.estimate:.2f}, HKSJ [{r.ci_hksj[0]:.2f}, {r.ci_hksj[1]:.2f}]\nmodified HKSJ "
+            f"[{r.ci_hksj_mod[0]:.2f}, {r.ci_hksj_mod[1]:.2f}] (dashed)", transform=ax.get_yaxis_transform(), va="center",
+            fontsize=6)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.4, -0.9)
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.axvline(0, color="0.4", lw=0.6, zorder=0)
+    ax.axhline(len(rows) + 0.5, color="0.8", lw=0.5, zorder=0)
+    ax.text(xlim[0], -0.85, "\u2190 favours 100M", ha="left", va="center", fontsize=6, color="#0072B2")
+    ax.text(xlim[1], -0.85, "favours 200M \u2192", ha="right", va="center", fontsize=6, color="#D55E00")
+    ax.set_xlabel("200M minus 100M, standardized, improvement scale (TNF-\u03b1 sign flipped; 95% interval)")
+    ax.set_title("Which dose? The printed record cannot tell", loc="left")
+    return fig
+
+
+def dose_response_figure(design: pd.DataFrame, fit: MetaRegression, ylim=(-14.0, 3.0)):
+    """Within-arm standardized change of serum TNF-alpha against dose (log2 scale), by trial, with the
+    meta-regression line and its HKSJ band (t on k - p df), clipped to ``ylim``."""
+    from . import style
+
+    fig, ax = style.stamped_figure("single", 78)
+    offsets = {"CRATUS-P1": -0.03, "CRATUS-P2": 0.03}
+    markers = {"CRATUS-P1": "o", "CRATUS-P2": "s"}
+    for r in design.itertuples():
+        x = r.log2_dose + offsets.get(r.study, 0.0)
+        color = style.arm_color(r.arm)
+        ax.vlines(x, max(r.ci_low, ylim[0]), min(r.ci_high, ylim[1]), colors=color, lw=1.1)
+        ax.plot([x], [r.estimate], marker=markers.get(r.study, "D"), ms=4.5, color=color, mec="white", mew=0.4,
+                ls="none", zorder=3, label=f"{r.study}, {style.arm_n_label(r.arm, r.n)}")
+    grid = np.linspace(-0.15, 1.15, 53)
+    X = np.column_stack([np.ones_like(grid), grid])
+    # the full covariance of the two coefficients of the HKSJ fit
+    w = 1.0 / (design.variance.to_numpy(float) + fit.tau2)
+    Xd = np.column_stack([np.ones(len(design)), design.log2_dose.to_numpy(float)])
+    fitted = WLS(design.estimate.to_numpy(float), Xd, weights=w).fit()
+    cov = np.asarray(fitted.cov_params(), float)
+    line = X @ fit.params
+    half = st.t.isf(fit.alpha / 2, fit.df) * np.sqrt(np.einsum("ij,jk,ik->i", X, cov, X))
+    ax.fill_between(grid, np.clip(line - half, *ylim), np.clip(line + half, *ylim), color="0.85", lw=0, zorder=0)
+    ax.plot(grid, line, color="#000000", lw=1.0, zorder=1)
+    ax.set_ylim(*ylim)
+    ax.set_xlim(-0.3, 1.3)
+    ax.set_xticks([0, 1], ["100M", "200M"])
+    ax.axhline(0, color="0.4", lw=0.6, zorder=0)
+    ax.set_xlabel("Dose (million cells, log scale)")
+    ax.set_ylabel(style.direction_label("Serum TNF-\u03b1 change at 6 months (dz)", False))
+    slope, (lo, hi) = fit.params[1], fit.ci_hksj[1]
+    ax.set_title(f"{METHODS[fit.method]} meta-regression\nslope per doubling of dose {slope:.2f}\n"
+                 f"HKSJ 95% CI {lo:.1f} to {hi:.1f} ({fit.df} df, k = {fit.k})", loc="left")
+    p1 = design[design.study == "CRATUS-P1"].sort_values("log2_dose")
+    if len(p1) == 2:
+        xs = p1.log2_dose.to_numpy(float) + offsets["CRATUS-P1"]
+        ax.plot(xs, p1.estimate, color="#000000", lw=0.8, ls=(0, (1.2, 1.2)), zorder=2)
+        ax.text(xs.mean(), p1.estimate.mean() - 0.35, "within CRATUS-P1: no difference", ha="center", va="top",
+                fontsize=6)
+    ax.legend(loc="upper right", fontsize=6, handletextpad=0.3, frameon=True, facecolor="white", edgecolor="none",
+              framealpha=1.0)
+    return fig

@@ -283,39 +283,46 @@ def _sd_styles(names):
     return {n: (greys[i % 4], dashes[i % 4]) for i, n in enumerate(names)}
 
 
-def sample_size_figure(curves: pd.DataFrame, marks: dict, sd_labels: dict, power_label=None):
+def sample_size_figure(curves: pd.DataFrame, marks: dict, sd_labels: dict, base: str | None = None):
     """n per arm (log scale) against the assumed difference, one line per SD of change and power.
 
     ``curves`` has columns delta_m, sd, power, n_per_arm; ``marks`` maps a label to a difference drawn as a
-    vertical line (the MCIDs, the printed differences); ``sd_labels`` maps each sd name to its legend text.
+    vertical line (the MCIDs, the printed differences); ``sd_labels`` maps each sd name to its legend text;
+    at the marks, the n of the ``base`` SD at 80% power is written next to its line.
     """
     from . import style
 
-    fig, ax = style.stamped_figure("double", 80)
+    fig, ax = style.stamped_figure("double", 92)
     looks = _sd_styles(list(sd_labels))
     for (sd, power), block in curves.groupby(["sd", "power"], sort=False):
         color, dash = looks[sd]
-        ax.plot(block.delta_m, block.n_per_arm, color=color, ls=dash, lw=1.4 if power == 0.8 else 0.8,
-                alpha=1.0 if power == 0.8 else 0.75,
+        ax.plot(block.delta_m, block.n_per_arm, color=color, ls=dash, lw=1.5 if power == 0.8 else 0.8,
                 label=f"{sd_labels[sd]}, {power:.0%} power")
     ax.set_yscale("log")
-    ax.set_ylim(5, 1000)
-    ax.set_yticks([5, 10, 20, 50, 100, 200, 500, 1000], ["5", "10", "20", "50", "100", "200", "500", "1000"])
+    ax.set_ylim(5, 3000)
+    ticks = [5, 10, 20, 50, 100, 200, 500, 1000]
+    ax.set_yticks(ticks, [str(t) for t in ticks])
     ax.minorticks_off()
-    lo, hi = curves.delta_m.min(), curves.delta_m.max()
-    ax.set_xlim(lo, hi)
-    for i, (label, x) in enumerate(marks.items()):
+    ax.set_xlim(curves.delta_m.min(), curves.delta_m.max())
+    for label, x in marks.items():
         ax.axvline(x, color="0.55", lw=0.6, ls=":", zorder=0)
-        ax.text(x, 1000 / (1.45 ** (i % 2)), f" {label}", rotation=90, va="top", ha="right", fontsize=6,
-                color="0.3")
+        ax.text(x, 2900, f"{label} ", rotation=90, va="top", ha="right", fontsize=6, color="0.3")
+        if base is not None:
+            block = curves[(curves.sd == base) & (curves.power == 0.8)]
+            n = n_per_arm(x, float(block.sd_m.iloc[0]), 0.8) if "sd_m" in block else None
+            if n is not None:
+                ax.plot([x], [n], marker="o", ms=3.5, color=looks[base][0], mec="white", mew=0.4, zorder=4)
+                ax.text(x, n * 1.12, f" {n}", ha="left", va="bottom", fontsize=6, color=looks[base][0])
     ax.set_xlabel("Assumed true difference in 6MWD change, MSC minus placebo (m; higher is better)")
     ax.set_ylabel("Subjects analysed per arm (log scale)")
-    ax.legend(loc="upper right", ncols=2, fontsize=6, handlelength=2.6, bbox_to_anchor=(1.0, 0.86))
-    ax.set_title("Sample size per arm, two-sided two-sample t-test at 0.05 (exact noncentral t)", loc="left")
+    fig.legend(loc="outside upper center", ncols=3, fontsize=6, handlelength=2.6)
+    ax.set_title("Sample size per arm: two-sided two-sample t-test at 0.05 (exact noncentral t); dots: base SD, "
+                 "80% power", loc="left")
     return fig
 
 
-def assurance_figure(ns, point_power, curves: dict, n_marks: dict, title: str):
+def assurance_figure(ns, point_power, curves: dict, n_marks: dict, title: str,
+                     point_label: str = "power at the point estimate"):
     """Power at the point estimate and assurance under each posterior against n per arm.
 
     ``point_power`` is one array over ``ns``; ``curves`` maps a label to an array of assurances.
@@ -323,8 +330,8 @@ def assurance_figure(ns, point_power, curves: dict, n_marks: dict, title: str):
     from . import style
 
     fig, ax = style.stamped_figure("single", 70)
-    ax.plot(ns, point_power, color="#000000", lw=1.4, label="power at the printed +63.4 m")
-    colors = ["#0072B2", "#D55E00", "#009E73"]
+    ax.plot(ns, point_power, color="#000000", lw=1.4, label=point_label)
+    colors = ["#D55E00", "#0072B2", "#009E73"]       # the order of posterior_figure: sceptical, weak
     for (label, values), color, dash in zip(curves.items(), colors, ["-", (0, (4, 1.5)), (0, (1.2, 1.2))]):
         ax.plot(ns, values, color=color, ls=dash, lw=1.2, label=label)
     for label, n in n_marks.items():
@@ -340,28 +347,59 @@ def assurance_figure(ns, point_power, curves: dict, n_marks: dict, title: str):
     return fig
 
 
-def posterior_probability_figure(sens: pd.DataFrame, named_priors: dict, title: str, x_label: str):
-    """P(benefit > threshold) against the prior SD (log scale), one line per threshold; the named priors marked.
+def posterior_figure(estimate: float, se: float, priors: dict, sens: pd.DataFrame, thresholds: dict,
+                     x_range=(-60.0, 160.0), unit: str = "m", title: str = ""):
+    """Two panels: (a) the likelihood, the named priors and their posteriors; (b) P(benefit > threshold)
+    against the prior SD (log scale; the sceptical and weakly informative priors marked).
 
-    ``sens`` is :func:`prior_sensitivity`'s table; ``named_priors`` maps a label to a prior SD.
+    ``priors`` maps a label to a prior SD (centred at 0); ``sens`` is :func:`prior_sensitivity`'s table;
+    ``thresholds`` maps a threshold to its label (e.g. 20 -> "small (Perera 2006)").
     """
     from . import style
 
-    fig, ax = style.stamped_figure("single", 72)
-    colors = ["#0072B2", "#D55E00", "#009E73", "#000000"]
-    for (threshold, block), color in zip(sens.groupby("threshold", sort=False), colors):
-        ax.plot(block.prior_sd, block.probability, color=color, lw=1.3, label=f"P(benefit > {threshold:g} m)")
-        for label, s in named_priors.items():
-            row = block.iloc[int(np.argmin(np.abs(np.log(block.prior_sd.to_numpy()) - math.log(s))))]
-            ax.plot([s], [row.probability], marker="o", ms=3.5, color=color, mec="white", mew=0.4, zorder=3)
-    for label, s in named_priors.items():
-        ax.axvline(s, color="0.55", lw=0.6, ls=":", zorder=0)
-        ax.text(s, 0.02, f" {label}", rotation=90, va="bottom", ha="right", fontsize=6, color="0.3")
-    ax.set_xscale("log")
-    ax.set_ylim(0, 1)
-    ax.set_xlim(sens.prior_sd.min(), sens.prior_sd.max())
-    ax.set_xlabel(x_label)
-    ax.set_ylabel("Posterior probability")
-    ax.legend(loc="center right", fontsize=6)
-    ax.set_title(title, loc="left")
+    fig, (left, right) = style.stamped_figure("double", 70, ncols=2)
+    x = np.linspace(*x_range, 441)
+    left.plot(x, st.norm.pdf(x, estimate, se), color="0.45", lw=1.0, ls=(0, (4, 1.5)),
+              label=f"likelihood: {estimate:g} {unit}, SE {se:.1f}")
+    colors = ["#D55E00", "#0072B2", "#009E73"]
+    for (label, prior_sd), color in zip(priors.items(), colors):
+        m, sd = normal_posterior(0.0, prior_sd, estimate, se)
+        left.plot(x, st.norm.pdf(x, 0.0, prior_sd), color=color, lw=0.8, ls=(0, (1.2, 1.2)))
+        left.plot(x, st.norm.pdf(x, m, sd), color=color, lw=1.4, label=f"{label}: posterior {m:.1f} \u00b1 {sd:.1f}")
+    left.set_xlim(*x_range)
+    top = left.get_ylim()[1] * 1.45                       # room for the legend above the curves
+    left.set_ylim(0, top)
+    for t in thresholds:
+        left.vlines(t, 0, top / 1.45, color="0.6", lw=0.6, zorder=0)
+        left.text(t, top / 1.45, f"{t:g} {unit}", ha="center", va="bottom", fontsize=6, color="0.35")
+    right.axhline(0.5, color="0.85", lw=0.5, zorder=0)
+    left.set_yticks([])
+    left.set_ylabel("Density (dotted: priors)")
+    left.set_xlabel(style.direction_label(f"6MWD benefit over placebo ({unit})", True))
+    left.legend(loc="upper left", fontsize=6, handlelength=2.2, frameon=True, facecolor="white", edgecolor="none",
+                framealpha=1.0)
+    left.set_title("(a) Prior, likelihood and posterior", loc="left")
+    line_colors = ["#000000", "#CC79A7", "#56B4E9"]
+    for (t, block), color in zip(sens.groupby("threshold", sort=False), line_colors):
+        right.plot(block.prior_sd, block.probability, color=color, lw=1.3, label=f"P(benefit > {t:g} {unit})\n"
+                   f"{thresholds[t]}")
+        for (label, prior_sd), pc in zip(priors.items(), colors):
+            m, sd = normal_posterior(0.0, prior_sd, estimate, se)
+            right.plot([prior_sd], [prob_greater(m, sd, t)], marker="o", ms=3.5, color=pc, mec="white", mew=0.4,
+                       zorder=3, ls="none")
+    for (label, prior_sd), pc in zip(priors.items(), colors):
+        right.axvline(prior_sd, color=pc, lw=0.6, ls=":", zorder=0)
+    right.set_xscale("log")
+    right.set_ylim(0, 1.0)
+    right.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    right.set_xlim(sens.prior_sd.min(), sens.prior_sd.max())
+    ticks = [t for t in (5, 10, 20, 50, 100, 200, 500, 1000) if sens.prior_sd.min() <= t <= sens.prior_sd.max()]
+    right.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    right.minorticks_off()
+    right.set_xlabel(f"Prior SD ({unit}; prior centred on no benefit; log scale)")
+    right.set_ylabel("Posterior probability")
+    right.legend(loc="lower right", fontsize=6, frameon=True, facecolor="white", edgecolor="none", framealpha=1.0)
+    right.set_title("(b) How the probability moves with the prior", loc="left")
+    if title:
+        fig.suptitle(title, x=0.01, ha="left", fontsize=7.5)
     return fig

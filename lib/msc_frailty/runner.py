@@ -749,7 +749,7 @@ def _lib_digest() -> str:
 
 def _published_digest() -> str:
     folder = ROOT / "data" / "published"
-    return _tree_digest(folder.glob("*.csv"), folder)
+    return _tree_digest(folder.rglob("*.csv"), folder)     # with the named assumptions of its assumptions/
 
 
 def _collect(folder: Path, seeded: set) -> dict:
