@@ -148,8 +148,11 @@ def caption_html(number: int, stem: str, caption: str, manifest_href: str) -> st
 
     Examples
     --------
-    >>> print(caption_html(1, "S1/walk", "Change in 6MWD <by arm>.", "../manifest.html#figure-S1-walk"))
-    <p class="msc-caption" id="figure-S1-walk"><span class="msc-figure-label">Figure 1.</span> Change in 6MWD &lt;by arm&gt;. <span class="msc-provenance">(<code>figures/S1/walk.{pdf,svg,png}</code>; <a class="msc-manifest-link" href="../manifest.html#figure-S1-walk">MANIFEST line</a>)</span></p>
+    >>> print(caption_html(1, "S1/walk", "Change in 6MWD <by arm>.",
+    ...                    "../manifest.html#figure-S1-walk"))  # doctest: +NORMALIZE_WHITESPACE
+    <p class="msc-caption" id="figure-S1-walk"><span class="msc-figure-label">Figure 1.</span>
+    Change in 6MWD &lt;by arm&gt;. <span class="msc-provenance">(<code>figures/S1/walk.{pdf,svg,png}</code>;
+    <a class="msc-manifest-link" href="../manifest.html#figure-S1-walk">MANIFEST line</a>)</span></p>
     """
     anchor = manifest_href.rpartition("#")[2]
     return (f'<p class="msc-caption" id="{anchor}"><span class="msc-figure-label">Figure {number}.</span> '
@@ -301,7 +304,8 @@ def build_report(notebooks, out, results=RESULTS, figures=None) -> Path:
     shutil.rmtree(src, ignore_errors=True)
     (src / "_static").mkdir(parents=True)
     (src / "_static" / "msc-report.css").write_text(CSS)
-    (src / "conf.py").write_text(CONF.format(title=TITLE, announcement=SYNTHETIC_BANNER if basis == "synthetic" else ""))
+    banner = SYNTHETIC_BANNER if basis == "synthetic" else ""
+    (src / "conf.py").write_text(CONF.format(title=TITLE, announcement=banner))
     studies: dict[str, list[str]] = {}
     shown_on: dict[str, list[str]] = {}
     for source in sources:

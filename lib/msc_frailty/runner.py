@@ -303,9 +303,9 @@ def _execute(job) -> tuple[str, str, float, str | None]:
 
 #: How an executed notebook shows a data set and an output folder outside the repository.
 OUTSIDE_DATA, OUTSIDE_OUT = "<DATA>", "<OUT>"
-#: The first line of the injected-parameters cell of an executed notebook.
-SHOWN_COMMENT = ("Parameters, as msc_frailty.runner shows them: output_dir is where the outputs were published (the run\n"
-                 "wrote them to a staging folder first); folders outside the repository appear as <DATA> and <OUT>")
+#: The comment that opens the injected-parameters cell of an executed notebook (one ``#`` line per line).
+SHOWN_COMMENT = ("Parameters, as msc_frailty.runner shows them: output_dir is where the outputs were published (the\n"
+                 "run wrote them to a staging folder first); folders outside the repository appear as <DATA> and <OUT>")
 #: Execution timestamps papermill and nbclient record; they are dropped so a notebook is the same bytes every run.
 TIMING_KEYS = ("start_time", "end_time", "duration")
 
@@ -373,7 +373,8 @@ def shown_parameters(data, out_dir=None) -> dict:
     """
     aliases = path_aliases(data, out_dir)
     published = ROOT if out_dir is None else resolve(out_dir)
-    return {"data_dir": portable_text(str(resolve(data)), aliases), "output_dir": portable_text(str(published), aliases)}
+    return {"data_dir": portable_text(str(resolve(data)), aliases),
+            "output_dir": portable_text(str(published), aliases)}
 
 
 def portable_text(text: str, aliases) -> str:
