@@ -200,6 +200,8 @@ def test_n_per_arm_groups_panels_with_the_same_numbers():
     assert findings.n_per_arm(same) == "n per arm: Placebo 10, 100M 9"
     differ = {"6MWD": {"P": 10}, "FEV1": {"P": 10}, "SQOL-F": {"P": [4, 5]}}
     assert findings.n_per_arm(differ) == "n per arm: 6MWD, FEV1: P 10; SQOL-F: P 4\u20135"
+    assert findings.n_per_arm({"6MWD": {"20M": 5, "All": 15}}) == (
+        "n per arm: 20M 5, All 15 (All: the active arms pooled)")
 
 
 def test_trajectory_caption_says_what_n_the_test_and_synthetic():

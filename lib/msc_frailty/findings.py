@@ -18,7 +18,7 @@ import pandas as pd
 
 from . import analysis, stats, style
 from .endpoints import (MAX_POINTS_ARM, MINUS, NEUTRAL, Labels, arm_counts, arm_order, direction_text, n_text,
-                        parameter_info, row_counts, shows_points, visit_text)
+                        ordered_params, parameter_info, row_counts, shows_points, visit_text)
 
 #: The 15 columns of an analysis-plan row; ``analysis.ESTIMATE_COLUMNS`` may add more (filled with "").
 _PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
@@ -339,9 +339,10 @@ def n_per_arm(counts_by: dict) -> str:
     for panel, counts in counts_by.items():
         text = ", ".join(f"{a} {n_text(n)}" for a, n in counts.items())
         groups.setdefault(text, []).append(str(panel))
+    pooled = " (All: the active arms pooled)" if any("All" in c for c in counts_by.values()) else ""
     if len(groups) == 1:
-        return f"n per arm: {next(iter(groups))}"
-    return "n per arm: " + "; ".join(f"{', '.join(panels)}: {text}" for text, panels in groups.items())
+        return f"n per arm: {next(iter(groups))}{pooled}"
+    return "n per arm: " + "; ".join(f"{', '.join(panels)}: {text}" for text, panels in groups.items()) + pooled
 
 
 def _points(counts: dict) -> str:
@@ -352,7 +353,14 @@ def _points(counts: dict) -> str:
 
 
 def _by(data: pd.DataFrame, by: str, arms=None, label=str) -> dict:
-    return {label(k): arm_counts(g, arms=arms) for k, g in data.groupby(by, sort=False)}
+    """``{label(group): arm_counts}`` per visit (in time order) or per parameter (in reporting order)."""
+    keys = ordered_params(data[by]) if by == "PARAMCD" else sorted(set(data[by]))
+    return {label(k): arm_counts(data[data[by] == k], arms=arms) for k in keys}
+
+
+def _by_rows(rows: pd.DataFrame, labels: Labels | None) -> dict:
+    return {parameter_info(p, labels)["short"]: row_counts(rows[rows["paramcd"] == p])
+            for p in ordered_params(rows["paramcd"])}
 
 
 def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, log: bool = False,
@@ -378,7 +386,7 @@ def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | N
 
 def vs_placebo_caption(rows: pd.DataFrame, placebo: str, basis: str, labels: Labels | None = None) -> str:
     """The caption of :func:`msc_frailty.plots.vs_placebo_figure`."""
-    counts = {parameter_info(p, labels)["short"]: row_counts(g) for p, g in rows.groupby("paramcd", sort=False)}
+    counts = _by_rows(rows, labels)
     return style.caption(f"Difference in change from baseline, each active arm {MINUS} {placebo}, adjusted for "
                          "baseline, at each parameter's main visit (panel titles): estimate and 95% interval",
                          n_per_arm(counts), f"ANCOVA of change on arm and baseline fitted to that arm and {placebo} "
@@ -387,7 +395,7 @@ def vs_placebo_caption(rows: pd.DataFrame, placebo: str, basis: str, labels: Lab
 
 def dose_forest_caption(rows: pd.DataFrame, basis: str, labels: Labels | None = None) -> str:
     """The caption of the dose forest (:func:`msc_frailty.plots.forest_figure` of the ``vs_arm`` rows)."""
-    counts = {parameter_info(p, labels)["short"]: row_counts(g) for p, g in rows.groupby("paramcd", sort=False)}
+    counts = _by_rows(rows, labels)
     return style.caption(f"Difference in change from baseline between two active doses, lower {MINUS} higher, "
                          "adjusted for baseline, at each parameter's main visit (panel titles): estimate and "
                          "95% interval", n_per_arm(counts), "ANCOVA of change on arm and baseline fitted to the "
