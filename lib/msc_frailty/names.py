@@ -43,6 +43,8 @@ FIXED_FIGURE_NAMES = frozenset({
     "consort", "dose_forest", "dose_response", "inflammation_vs_placebo", "physical_change_summary",
     "physical_vs_placebo", "safety_events", "safety_tesae30",
     "dose_response_published", "forest_implied_effects", "safety_bounds", "scorecard",
+    "synthesis_forest", "synthesis_dose_contrast", "synthesis_dose_response", "synthesis_posterior_6mwd",
+    "planning_sample_size", "planning_assurance",
 })
 #: Suffixes a notebook appends to a parameter's figure name.
 FIGURE_SUFFIXES = ("_log_ratio",)
