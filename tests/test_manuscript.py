@@ -180,3 +180,18 @@ def test_make_manuscript(run, tmp_path):
                           text=True, timeout=120)
     assert proc.returncode != 0 and "numbers.json differs" in proc.stderr
     assert not (tmp_path / "no.pdf").exists()
+
+
+def test_every_committed_figure_has_its_generated_caption():
+    """Issue 9: a caption per figure (what, n, test, basis), and synthetic figures say so in it."""
+    import csv
+
+    figures = ROOT / "figures"
+    with open(figures / "captions.csv", newline="", encoding="utf-8") as f:
+        rows = {r["figure"]: r for r in csv.DictReader(f)}
+    pngs = {str(p.relative_to(figures).with_suffix("")) for p in figures.rglob("*.png")}
+    assert set(rows) == pngs
+    for name, row in rows.items():
+        assert row["caption"].strip(), f"{name} has no caption"
+        assert (row["basis"] == "synthetic") == ("SYNTHETIC DATA" in row["caption"]), name
+        assert row["caption"] == style.read_caption(figures / f"{name}.png"), name

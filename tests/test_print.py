@@ -1,6 +1,6 @@
 """The published-record, safety and cohort figures are fit to print (issue 9): 85 or 180 mm wide, no text under
 6 pt, none outside the canvas, on the default trials, a study with a real trial's arm labels and one with
-hundreds of serious events; saved with the print check on (MSC_PRINT_CHECK=1), with a stamp that says its basis
+hundreds of serious events; saved with the print check save_figure always makes, with a stamp that says its basis
 once.
 """
 
@@ -39,11 +39,10 @@ def _fit(fig, width_mm):
 
 
 @pytest.mark.parametrize("name", sorted(PUBLISHED))
-def test_published_figures_fit_to_print_and_save_with_the_check_on(name, tmp_path, monkeypatch):
+def test_published_figures_fit_to_print_and_save_with_the_check_on(name, tmp_path):
     draw, width = PUBLISHED[name]
     fig = draw(reanalysis.published_estimates())
     _fit(fig, width)
-    monkeypatch.setenv("MSC_PRINT_CHECK", "1")
     svg = style.save_figure(fig, name, tmp_path, "published", "published")[1].read_text(encoding="utf-8")
     # the basis once: "Published summaries", not "Published summaries \u00b7 published"
     assert ">Published summaries<" in svg and "\u00b7 published" not in svg
@@ -58,8 +57,7 @@ def test_scorecard_fits_to_print():
 
 
 @pytest.mark.parametrize("study", ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"])
-def test_cohort_and_safety_figures_of_the_default_trials_fit_to_print(study, tmp_path, monkeypatch):
-    monkeypatch.setenv("MSC_PRINT_CHECK", "1")
+def test_cohort_and_safety_figures_of_the_default_trials_fit_to_print(study, tmp_path):
     for name, (fig, width) in _study_figures(load_trial("data/synthetic").study(study)).items():
         _fit(fig, width)
         png = style.save_figure(fig, name, tmp_path, study, "synthetic")[2]

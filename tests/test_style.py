@@ -229,7 +229,6 @@ def test_print_problems_names_width_and_small_text():
 
 
 def test_print_check_refuses_and_leaves_no_file(tmp_path, monkeypatch):
-    monkeypatch.setenv("MSC_PRINT_CHECK", "1")
     fig, ax = style.figure("single", 40)
     fig.subplots_adjust(bottom=0.3)
     ax.set_title("tiny", fontsize=4)

@@ -27,6 +27,7 @@ import warnings
 MODULES = ["numpy", "pandas", "scipy.stats", "scipy.optimize", "statsmodels.api", "statsmodels.formula.api",
            "matplotlib.pyplot", "seaborn", "pingouin", "tableone", "IPython.display",
            "msc_frailty.analysis", "msc_frailty.consistency", "msc_frailty.consort", "msc_frailty.data",
+           "msc_frailty.endpoints", "msc_frailty.findings", "msc_frailty.meta", "msc_frailty.planning",
            "msc_frailty.plots", "msc_frailty.published", "msc_frailty.published_plots", "msc_frailty.reanalysis",
            "msc_frailty.results", "msc_frailty.scorecard", "msc_frailty.stats", "msc_frailty.style"]
 

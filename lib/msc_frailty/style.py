@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import textwrap
 from contextlib import contextmanager
@@ -365,8 +364,8 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
                     renderer = next(iter(drawn.values()), None)
                     outside = _outside(drawn, renderer, fig.bbox.width, fig.bbox.height, DPI / 100,
                                        CANVAS_TOLERANCE_PX) if drawn else []
-                unfit = print_problems(fig, list(drawn)) if os.environ.get("MSC_PRINT_CHECK") == "1" else []
-                # (MSC_PRINT_CHECK is transitional, issue 9: the check becomes permanent at integration)
+                # a figure a journal would refuse is a wrong figure too: print width, text >= 6 pt
+                unfit = print_problems(fig, list(drawn))
                 if outside or unfit:
                     path.unlink()
                     for d in reversed(created):
