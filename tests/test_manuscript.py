@@ -73,7 +73,7 @@ def test_captions_are_read_from_the_png_and_escaped_for_spreadsheets(tmp_path):
     rows = []
     for study, text in (("S1", style.caption("Change by arm", "n per arm: A 5", "Mean and 95% t interval", "supplied")),
                         ("S2", "=HYPERLINK(1)")):
-        fig = plt.figure(figsize=(3, 2))
+        fig = plt.figure(figsize=(85 / 25.4, 2))  # a print width
         fig.text(0.5, 0.5, "x")
         for path in style.save_figure(fig, "f", out, study, "supplied", caption=text):
             rows.append({"figure": f"figures/{study}/{path.name}", "notebook": "notebooks/n.ipynb", "basis": "supplied",

@@ -138,7 +138,7 @@ def test_save_figure_does_not_depend_on_global_rcparams(tmp_path):
     # after style.figure(). save_figure promises TrueType fonts in the PDF, text in the SVG and
     # byte-identical output regardless.
     def make():
-        fig, ax = plt.subplots(figsize=(3.3, 2.0), layout="constrained")
+        fig, ax = plt.subplots(figsize=(85 / 25.4, 2.0), layout="constrained")  # a print width
         ax.plot([0, 1], [0, 1])
         ax.set_title("Plain")
         return fig
