@@ -247,3 +247,9 @@ def test_caption_is_embedded_in_png_pdf_and_svg(tmp_path):
     assert b"/Subject (Change in 6MWD by arm" in pdf.read_bytes()
     plain = style.save_figure(_make("single"), "plain", tmp_path, "TOY-1", "synthetic")[2]
     assert style.read_caption(plain) == ""
+
+
+def test_series_colours_are_never_an_arms_colour():
+    arms = set(style.ARM_COLORS.values()) | set(style._SPARE)
+    assert len(set(style.SERIES_COLORS)) == len(style.SERIES_COLORS)
+    assert not {c.upper() for c in style.SERIES_COLORS} & {c.upper() for c in arms}

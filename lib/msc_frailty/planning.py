@@ -279,8 +279,9 @@ def prior_sensitivity(estimate: float, se: float, thresholds, prior_sds, prior_m
 
 def _sd_styles(names):
     dashes = ["-", (0, (4, 1.5)), (0, (1.2, 1.2)), (0, (5, 1.5, 1.2, 1.5))]
-    greys = ["#000000", "#0072B2", "#D55E00", "#009E73"]
-    return {n: (greys[i % 4], dashes[i % 4]) for i, n in enumerate(names)}
+    from .style import SERIES_COLORS   # not arm colours: an SD assumption is not an arm
+
+    return {n: (SERIES_COLORS[i % 4], dashes[i % 4]) for i, n in enumerate(names)}
 
 
 def sample_size_figure(curves: pd.DataFrame, marks: dict, sd_labels: dict, base: str | None = None):
@@ -331,7 +332,7 @@ def assurance_figure(ns, point_power, curves: dict, n_marks: dict, title: str,
 
     fig, ax = style.stamped_figure("single", 70)
     ax.plot(ns, point_power, color="#000000", lw=1.4, label=point_label)
-    colors = ["#D55E00", "#0072B2", "#009E73"]       # the order of posterior_figure: sceptical, weak
+    colors = style.SERIES_COLORS[1:]       # the order of posterior_figure: sceptical, weak (not arm colours)
     for (label, values), color, dash in zip(curves.items(), colors, ["-", (0, (4, 1.5)), (0, (1.2, 1.2))]):
         ax.plot(ns, values, color=color, ls=dash, lw=1.2, label=label)
     for label, n in n_marks.items():
@@ -361,7 +362,7 @@ def posterior_figure(estimate: float, se: float, priors: dict, sens: pd.DataFram
     x = np.linspace(*x_range, 441)
     left.plot(x, st.norm.pdf(x, estimate, se), color="0.45", lw=1.0, ls=(0, (4, 1.5)),
               label=f"likelihood: {estimate:g} {unit}, SE {se:.1f}")
-    colors = ["#D55E00", "#0072B2", "#009E73"]
+    colors = style.SERIES_COLORS[1:]       # a prior is not an arm: no arm colour
     for (label, prior_sd), color in zip(priors.items(), colors):
         m, sd = normal_posterior(0.0, prior_sd, estimate, se)
         left.plot(x, st.norm.pdf(x, 0.0, prior_sd), color=color, lw=0.8, ls=(0, (1.2, 1.2)))

@@ -392,6 +392,10 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
 ARM_MARKERS = {"Placebo": "o", "20M": "v", "25M": "<", "50M": "D", "100M": "s", "200M": "^", "All": "P"}
 _SPARE_MARKERS = ["X", "p", "h", "*", ">", "d", "8", "H"]
 
+#: Colours for lines that are not arms (priors, assumed SDs): never the colour of an arm, known or spare, so a
+#: colour always means the same arm across the collection.
+SERIES_COLORS = ["#000000", "#7B3294", "#A6611A", "#5E5E5E"]
+
 #: The print widths a figure may have (mm): one journal column or two.
 WIDTHS_MM = (85.0, 180.0)
 #: The smallest text a figure may carry, in points at its print size.
