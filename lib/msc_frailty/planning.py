@@ -281,7 +281,7 @@ def _sd_styles(names):
     dashes = ["-", (0, (4, 1.5)), (0, (1.2, 1.2)), (0, (5, 1.5, 1.2, 1.5))]
     from .style import SERIES_COLORS   # not arm colours: an SD assumption is not an arm
 
-    return {n: (SERIES_COLORS[i % 4], dashes[i % 4]) for i, n in enumerate(names)}
+    return {n: (SERIES_COLORS[i % len(SERIES_COLORS)], dashes[i % 4]) for i, n in enumerate(names)}
 
 
 def sample_size_figure(curves: pd.DataFrame, marks: dict, sd_labels: dict, base: str | None = None):
@@ -331,7 +331,7 @@ def assurance_figure(ns, point_power, curves: dict, n_marks: dict, title: str,
     from . import style
 
     fig, ax = style.stamped_figure("single", 70)
-    ax.plot(ns, point_power, color="#000000", lw=1.4, label=point_label)
+    ax.plot(ns, point_power, color=style.SERIES_COLORS[0], lw=1.4, label=point_label)
     colors = style.SERIES_COLORS[1:]       # the order of posterior_figure: sceptical, weak (not arm colours)
     for (label, values), color, dash in zip(curves.items(), colors, ["-", (0, (4, 1.5)), (0, (1.2, 1.2))]):
         ax.plot(ns, values, color=color, ls=dash, lw=1.2, label=label)

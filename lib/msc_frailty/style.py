@@ -394,7 +394,7 @@ _SPARE_MARKERS = ["X", "p", "h", "*", ">", "d", "8", "H"]
 
 #: Colours for lines that are not arms (priors, assumed SDs): never the colour of an arm, known or spare, so a
 #: colour always means the same arm across the collection.
-SERIES_COLORS = ["#000000", "#7B3294", "#A6611A", "#5E5E5E"]
+SERIES_COLORS = ["#404040", "#7B3294", "#A6611A"]
 
 #: The print widths a figure may have (mm): one journal column or two.
 WIDTHS_MM = (85.0, 180.0)
