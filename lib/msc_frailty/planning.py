@@ -380,9 +380,9 @@ def posterior_figure(estimate: float, se: float, priors: dict, sens: pd.DataFram
     left.legend(loc="upper left", fontsize=6, handlelength=2.2, frameon=True, facecolor="white", edgecolor="none",
                 framealpha=1.0)
     left.set_title("(a) Prior, likelihood and posterior", loc="left")
-    line_colors = ["#000000", "#CC79A7", "#56B4E9"]
-    for (t, block), color in zip(sens.groupby("threshold", sort=False), line_colors):
-        right.plot(block.prior_sd, block.probability, color=color, lw=1.3, label=f"P(benefit > {t:g} {unit})\n"
+    # thresholds told apart by line style in one non-arm colour (the priors keep theirs for their marks)
+    for (t, block), dash in zip(sens.groupby("threshold", sort=False), ["-", (0, (4, 1.5)), (0, (1.2, 1.2))]):
+        right.plot(block.prior_sd, block.probability, color=style.SERIES_COLORS[0], ls=dash, lw=1.3, label=f"P(benefit > {t:g} {unit})\n"
                    f"{thresholds[t]}")
         for (label, prior_sd), pc in zip(priors.items(), colors):
             m, sd = normal_posterior(0.0, prior_sd, estimate, se)
