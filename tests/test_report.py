@@ -191,4 +191,8 @@ def test_a_reader_unfolds_the_code(report, browser):
     code = cell.find_element(By.CSS_SELECTOR, ".cell_input")
     assert not code.is_displayed()
     cell.find_element(By.TAG_NAME, "summary").click()
-    assert code.is_displayed() and 'data_dir = "data/synthetic"' in code.text
+    # the theme opens <details> from a click handler: wait for it rather than race it (it failed on a loaded CI)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda _: code.is_displayed())
+    assert 'data_dir = "data/synthetic"' in code.text
