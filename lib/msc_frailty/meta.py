@@ -104,13 +104,7 @@ def tau2_pm(y, v, X=None) -> float:
     target = X.shape[0] - X.shape[1]
     if target <= 0:
         raise ValueError("no residual degrees of freedom: tau^2 cannot be estimated")
-    excess = lambda t: generalized_q(t, y, v, X) - target  # noqa: E731
-    if excess(0.0) <= 0:
-        return 0.0
-    hi = max(float(np.var(y)), float(np.max(v)), 1e-8)
-    while excess(hi) > 0:
-        hi *= 4
-    return float(optimize.brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+    return _q_bound(y, v, X, target)   # the root of Q(tau^2) = k - p
 
 
 def _q_bound(y, v, X, target: float) -> float:
