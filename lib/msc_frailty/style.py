@@ -86,12 +86,18 @@ def arm_color(arm: str) -> str:
 
     Placebo is recognised case-insensitively.
     """
-    if arm in ARM_COLORS:
-        return ARM_COLORS[arm]
+    return _for_arm(arm, ARM_COLORS, _SPARE)
+
+
+def _for_arm(arm: str, known: dict, spare: list):
+    """``known[arm]`` (placebo case-insensitively), else a spare chosen by a stable hash of the label (sha256:
+    the same in every process, unlike ``hash()``)."""
+    if arm in known:
+        return known[arm]
     if str(arm).strip().lower() == "placebo":
-        return ARM_COLORS["Placebo"]
+        return known["Placebo"]
     h = int(hashlib.sha256(str(arm).encode()).hexdigest(), 16)
-    return _SPARE[h % len(_SPARE)]
+    return spare[h % len(spare)]
 
 
 def figure(width: str = "single", height_mm: float = 60, **kwargs):
@@ -410,12 +416,7 @@ def arm_marker(arm: str) -> str:
     >>> arm_marker("100M"), arm_marker("placebo")
     ('s', 'o')
     """
-    if arm in ARM_MARKERS:
-        return ARM_MARKERS[arm]
-    if str(arm).strip().lower() == "placebo":
-        return ARM_MARKERS["Placebo"]
-    h = int(hashlib.sha256(str(arm).encode()).hexdigest(), 16)
-    return _SPARE_MARKERS[h % len(_SPARE_MARKERS)]
+    return _for_arm(arm, ARM_MARKERS, _SPARE_MARKERS)
 
 
 def arm_palette(arms) -> dict:
