@@ -45,6 +45,23 @@ def test_power_equals_statsmodels(d, n):
         TTestIndPower().power(effect_size=d, nobs1=n, alpha=0.05, ratio=1.0, alternative="two-sided"), rel=1e-10)
 
 
+@pytest.mark.parametrize("d", [3.0, 2.0, 1.5, 1.2, 0.9, 0.31, 0.11])
+@pytest.mark.parametrize("power", [0.5, 0.8, 0.95])
+@pytest.mark.parametrize("alpha", [0.01, 0.05, 0.2])
+def test_n_per_arm_is_the_first_n_of_a_plain_scan(d, power, alpha):
+    # large effects (n at the floor of 2), loose and strict alphas: the step search from the normal
+    # approximation agrees with counting up from 2
+    n = 2
+    while planning.power_two_sample(d, 1.0, n, alpha) < power:
+        n += 1
+    assert planning.n_per_arm(d, 1.0, power, alpha) == n
+
+
+def test_n_per_arm_refuses_a_power_outside_0_1():
+    with pytest.raises(ValueError, match="power"):
+        planning.n_per_arm(0.5, 1.0, 1.0)
+
+
 def test_negative_difference_gives_the_same_n():
     assert planning.n_per_arm(-63.4, 70.0) == planning.n_per_arm(63.4, 70.0)
 

@@ -55,10 +55,16 @@ def warm_up() -> None:
     """Import :data:`MODULES` and record the state of the fresh kernel that :func:`reset` restores."""
     import importlib
 
+    import gc
+
     global _fresh
     for name in MODULES:
         importlib.import_module(name)
     _fresh = _state()
+    # what the imports created lives as long as the kernel: kept out of the garbage collector's full
+    # passes, which otherwise walk it at every reset (IPython's) and during every notebook
+    gc.collect()
+    gc.freeze()
 
 
 def reset() -> None:

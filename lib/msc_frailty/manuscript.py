@@ -4,7 +4,7 @@
 
 - ``figure``: the figure's stem under ``figures/``, e.g. ``CRATUS-P2/six_minute_walk`` (files ``.pdf``, ``.svg``,
   ``.png``);
-- ``caption``: the caption embedded in its PNG (:func:`msc_frailty.style.read_caption`; empty when it has none);
+- ``caption``: the caption embedded in its PNG (:func:`msc_frailty.captions.read_caption`; empty when it has none);
 - ``basis``: the basis stamped on the figure's face (:func:`figure_basis`);
 - ``notebook``: the notebook that made it (as in MANIFEST.csv).
 
@@ -65,7 +65,7 @@ class ManuscriptError(RuntimeError):
 # --- captions.csv -------------------------------------------------------------------------------------
 
 def figure_basis(svg, default: str = "") -> str:
-    """The basis stamped on a figure's face: the one :data:`msc_frailty.style.BASIS_LABELS` label that a
+    """The basis stamped on a figure's face: the one :data:`msc_frailty.captions.BASIS_LABELS` label that a
     text of its SVG starts with; ``default`` when there is none or more than one (or no SVG).
 
     Examples
@@ -76,7 +76,7 @@ def figure_basis(svg, default: str = "") -> str:
     >>> figure_basis(svg, "synthetic")
     'published'
     """
-    from .style import BASIS_LABELS
+    from .captions import BASIS_LABELS
 
     path = Path(svg)
     if not path.is_file():
@@ -94,7 +94,7 @@ def captions_table(figures_dir) -> pd.DataFrame:
     >>> captions_table("figures").columns.tolist()
     ['figure', 'caption', 'basis', 'notebook']
     """
-    from .style import read_caption
+    from .captions import read_caption
 
     figures_dir = resolve(figures_dir)
     manifest = pd.read_csv(figures_dir / "MANIFEST.csv", keep_default_na=False, dtype=str)

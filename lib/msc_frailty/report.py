@@ -8,7 +8,7 @@ runs after ``make reproduce``). The site reads as a paper:
 - every code cell is folded (tag ``hide-input`` on the copies the site renders, never on the notebooks
   themselves), the injected-parameters cell too; a reader unfolds one with "Show code";
 - under every figure its generated caption (``figures/captions.csv``, else the caption embedded in the PNG,
-  :func:`msc_frailty.style.read_caption`) and a link to its lines of ``figures/MANIFEST.csv`` on the page
+  :func:`msc_frailty.captions.read_caption`) and a link to its lines of ``figures/MANIFEST.csv`` on the page
   ``manifest.html``, one anchor per figure (:func:`figure_anchor`). A figure shown in a notebook is matched
   to its file by the sha256 of the PNG bytes, which MANIFEST.csv lists as ``figure_sha256``;
 - the data basis on the index and, for SYNTHETIC data, a banner on every page.
@@ -108,9 +108,9 @@ def read_manifest(figures) -> list[dict]:
 
 def read_captions(figures, stems) -> dict[str, str]:
     """The caption of each figure ``stem``: from ``<figures>/captions.csv`` when it has one, else the caption
-    embedded in ``<figures>/<stem>.png`` (:func:`msc_frailty.style.read_caption`), else ``""``."""
+    embedded in ``<figures>/<stem>.png`` (:func:`msc_frailty.captions.read_caption`), else ``""``."""
     from .names import unescape_cell
-    from .style import read_caption
+    from .captions import read_caption
 
     figures = resolve(figures)
     table = {}

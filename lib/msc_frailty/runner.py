@@ -59,12 +59,26 @@ def _read_notebook(path) -> dict:
 
 
 def scope_of(path) -> str:
-    """``"study"`` (run once per study, the default) or ``"dataset"`` (run once per data set, after the
-    per-study notebooks, with ``study = "all"``), from the notebook metadata ``msc_frailty.scope``."""
+    """``"study"`` (run once per study, the default) or ``"dataset"`` (run once per data set, with
+    ``study = "all"``), from the notebook metadata ``msc_frailty.scope``."""
     scope = _read_notebook(path).get("metadata", {}).get("msc_frailty", {}).get("scope", "study")
     if scope not in ("study", "dataset"):
         raise ParameterError(f"{path}: metadata msc_frailty.scope must be 'study' or 'dataset', got {scope!r}")
     return scope
+
+
+def uses_study_results(path) -> bool:
+    """Whether a data-set notebook reads the per-study notebooks' results (``results/parts/``).
+
+    From the notebook metadata ``msc_frailty.uses_study_results`` (default true). A data-set notebook that
+    reads them runs after the per-study notebooks, with their parts copied into its output folder, and
+    reruns when they change; one that declares ``false`` (it reads the published record only) runs beside
+    them and is given no parts, so a wrong declaration fails instead of reading stale results.
+    """
+    value = _read_notebook(path).get("metadata", {}).get("msc_frailty", {}).get("uses_study_results", True)
+    if not isinstance(value, bool):
+        raise ParameterError(f"{path}: metadata msc_frailty.uses_study_results must be true or false, got {value!r}")
+    return value
 
 
 def parameters_of(path) -> dict:
@@ -216,7 +230,11 @@ def _start_kernel(warm: bool):
 
 
 def _finish_warm_up(timeout: float):
-    kc, msg_id = _worker.pop("warming"), _worker.pop("warm_up_id")
+    _await_reply(_worker.pop("warming"), _worker.pop("warm_up_id"), timeout)
+
+
+def _await_reply(kc, msg_id: str, timeout: float):
+    """Wait for the shell reply to ``msg_id``, close the client, raise if the code failed."""
     try:
         while True:
             reply = kc.get_shell_msg(timeout=timeout)
@@ -224,25 +242,19 @@ def _finish_warm_up(timeout: float):
                 break
     finally:
         kc.stop_channels()
-    _check_reply(reply["content"])
-
-
-def _check_reply(content: dict):
+    content = reply["content"]
     if content["status"] != "ok":
         raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
 
 
 def _run_in_kernel(km, code: str, timeout: float):
     """Run set-up code silently, through a client of its own (papermill's client changes the event loop that
-    a longer-lived client's sockets were bound to)."""
+    a longer-lived client's sockets were bound to). Only the shell channel: the kernel has just answered
+    papermill, and the reply is all that is needed (waiting for the kernel to be ready, and for its output
+    channel, took a third of a second per notebook)."""
     kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        content = kc.execute_interactive(code, silent=True, store_history=False, timeout=timeout)["content"]
-    finally:
-        kc.stop_channels()
-    _check_reply(content)
+    kc.start_channels(iopub=False, stdin=False, hb=False, control=False)
+    _await_reply(kc, kc.execute(code, silent=True, store_history=False), timeout)
 
 
 def _kernel(timeout: float, reuse: bool = True):
@@ -591,8 +603,11 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                    for rel, h in {**entry["outputs"], j["rel_nb"]: entry["notebook"]}.items())
 
     scopes = {src: scope_of(src) for src in sources}
-    per_study = [job(src, study) for study in trial.studies for src in sources if scopes[src] == "study"]
-    total = len(per_study) + sum(scope == "dataset" for scope in scopes.values())
+    # data-set notebooks that read only the published record go first: they are among the longest, and
+    # they need nothing from the per-study ones
+    independent = [job(src, "all") for src in sources if scopes[src] == "dataset" and not uses_study_results(src)]
+    per_study = independent + [job(src, study) for study in trial.studies for src in sources if scopes[src] == "study"]
+    total = len(per_study) + sum(scope == "dataset" for scope in scopes.values()) - len(independent)
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
         f"{jobs} at a time")
     staging.mkdir(parents=True)
@@ -627,12 +642,13 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
 
     try:
         execute(per_study)
-        # data-set notebooks (the scorecard) read every per-study part, so they run after them and
-        # depend on their content
+        # the other data-set notebooks (the scorecard) read every per-study part, so they run after them
+        # and depend on their content
         parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
                  for rel_map, job_ in outputs.values() for rel in rel_map if rel.startswith("results/parts/")}
         upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
-        per_dataset = [job(src, "all", upstream) for src in sources if scopes[src] == "dataset"]
+        per_dataset = [job(src, "all", upstream) for src in sources
+                       if scopes[src] == "dataset" and uses_study_results(src)]
         for j in per_dataset:
             seed = staging / j["id"]
             for rel, path in parts.items():

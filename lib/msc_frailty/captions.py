@@ -1,0 +1,56 @@
+"""The words on and under a figure: the basis stamped on its face, its caption, reading that caption back.
+
+Kept apart from :mod:`msc_frailty.style` (which imports matplotlib) so that collecting the captions of a
+run (:func:`msc_frailty.manuscript.write_captions`) or a report page reads them without loading a plotting
+stack. :mod:`msc_frailty.style` re-exports all three names.
+"""
+
+from __future__ import annotations
+
+#: The basis stamped at the foot of every figure (:func:`msc_frailty.style.save_figure`).
+BASIS_LABELS = {
+    "synthetic": "SYNTHETIC DATA \u2013 generated, not trial results",
+    "supplied": "Supplied patient-level data",
+    "published": "Published summaries",
+}
+
+
+def caption(shown: str, n: str | None = None, method: str | None = None, basis: str | None = None) -> str:
+    """A figure caption in the collection's order: what is shown, n, the test or interval, the basis.
+
+    Parameters
+    ----------
+    shown : str
+        What the figure shows, one sentence.
+    n : str, optional
+        The subjects, e.g. ``"n per arm: Placebo 10, 100M 10"``.
+    method : str, optional
+        The test and interval, e.g. ``"Mean and 95% t interval; paired t-test"``.
+    basis : {"synthetic", "supplied", "published"}, optional
+        The data's basis; synthetic data are named as such at the end of the caption.
+
+    Examples
+    --------
+    >>> caption("Change in 6MWD by arm", "n per arm: Placebo 10, 100M 10", "Mean and 95% t interval",
+    ...         "synthetic")
+    'Change in 6MWD by arm. n per arm: Placebo 10, 100M 10. Mean and 95% t interval. SYNTHETIC DATA: generated, not trial results.'
+    """
+    end = {"synthetic": "SYNTHETIC DATA: generated, not trial results", "supplied": "Supplied patient-level data",
+           "published": "From published summaries", None: None}[basis]
+    parts = [p.strip().rstrip(".") for p in (shown, n, method, end) if p and p.strip()]
+    return ". ".join(parts) + "."
+
+
+def read_caption(path) -> str:
+    """The caption :func:`msc_frailty.style.save_figure` embedded in a PNG (its ``Description`` text
+    chunk); "" when none.
+
+    The text chunks that precede the image data are read without decoding the image; a chunk after the
+    image data (which :func:`~msc_frailty.style.save_figure` never writes) is still found, by decoding it.
+    """
+    from PIL import Image
+
+    with Image.open(path) as image:
+        if "Description" in image.info:
+            return image.info["Description"]
+        return image.text.get("Description", "") if hasattr(image, "text") else ""
