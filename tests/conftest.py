@@ -124,6 +124,16 @@ def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), e
     return folder
 
 
+def data_notebook_args() -> list[str]:
+    """``--notebook`` arguments for every notebook that reads a data set: all but the data-set notebooks that
+    read only the published record (``uses_study_results: false``), whose outputs are the same for every data
+    set; the default run (:func:`default_run`) executes those."""
+    from msc_frailty.runner import notebooks, scope_of, uses_study_results
+
+    names = [nb.stem for nb in notebooks() if scope_of(nb) == "study" or uses_study_results(nb)]
+    return [arg for name in names for arg in ("--notebook", name)]
+
+
 @pytest.fixture
 def toy_data(tmp_path) -> Path:
     """Folder holding the toy data set (TOY-1 and TOY-2, supplied basis, with adverse events)."""
@@ -144,3 +154,4 @@ def default_run(tmp_path_factory):
                           timeout=3000)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
+

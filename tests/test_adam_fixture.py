@@ -3,7 +3,7 @@
 - it has what it promises (null flags, LOCF and non-analysis records, weeks, labels, unknown parameter,
   missing and pre-treatment onset days, long arm labels, 255 subjects, 1,200+ adverse events);
 - CSV, XPORT v5 and v8, Dataset-JSON and a mixed folder load to the same tables;
-- every notebook runs on it through the runner, from the mixed folder (adsl XPORT v8, adeff Dataset-JSON,
+- every notebook that reads a data set runs on it through the runner, from the mixed folder (adsl XPORT v8, adeff Dataset-JSON,
   adae CSV), and the contract's rows match an independent computation from the raw CSV with the
   ANL01FL / DTYPE rule applied by hand (scipy, statsmodels).
 """
@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
+from conftest import data_notebook_args
 from scipy import stats as st
 
 from msc_frailty import adam_fixture
@@ -35,10 +36,12 @@ def forms(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(forms, tmp_path_factory):
-    """Every notebook on the mixed folder (the forms load to the same tables: the test below)."""
+    """Every notebook that reads a data set, on the mixed folder (the forms load to the same tables: the test
+    below)."""
     target = tmp_path_factory.mktemp("run-mixed") / "out"
     proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(forms["mixed"]), "--out",
-                           str(target)], cwd=ROOT, capture_output=True, text=True, timeout=1800)
+                           str(target), *data_notebook_args()], cwd=ROOT, capture_output=True, text=True,
+                          timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return target
 

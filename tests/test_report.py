@@ -9,6 +9,7 @@
 """
 
 import csv
+import functools
 import hashlib
 import os
 import shutil
@@ -45,7 +46,9 @@ def notebook_pages(report) -> list[Path]:
     return [p for p in pages_of(report) if p.parent != report.parent]
 
 
+@functools.lru_cache(maxsize=None)
 def soup(page) -> BeautifulSoup:
+    """A page parsed once for the whole module (pages of several MB; the tests only read them)."""
     return BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
 
 

@@ -36,6 +36,7 @@ https://aurelienallard.netlify.app/post/anaytic-grimmer-possibility-standard-dev
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from fractions import Fraction
@@ -133,11 +134,18 @@ def grim_sums(mean: str, n: int, items: int = 1, rounding: str = "up_or_down") -
     _check_rounding(rounding)
     if int(n) != n or n < 1 or int(items) != items or items < 1:
         raise ValueError(f"n and items must be positive integers, got n={n!r}, items={items!r}")
+    _parse(mean, "mean")   # refuses a mean that is not a printed number, before the cache sees it
+    return list(_grim_sums(mean, int(n), int(items), rounding))
+
+
+@functools.lru_cache(maxsize=4096)
+def _grim_sums(mean: str, n: int, items: int, rounding: str) -> tuple[int, ...]:
+    """:func:`grim_sums` on checked arguments, remembered: GRIMMER asks it again for every SD of a mean."""
     value, dec = _parse(mean, "mean")
     h = Fraction(1, 2 * 10 ** dec)
-    N = int(n) * int(items)
+    N = n * items
     first, last = max(0, math.floor((value - h) * N)), math.ceil((value + h) * N)
-    return [t for t in range(first, last + 1) if _rounds_to(Fraction(t, N), value, dec, rounding)]
+    return tuple(t for t in range(first, last + 1) if _rounds_to(Fraction(t, N), value, dec, rounding))
 
 
 def grim(mean: str, n: int, items: int = 1, rounding: str = "up_or_down") -> bool:
