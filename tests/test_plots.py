@@ -198,13 +198,45 @@ def test_forest_rows_order_colours_and_markers():
     ax = plots.forest(rows, y="arm", hue="arm", order=["Placebo", "Low", "100M"])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Placebo", "Low", "100M"]
     assert ax.get_ylim()[0] > ax.get_ylim()[1]  # first row on top
-    drawn = {to_hex(c.lines[0].get_color()): (c.lines[0].get_marker(), *c.lines[0].get_xydata()[0],
-                                               *c.lines[2][0].get_segments()[0][:, 0])
-             for c in ax.containers}
-    assert drawn == {style.arm_color("100M").lower(): ("s", 2.0, 2.0, 1.0, 3.0),       # row 2; "Low" left empty
-                     style.arm_color("Placebo").lower(): ("o", -1.0, 0.0, -3.0, 1.0)}
+    # seaborn's pointplot: per arm one line of markers (NaN where a row is not that arm's) and one interval
+    # line per row of the order; the drawn values are the precomputed ones
     ref = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert len(ref) == 1 and ref[0].get_xdata()[0] == 0.0
+    marks, bars_ = {}, {}
+    for ln in ax.get_lines():
+        xy = ln.get_xydata()
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if ln in ref or not len(xy):
+            continue
+        colour = to_hex(ln.get_color())
+        if ln.get_marker() not in ("None", None, ""):
+            marks[colour] = (ln.get_marker(), *xy.ravel())
+        else:
+            bars_[colour] = tuple(xy.ravel())
+    assert marks == {style.arm_color("100M").lower(): ("s", 2.0, 2.0),       # row 2; "Low" left empty
+                     style.arm_color("Placebo").lower(): ("o", -1.0, 0.0)}
+    assert bars_ == {style.arm_color("100M").lower(): (1.0, 2.0, 3.0, 2.0),
+                     style.arm_color("Placebo").lower(): (-3.0, 0.0, 1.0, 0.0)}
+
+
+def test_forest_refuses_rows_it_would_draw_wrongly():
+    rows = pd.DataFrame({"arm": ["100M", "100M"], "estimate": [2.0, 1.0], "ci_low": [1.0, 0.0],
+                         "ci_high": [3.0, 2.0]})
+    with pytest.raises(ValueError, match="more than one row"):
+        plots.forest(rows, y="arm", hue="arm")
+    with pytest.raises(ValueError, match="does not hold its estimate"):
+        plots.forest(rows.iloc[:1].assign(ci_low=2.5), y="arm", hue="arm")
+
+
+def test_forest_row_without_interval_is_its_point_and_dose_pairs_are_black():
+    rows = pd.DataFrame({"pair": ["100M \u2212 200M", "20M \u2212 100M"], "estimate": [2.0, -1.0],
+                         "ci_low": [np.nan, -2.0], "ci_high": [np.nan, 0.5]})
+    ax = plots.forest(rows, y="pair")
+    drawn = [ln for ln in ax.get_lines() if ln.get_linestyle() != "--"]
+    assert {to_hex(ln.get_color()) for ln in drawn} == {"#000000"}
+    assert np.nanmax(drawn[0].get_xdata()) == 2.0 and drawn[0].get_marker() == "o"
+    spans = [ln.get_xdata().tolist() for ln in drawn[1:] if np.isfinite(ln.get_xdata()).all()]
+    assert spans == [[-2.0, 0.5]]     # no interval: the point alone
 
 
 def test_vs_placebo_figure_legend_gives_each_arms_n_from_the_rows():

@@ -188,26 +188,50 @@ def forest(data: pd.DataFrame, y: str, x: str = "estimate", xmin: str = "ci_low"
            hue: str | None = None, order=None, ax=None, ref: float | None = 0.0):
     """Precomputed estimates with their intervals, one row per value of ``y`` in ``order`` (top down).
 
-    An arm (``hue``) is drawn in its colour and marker, anything else in black; a label of ``order``
-    absent from ``data`` leaves its row empty, so panels sharing an order line up.
+    seaborn's ``pointplot`` draws them: each row enters as its three values (low, estimate, high), whose
+    median is the estimate and whose 0-100 percentile interval is the precomputed interval, exactly. An arm
+    (``hue``) is drawn in its colour and marker, anything else in black; a label of ``order`` absent from
+    ``data`` leaves its row empty, so panels sharing an order line up. A row without an interval is drawn as
+    its point alone.
+
+    Raises
+    ------
+    ValueError
+        When two rows share a ``y`` (and ``hue``) value, or an interval does not hold its estimate: either
+        would make the drawn interval differ from the one given.
 
     Examples
     --------
     >>> rows = pd.DataFrame({"arm": ["100M"], "estimate": [2.0], "ci_low": [1.0], "ci_high": [3.0]})
     >>> ax = forest(rows, "arm", hue="arm", order=["Placebo", "100M"])
-    >>> [t.get_text() for t in ax.get_yticklabels()], ax.containers[0].lines[0].get_marker()
-    (['Placebo', '100M'], 's')
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['Placebo', '100M']
+    >>> marks, bar = ax.lines[1:]                # ax.lines[0] is the reference line at 0
+    >>> marks.get_marker(), marks.get_xydata().tolist(), bar.get_xydata().tolist()   # row 2: 100M
+    ('s', [[2.0, 1.0]], [[1.0, 1.0], [3.0, 1.0]])
     """
     ax = _ax(ax)
     order = list(order) if order is not None else list(pd.unique(data[y]))
     if ref is not None:
         ax.axvline(ref, color="0.6", lw=0.6, ls="--", zorder=0)
-    for _, r in data[data[y].isin(order) & np.isfinite(data[x].astype(float))].iterrows():
-        err = [[r[x] - r[xmin]], [r[xmax] - r[x]]] if np.isfinite([r[xmin], r[xmax]]).all() else None
-        ax.errorbar(r[x], order.index(r[y]), xerr=err, fmt=style.arm_marker(r[hue]) if hue else "o",
-                    color=style.arm_color(r[hue]) if hue else "black", ms=MEAN_MS, elinewidth=1.0, zorder=3)
+    keys = list(dict.fromkeys([y, *([hue] if hue else [])]))
+    rows = data[data[y].isin(order) & np.isfinite(data[x].astype(float))]
+    if rows.duplicated(keys).any():
+        raise ValueError(f"forest: more than one row for {rows[rows.duplicated(keys)][keys].values.tolist()}")
+    est, lo, hi = (rows[c].astype(float) for c in (x, xmin, xmax))
+    if ((lo > est) | (est > hi)).any():
+        raise ValueError(f"forest: an interval does not hold its estimate in rows {list(rows.index[(lo > est) | (est > hi)])}")
+    long = rows.melt(id_vars=keys, value_vars=[xmin, x, xmax], value_name="_value").dropna(subset=["_value"])
+    arms = list(dict.fromkeys(rows[hue])) if hue else []
+    colours = ({"hue": hue, "hue_order": arms, "palette": style.arm_palette(arms),
+                "markers": [style.arm_marker(a) for a in arms]} if arms else {"color": "black", "markers": "o"})
+    if len(long):
+        sns.pointplot(data=long, x="_value", y=y, order=order, estimator="median", errorbar=("pi", 100),
+                      linestyles="none", markersize=MEAN_MS, err_kws={"linewidth": 1.0}, dodge=False, legend=False,
+                      ax=ax, zorder=3, **colours)
     ax.set_yticks(range(len(order)), [style.wrap_label(o) for o in order])  # long arm labels wrap, not clip
     ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set(xlabel="", ylabel="")
     ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
     ax.tick_params(axis="y", length=0)
     return ax
