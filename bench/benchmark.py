@@ -197,7 +197,8 @@ most of the rest.
   - the warm-up's imports are frozen out of the garbage collector (`gc.freeze`), whose full passes walked
     them at every reset and during every notebook;
   - the data-set notebooks that read only the published record (`evidence_synthesis`, `trial_planning`;
-    notebook metadata `uses_study_results: false`) run beside the per-study ones instead of after them;
+    notebook metadata `uses_study_results: false`) run beside the per-study ones instead of after them: the
+    first at once, the second behind the per-study ones, beside the scorecard that must wait for those;
   - PDF font subsets are cut from a font prepared once per process (the 1,300 glyphs of Latin, Greek,
     punctuation, arrows and mathematical operators, instead of DejaVu Sans' 6,000); the PDFs are the same
     bytes as before;
@@ -303,8 +304,8 @@ def main(argv=None) -> int:
         f"{platform.python_version()}; wall-clock seconds on the embedded SYNTHETIC default data (3 studies, "
         f"{n} notebook executions), and the same in import units measured in the same run. Two CPU-bound "
         f"processes at once get {capacity:.2f} processes' worth of work done here (one pure-Python loop alone, "
-        f"then two together), not 2: the two cores share one physical core's resources, which bounds what "
-        f"running two notebooks at a time can gain.\n\n"
+        f"then two together), not 2: that bounds what running two notebooks at a time can gain on this "
+        f"machine.\n\n"
         "## Where the time goes\n\n"
         f"Every notebook executed in one process, one after the other (`bench/benchmark.py`, breakdown): "
         f"{cpu_total:.1f} s of notebook work, of which saving figures {sum(save.values()):.1f} s. Before this "

@@ -603,18 +603,21 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                    for rel, h in {**entry["outputs"], j["rel_nb"]: entry["notebook"]}.items())
 
     scopes = {src: scope_of(src) for src in sources}
-    # data-set notebooks that read only the published record go first: they are among the longest, and
-    # they need nothing from the per-study ones
     independent = [job(src, "all") for src in sources if scopes[src] == "dataset" and not uses_study_results(src)]
-    per_study = independent + [job(src, study) for study in trial.studies for src in sources if scopes[src] == "study"]
-    total = len(per_study) + sum(scope == "dataset" for scope in scopes.values()) - len(independent)
+    study_jobs = [job(src, study) for study in trial.studies for src in sources if scopes[src] == "study"]
+    # the data-set notebooks that read only the published record need nothing from the others: the first
+    # starts at once (they are among the longest), the others queue behind the per-study notebooks, where
+    # they run beside the data-set notebooks that must wait for those (the scorecard)
+    per_study = independent[:1] + study_jobs + independent[1:]
+    total = len(per_study) + sum(scopes[src] == "dataset" and uses_study_results(src) for src in sources)
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
         f"{jobs} at a time")
     staging.mkdir(parents=True)
     outputs, failures, ran, done, workers = {}, [], 0, 0, {}
 
-    def execute(batch):
-        nonlocal ran, done
+    def submit(batch) -> list:
+        """Skip the current jobs of ``batch``, queue the others in the pool; [(job, future)] in order."""
+        nonlocal done
         todo = []
         for j in batch:
             if current(j):
@@ -624,28 +627,35 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             else:
                 j["dst"].parent.mkdir(parents=True, exist_ok=True)
                 todo.append(j)
-        jobs_args = [(j["src"], j["dst"], j["params"], timeout, not fresh_kernels) for j in todo]
         if todo and "pool" not in workers:
             # one pool (so one kernel per worker) for the per-study and the data-set notebooks
             workers["pool"] = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_init_worker,
                                                   initargs=(str(staging / "notebooks" / "logs"), not fresh_kernels))
-        if todo:
-            for j, (name, study, seconds, err) in zip(todo, workers["pool"].map(_execute, jobs_args)):
-                done += 1
-                ran += 1
-                log(f"[{done}/{total}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<7} {seconds:6.1f} s"
-                    + (f"  {err}" if err else ""))
-                if err:
-                    failures.append((name, study, err))
-                else:
-                    outputs[j["id"]] = (_collect(staging / j["id"], j.get("seeded", set())), j)
+        return [(j, workers["pool"].submit(_execute, (j["src"], j["dst"], j["params"], timeout, not fresh_kernels)))
+                for j in todo]
+
+    def collect(queued):
+        nonlocal ran, done
+        for j, future in queued:
+            name, study, seconds, err = future.result()
+            done += 1
+            ran += 1
+            log(f"[{done}/{total}] {name:<22} {study:<14} {'FAILED' if err else 'ok':<7} {seconds:6.1f} s"
+                + (f"  {err}" if err else ""))
+            if err:
+                failures.append((name, study, err))
+            else:
+                outputs[j["id"]] = (_collect(staging / j["id"], j.get("seeded", set())), j)
 
     try:
-        execute(per_study)
+        queued = submit(per_study)
+        ids = {j["id"] for j in study_jobs}
+        collect([q for q in queued if q[0]["id"] in ids])
         # the other data-set notebooks (the scorecard) read every per-study part, so they run after them
         # and depend on their content
         parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
-                 for rel_map, job_ in outputs.values() for rel in rel_map if rel.startswith("results/parts/")}
+                 for rel_map, job_ in (outputs[i] for i in sorted(ids) if i in outputs)
+                 for rel in rel_map if rel.startswith("results/parts/")}
         upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
         per_dataset = [job(src, "all", upstream) for src in sources
                        if scopes[src] == "dataset" and uses_study_results(src)]
@@ -657,8 +667,8 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             j["seeded"] = set(parts)
             if parts:
                 combine_estimates(seed)
-        if not failures:
-            execute(per_dataset)
+        last = submit(per_dataset) if not failures else []
+        collect([q for q in queued if q[0]["id"] not in ids] + last)
         if "pool" in workers:
             workers.pop("pool").shutdown()   # the workers shut their kernels down
         if failures:
