@@ -697,6 +697,8 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         tree = staging / "final"
         for top in places:
             (tree / top).mkdir(parents=True, exist_ok=True)
+        from .manuscript import figure_basis
+
         new_cache, manifest, commit = {}, [], _inputs_commit()
         for j in per_study + per_dataset:
             rel_map, ran_job = outputs[j["id"]]
@@ -712,8 +714,11 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
             for rel in sorted(rel_map):
                 if rel.startswith("figures/"):
+                    # the basis stamped on the figure: "published" for the figures of published summaries,
+                    # whatever the data set's basis
+                    basis = figure_basis(tree / Path(rel).with_suffix(".svg"), trial.basis)
                     manifest.append({"figure": rel, "notebook": f"notebooks/{j['src'].name}",
-                                     "parameters": json.dumps(params, sort_keys=True), "basis": trial.basis,
+                                     "parameters": json.dumps(params, sort_keys=True), "basis": basis,
                                      "data_sha256": common["data"], "inputs_sha256": j["key"],
                                      "figure_sha256": rel_map[rel], "package_version": __version__,
                                      "commit": commit})
