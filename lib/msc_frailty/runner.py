@@ -683,7 +683,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         summary = {
             "package_version": __version__,
             "basis": trial.basis,
-            "data_dir": os.path.relpath(data, ROOT) if data.is_relative_to(ROOT) else str(data),
+            "data_dir": injected_data_dir(data),
             "studies": trial.studies,
             "notebooks": [p.stem for p in sources],
             "parameters": extra,
