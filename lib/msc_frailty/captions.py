@@ -1,11 +1,16 @@
-"""The words on and under a figure: the basis stamped on its face, its caption, reading that caption back.
+"""The words on and under a figure: the basis stamped on its face, its caption; reading both back.
 
-Kept apart from :mod:`msc_frailty.style` (which imports matplotlib) so that collecting the captions of a
-run (:func:`msc_frailty.manuscript.write_captions`) or a report page reads them without loading a plotting
-stack. :mod:`msc_frailty.style` re-exports all three names.
+Kept apart from :mod:`msc_frailty.style` (which imports matplotlib) so that the runner (the basis of each
+figure, for MANIFEST.csv), collecting the captions of a run (:func:`msc_frailty.manuscript.write_captions`)
+and a report page read them without loading a plotting stack. :mod:`msc_frailty.style` re-exports
+BASIS_LABELS, caption and read_caption.
 """
 
 from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
 
 #: The basis stamped at the foot of every figure (:func:`msc_frailty.style.save_figure`).
 BASIS_LABELS = {
@@ -54,3 +59,26 @@ def read_caption(path) -> str:
         if "Description" in image.info:
             return image.info["Description"]
         return image.text.get("Description", "") if hasattr(image, "text") else ""
+
+
+_SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
+
+
+def figure_basis(svg, default: str = "") -> str:
+    """The basis stamped on a figure's face: the one :data:`msc_frailty.captions.BASIS_LABELS` label that a
+    text of its SVG starts with; ``default`` when there is none or more than one (or no SVG).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> svg = pathlib.Path(tempfile.mkdtemp()) / "f.svg"
+    >>> _ = svg.write_text('<svg><text x="1">Published summaries · published</text></svg>')
+    >>> figure_basis(svg, "synthetic")
+    'published'
+    """
+    path = Path(svg)
+    if not path.is_file():
+        return default
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", t)).strip() for t in _SVG_TEXT.findall(path.read_text("utf-8"))]
+    found = {basis for basis, label in BASIS_LABELS.items() if any(t.startswith(label) for t in texts)}
+    return found.pop() if len(found) == 1 else default

@@ -5,7 +5,8 @@
 - ``figure``: the figure's stem under ``figures/``, e.g. ``CRATUS-P2/six_minute_walk`` (files ``.pdf``, ``.svg``,
   ``.png``);
 - ``caption``: the caption embedded in its PNG (:func:`msc_frailty.captions.read_caption`; empty when it has none);
-- ``basis``: the basis stamped on the figure's face (:func:`figure_basis`);
+- ``basis``: the basis stamped on the figure's face, as ``MANIFEST.csv`` records it
+  (:func:`msc_frailty.captions.figure_basis`, read by the runner);
 - ``notebook``: the notebook that made it (as in MANIFEST.csv).
 
 ``make manuscript`` (:func:`build_manuscript`) compiles ``manuscript/manuscript.typ`` with Typst (the ``typst``
@@ -31,10 +32,8 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import html
 import json
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -51,9 +50,6 @@ OUTPUT = BUILD / "manuscript" / "manuscript.pdf"
 #: Metadata labels the manuscript's helpers leave for every quoted value and every figure shown.
 NUMBER_LABEL, FIGURE_LABEL = "<msc-number>", "<msc-figure>"
 
-_SVG_TEXT = re.compile(r"<text\b[^>]*>(.*?)</text>", re.S)
-
-
 class ManuscriptError(RuntimeError):
     """The manuscript cannot be built from the current results: each problem is named."""
 
@@ -63,28 +59,6 @@ class ManuscriptError(RuntimeError):
 
 
 # --- captions.csv -------------------------------------------------------------------------------------
-
-def figure_basis(svg, default: str = "") -> str:
-    """The basis stamped on a figure's face: the one :data:`msc_frailty.captions.BASIS_LABELS` label that a
-    text of its SVG starts with; ``default`` when there is none or more than one (or no SVG).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> svg = pathlib.Path(tempfile.mkdtemp()) / "f.svg"
-    >>> _ = svg.write_text('<svg><text x="1">Published summaries · published</text></svg>')
-    >>> figure_basis(svg, "synthetic")
-    'published'
-    """
-    from .captions import BASIS_LABELS
-
-    path = Path(svg)
-    if not path.is_file():
-        return default
-    texts = [html.unescape(re.sub(r"<[^>]+>", "", t)).strip() for t in _SVG_TEXT.findall(path.read_text("utf-8"))]
-    found = {basis for basis, label in BASIS_LABELS.items() if any(t.startswith(label) for t in texts)}
-    return found.pop() if len(found) == 1 else default
-
 
 def captions_table(figures_dir) -> pd.DataFrame:
     """One row per figure listed in ``<figures_dir>/MANIFEST.csv`` (:data:`CAPTION_COLUMNS`), sorted.
@@ -106,7 +80,7 @@ def captions_table(figures_dir) -> pd.DataFrame:
     for stem, r in sorted(rows.items()):
         png = figures_dir / f"{stem}.png"
         out.append({"figure": stem, "caption": read_caption(png) if png.is_file() else "",
-                    "basis": figure_basis(figures_dir / f"{stem}.svg", r["basis"]), "notebook": r["notebook"]})
+                    "basis": r["basis"], "notebook": r["notebook"]})
     return pd.DataFrame(out, columns=CAPTION_COLUMNS)
 
 

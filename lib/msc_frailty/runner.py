@@ -603,13 +603,14 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                    for rel, h in {**entry["outputs"], j["rel_nb"]: entry["notebook"]}.items())
 
     scopes = {src: scope_of(src) for src in sources}
-    independent = [job(src, "all") for src in sources if scopes[src] == "dataset" and not uses_study_results(src)]
+    after_studies = {src: scopes[src] == "dataset" and uses_study_results(src) for src in sources}
+    independent = [job(src, "all") for src in sources if scopes[src] == "dataset" and not after_studies[src]]
     study_jobs = [job(src, study) for study in trial.studies for src in sources if scopes[src] == "study"]
     # the data-set notebooks that read only the published record need nothing from the others: the first
     # starts at once (they are among the longest), the others queue behind the per-study notebooks, where
     # they run beside the data-set notebooks that must wait for those (the scorecard)
     per_study = independent[:1] + study_jobs + independent[1:]
-    total = len(per_study) + sum(scopes[src] == "dataset" and uses_study_results(src) for src in sources)
+    total = len(per_study) + sum(after_studies.values())
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
         f"{jobs} at a time")
     staging.mkdir(parents=True)
@@ -657,8 +658,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                  for rel_map, job_ in (outputs[i] for i in sorted(ids) if i in outputs)
                  for rel in rel_map if rel.startswith("results/parts/")}
         upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
-        per_dataset = [job(src, "all", upstream) for src in sources
-                       if scopes[src] == "dataset" and uses_study_results(src)]
+        per_dataset = [job(src, "all", upstream) for src in sources if after_studies[src]]
         for j in per_dataset:
             seed = staging / j["id"]
             for rel, path in parts.items():
@@ -697,9 +697,9 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         tree = staging / "final"
         for top in places:
             (tree / top).mkdir(parents=True, exist_ok=True)
-        from .manuscript import figure_basis
+        from .captions import figure_basis
 
-        new_cache, manifest, commit = {}, [], _inputs_commit()
+        new_cache, manifest, stamped, commit = {}, [], {}, _inputs_commit()
         for j in per_study + per_dataset:
             rel_map, ran_job = outputs[j["id"]]
             base = (lambda rel: staging / j["id"] / rel) if ran_job else final
@@ -714,11 +714,13 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
             for rel in sorted(rel_map):
                 if rel.startswith("figures/"):
-                    # the basis stamped on the figure: "published" for the figures of published summaries,
-                    # whatever the data set's basis
-                    basis = figure_basis(tree / Path(rel).with_suffix(".svg"), trial.basis)
+                    # the basis stamped on the figure (read once for its three files): "published" for the
+                    # figures of published summaries, whatever the data set's basis
+                    svg = tree / Path(rel).with_suffix(".svg")
+                    if svg not in stamped:
+                        stamped[svg] = figure_basis(svg, trial.basis)
                     manifest.append({"figure": rel, "notebook": f"notebooks/{j['src'].name}",
-                                     "parameters": json.dumps(params, sort_keys=True), "basis": basis,
+                                     "parameters": json.dumps(params, sort_keys=True), "basis": stamped[svg],
                                      "data_sha256": common["data"], "inputs_sha256": j["key"],
                                      "figure_sha256": rel_map[rel], "package_version": __version__,
                                      "commit": commit})
