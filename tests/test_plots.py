@@ -229,14 +229,15 @@ def test_forest_refuses_rows_it_would_draw_wrongly():
 
 
 def test_forest_row_without_interval_is_its_point_and_dose_pairs_are_black():
-    rows = pd.DataFrame({"pair": ["100M \u2212 200M", "20M \u2212 100M"], "estimate": [2.0, -1.0],
-                         "ci_low": [np.nan, -2.0], "ci_high": [np.nan, 0.5]})
+    rows = pd.DataFrame({"pair": ["100M \u2212 200M", "20M \u2212 100M", "25M \u2212 50M"],
+                         "estimate": [2.0, -1.0, 4.0], "ci_low": [np.nan, -2.0, 1.0], "ci_high": [np.nan, 0.5, np.nan]})
     ax = plots.forest(rows, y="pair")
     drawn = [ln for ln in ax.get_lines() if ln.get_linestyle() != "--"]
     assert {to_hex(ln.get_color()) for ln in drawn} == {"#000000"}
-    assert np.nanmax(drawn[0].get_xdata()) == 2.0 and drawn[0].get_marker() == "o"
+    assert drawn[0].get_marker() == "o"
+    assert drawn[0].get_xydata()[np.isfinite(drawn[0].get_xdata())].tolist() == [[2.0, 0.0], [-1.0, 1.0], [4.0, 2.0]]
     spans = [ln.get_xdata().tolist() for ln in drawn[1:] if np.isfinite(ln.get_xdata()).all()]
-    assert spans == [[-2.0, 0.5]]     # no interval: the point alone
+    assert spans == [[-2.0, 0.5]]     # no interval, or only one limit: the point alone, at its estimate
 
 
 def test_vs_placebo_figure_legend_gives_each_arms_n_from_the_rows():

@@ -191,7 +191,7 @@ def forest(data: pd.DataFrame, y: str, x: str = "estimate", xmin: str = "ci_low"
     seaborn's ``pointplot`` draws them: each row enters as its three values (low, estimate, high), whose
     median is the estimate and whose 0-100 percentile interval is the precomputed interval, exactly. An arm
     (``hue``) is drawn in its colour and marker, anything else in black; a label of ``order`` absent from
-    ``data`` leaves its row empty, so panels sharing an order line up. A row without an interval is drawn as
+    ``data`` leaves its row empty, so panels sharing an order line up. A row without both limits is drawn as
     its point alone.
 
     Raises
@@ -216,15 +216,20 @@ def forest(data: pd.DataFrame, y: str, x: str = "estimate", xmin: str = "ci_low"
         ax.axvline(ref, color="0.6", lw=0.6, ls="--", zorder=0)
     keys = list(dict.fromkeys([y, *([hue] if hue else [])]))
     rows = data[data[y].isin(order) & np.isfinite(data[x].astype(float))]
-    if rows.duplicated(keys).any():
-        raise ValueError(f"forest: more than one row for {rows[rows.duplicated(keys)][keys].values.tolist()}")
+    twice = rows.duplicated(keys)
+    if twice.any():
+        raise ValueError(f"forest: more than one row for {rows[twice][keys].values.tolist()}")
     est, lo, hi = (rows[c].astype(float) for c in (x, xmin, xmax))
-    if ((lo > est) | (est > hi)).any():
-        raise ValueError(f"forest: an interval does not hold its estimate in rows {list(rows.index[(lo > est) | (est > hi)])}")
+    outside = (lo > est) | (est > hi)
+    if outside.any():
+        raise ValueError(f"forest: an interval does not hold its estimate in rows {list(rows.index[outside])}")
+    # an interval is both limits or none: with one limit the median of the row's values would not be its estimate
+    whole = np.isfinite(lo) & np.isfinite(hi)
+    rows = rows.assign(**{xmin: lo.where(whole), xmax: hi.where(whole)})
     long = rows.melt(id_vars=keys, value_vars=[xmin, x, xmax], value_name="_value").dropna(subset=["_value"])
     arms = list(dict.fromkeys(rows[hue])) if hue else []
     colours = ({"hue": hue, "hue_order": arms, "palette": style.arm_palette(arms),
-                "markers": [style.arm_marker(a) for a in arms]} if arms else {"color": "black", "markers": "o"})
+                "markers": list(style.arm_markers(arms).values())} if arms else {"color": "black", "markers": "o"})
     if len(long):
         sns.pointplot(data=long, x="_value", y=y, order=order, estimator="median", errorbar=("pi", 100),
                       linestyles="none", markersize=MEAN_MS, err_kws={"linewidth": 1.0}, dodge=False, legend=False,
