@@ -304,6 +304,10 @@ PREPARED_RANGES = [(0x20, 0x24F), (0x370, 0x3FF), (0x2000, 0x206F), (0x2070, 0x2
                    (0x2200, 0x22FF), (0x25A0, 0x25FF)]
 
 
+#: matplotlib's own subsetter, which :func:`_glyphs_subset` calls
+_ORIGINAL_SUBSET = _backend_pdf_ps.get_glyphs_subset
+
+
 class _FontBytes(io.BytesIO):
     """A font file in memory, as matplotlib's subsetter expects a font path (with its face index)."""
     face_index = 0
@@ -338,11 +342,8 @@ def _glyphs_subset(fontfile, glyphs):
             yield result
         return
     with _ORIGINAL_SUBSET(_FontBytes(data), {index[g] for g in glyphs}) as result:
-        yield _backend_pdf_ps.SubsetResults(result.font, {g: result.glyph_index_map[index[g]] for g in glyphs})
-
-
-#: matplotlib's own subsetter, which :func:`_glyphs_subset` calls
-_ORIGINAL_SUBSET = _backend_pdf_ps.get_glyphs_subset
+        kept = result.glyph_index_map   # the glyphs asked for and those the subsetter adds (.notdef, ...)
+        yield _backend_pdf_ps.SubsetResults(result.font, {old: kept[new] for old, new in index.items() if new in kept})
 
 
 @contextmanager
