@@ -124,14 +124,18 @@ def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), e
     return folder
 
 
-def data_notebook_args() -> list[str]:
-    """``--notebook`` arguments for every notebook that reads a data set: all but the data-set notebooks that
-    read only the published record (``uses_study_results: false``), whose outputs are the same for every data
-    set; the default run (:func:`default_run`) executes those."""
+def data_notebooks() -> list[Path]:
+    """Every notebook that reads a data set: all but the data-set notebooks that read only the published
+    record (``uses_study_results: false``), whose outputs are the same for every data set; the default run
+    (:func:`default_run`) executes those."""
     from msc_frailty.runner import notebooks, scope_of, uses_study_results
 
-    names = [nb.stem for nb in notebooks() if scope_of(nb) == "study" or uses_study_results(nb)]
-    return [arg for name in names for arg in ("--notebook", name)]
+    return [nb for nb in notebooks() if scope_of(nb) == "study" or uses_study_results(nb)]
+
+
+def data_notebook_args() -> list[str]:
+    """``--notebook`` arguments for :func:`data_notebooks`."""
+    return [arg for nb in data_notebooks() for arg in ("--notebook", nb.stem)]
 
 
 @pytest.fixture
@@ -154,4 +158,3 @@ def default_run(tmp_path_factory):
                           timeout=3000)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
-

@@ -3,8 +3,8 @@
 - it has what it promises (null flags, LOCF and non-analysis records, weeks, labels, unknown parameter,
   missing and pre-treatment onset days, long arm labels, 255 subjects, 1,200+ adverse events);
 - CSV, XPORT v5 and v8, Dataset-JSON and a mixed folder load to the same tables;
-- every notebook that reads a data set runs on it through the runner, from the mixed folder (adsl XPORT v8, adeff Dataset-JSON,
-  adae CSV), and the contract's rows match an independent computation from the raw CSV with the
+- every notebook that reads a data set runs on it through the runner, from the mixed folder (adsl XPORT v8,
+  adeff Dataset-JSON, adae CSV), and the contract's rows match an independent computation from the raw CSV with the
   ANL01FL / DTYPE rule applied by hand (scipy, statsmodels).
 """
 

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from conftest import data_notebook_args, write_dataset
+from conftest import data_notebook_args, data_notebooks, write_dataset
 from scipy import stats as st
 
 from msc_frailty.data import load_trial
 from msc_frailty.paths import FIGURES, RESULTS, ROOT
-from msc_frailty.runner import notebooks, scope_of, uses_study_results
+from msc_frailty.runner import ParameterError, scope_of, uses_study_results
 
 pytestmark = pytest.mark.notebooks
 
@@ -54,9 +54,7 @@ def test_toy_run_succeeds_and_writes_only_out(toy_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert toy_run["repo_unchanged"], "a run with --out touched the repository's figures/ or results/"
     out = toy_run["out"]
-    for nb in notebooks():
-        if scope_of(nb) == "dataset" and not uses_study_results(nb):
-            continue   # the same outputs for every data set: executed by the default run (test_reproduce)
+    for nb in data_notebooks():   # the published-only ones are executed by the default run (test_reproduce)
         for study in (("TOY-1", "TOY-2") if scope_of(nb) == "study" else ("all",)):
             assert (out / "notebooks" / study / nb.name).is_file(), (study, nb.name)
     for study in ("TOY-1", "TOY-2"):
@@ -68,6 +66,18 @@ def test_toy_run_succeeds_and_writes_only_out(toy_run):
     assert not list(out.glob(".staging-*"))
     run = json.loads((out / "results" / "run.json").read_text())
     assert run["basis"] == "supplied" and run["studies"] == ["TOY-1", "TOY-2"]
+
+
+@pytest.mark.parametrize("value, expected", [(None, True), (True, True), (False, False), ("no", ParameterError)])
+def test_uses_study_results_is_read_from_the_notebook_metadata(tmp_path, value, expected):
+    meta = {"scope": "dataset", **({} if value is None else {"uses_study_results": value})}
+    nb = tmp_path / "n.ipynb"
+    nb.write_text(json.dumps({"metadata": {"msc_frailty": meta}, "cells": []}))
+    if expected is ParameterError:
+        with pytest.raises(ParameterError, match="uses_study_results must be true or false"):
+            uses_study_results(nb)
+    else:
+        assert uses_study_results(nb) is expected
 
 
 @pytest.fixture(scope="module")

@@ -53,9 +53,8 @@ def _state() -> dict:
 
 def warm_up() -> None:
     """Import :data:`MODULES` and record the state of the fresh kernel that :func:`reset` restores."""
-    import importlib
-
     import gc
+    import importlib
 
     global _fresh
     for name in MODULES:
