@@ -130,9 +130,20 @@ def _breakdown_worker(out: str) -> dict:
         try:
             return original(self, fname, *args, **kwargs)
         finally:
-            saving[kwargs.get("format") or Path(str(fname)).suffix.lstrip(".")] += time.perf_counter() - t
+            fmt = kwargs.get("format") or Path(str(fname)).suffix.lstrip(".")
+            # the PNG is drawn as an RGBA canvas, then written by msc_frailty.style.write_png
+            saving["png" if fmt == "rgba" else fmt] += time.perf_counter() - t
+
+    def write_png(*args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return original_png(*args, **kwargs)
+        finally:
+            saving["png"] += time.perf_counter() - t
 
     Figure.savefig = savefig
+    from msc_frailty import style
+    original_png, style.write_png = style.write_png, write_png
     silent = {"display": lambda *a, **k: None, "print": lambda *a, **k: None}
     executions = sorted(((nb, s) for nb in notebooks() for s in (studies() if scope_of(nb) == "study" else ["all"])),
                         key=lambda e: e[1] == "all")

@@ -5,6 +5,7 @@ shows that reuse changes no figure or result; these tests pin down the mechanism
 """
 
 import json
+import queue
 
 import pytest
 
@@ -83,3 +84,91 @@ def test_a_failed_notebook_discards_the_kernel(worker, tmp_path):
     assert err is None and worker._worker["km"] is first
     again = json.loads((tmp_path / "again.out.ipynb").read_text())
     assert [c["execution_count"] for c in again["cells"] if c["cell_type"] == "code"][0] == 1
+
+
+
+def test_a_ready_client_sees_every_output_of_its_first_request(worker):
+    """With the runner's kernels, ``wait_for_ready`` returns a client whose first request's output all arrives,
+    client after client on the same kernel (papermill's client of each notebook)."""
+    km = worker._kernel(60)
+    assert km.client_factory is runner.ready_client()
+    for i in range(4):
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=30)
+            msg_id = kc.execute(f"print('first output {i}')")
+            seen = []
+            while True:
+                msg = kc.get_iopub_msg(timeout=30)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if msg["msg_type"] == "stream":
+                    seen.append(msg["content"]["text"])
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    break
+        finally:
+            kc.stop_channels()
+        assert seen == [f"first output {i}\n"]
+
+
+class _Channel:
+    def __init__(self):
+        self.queue = []
+
+    def get_msg(self, timeout=None):
+        if not self.queue:
+            raise queue.Empty
+        return self.queue.pop(0)
+
+
+class _ScriptedKernel:
+    """What ``ReadyClient.wait_for_ready`` talks to, scripted: ``lose`` is how many kernel_info requests the
+    output channel misses (a subscriber that has not joined yet), ``stale`` messages of other requests come
+    first on it."""
+
+    def __init__(self, lose=0, stale=0, alive=True):
+        self.shell_channel, self.iopub_channel = _Channel(), _Channel()
+        self.sent, self.lose, self.alive, self.handled = [], lose, alive, None
+        self.iopub_channel.queue += [_status("other", "idle")] * stale
+
+    def kernel_info(self):
+        msg_id = f"info-{len(self.sent)}"
+        self.sent.append(msg_id)
+        if not self.alive:
+            return msg_id
+        self.shell_channel.queue.append({"msg_type": "kernel_info_reply", "parent_header": {"msg_id": msg_id},
+                                         "content": {"protocol_version": "5.3"}})
+        if len(self.sent) > self.lose:
+            self.iopub_channel.queue += [_status(msg_id, "busy"), _status(msg_id, "idle")]
+        return msg_id
+
+    def is_alive(self):
+        return self.alive
+
+    def _handle_kernel_info_reply(self, msg):
+        self.handled = msg["parent_header"]["msg_id"]
+
+
+def _status(parent, state):
+    return {"msg_type": "status", "parent_header": {"msg_id": parent}, "content": {"execution_state": state}}
+
+
+@pytest.mark.parametrize("lose, stale", [(0, 0), (0, 3), (2, 0), (1, 2)])
+def test_a_ready_client_waits_for_the_idle_of_its_own_request(lose, stale):
+    kernel = _ScriptedKernel(lose=lose, stale=stale)
+    runner.ready_client().wait_for_ready(kernel, timeout=30)
+    # asked again for each request whose output the channel missed; ready on the first one it saw go idle
+    assert kernel.sent == [f"info-{i}" for i in range(lose + 1)]
+    assert kernel.handled == f"info-{lose}"
+    assert kernel.iopub_channel.queue == []
+
+
+def test_a_ready_client_of_a_dead_kernel_says_so():
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        runner.ready_client().wait_for_ready(_ScriptedKernel(alive=False), timeout=30)
+
+
+def test_a_ready_client_gives_up_at_its_timeout():
+    with pytest.raises(RuntimeError, match="didn't respond in 0 seconds"):
+        runner.ready_client().wait_for_ready(_ScriptedKernel(lose=10 ** 6), timeout=0)

@@ -27,7 +27,6 @@ digits unless the source prints fewer):
 
 from __future__ import annotations
 
-import doctest
 import math
 
 import numpy as np
@@ -309,11 +308,3 @@ def test_estimate_rows_follow_the_contract(table):
     assert list(rows.method) == ["re_pm_hksj", "re_pm_hksj_mod", "re_pm_wald", "re_pm_prediction",
                                  "re_pm_tau2_qprofile", "re_pm_i2_qprofile"]
     assert rows.n.iloc[0] == 15
-
-
-def test_doctests():
-    from msc_frailty import planning
-
-    for module in (meta, planning):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.failed == 0, module.__name__

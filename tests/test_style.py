@@ -108,6 +108,43 @@ def test_png_dpi_read_by_pillow(tmp_path):
         assert im.size[0] == pytest.approx(180 / 25.4 * 300, abs=1)
 
 
+
+def test_png_is_the_image_matplotlib_writes_as_rgb(tmp_path):
+    """The PNG is matplotlib's own PNG of the figure, pixel for pixel, with its text chunks and resolution:
+    only written as RGB (every pixel is opaque) at PNG_COMPRESS_LEVEL."""
+    import numpy as np
+    from PIL import Image
+
+    fig = _make()
+    png = style.save_figure(fig, "forest", tmp_path / "ours", "TOY-1", "synthetic", caption="A toy forest.")[2]
+    # matplotlib's PNG of the same figure: laid out as save_figure left it, the same stamp
+    fig = _make()
+    style.stamp(fig, "synthetic", "TOY-1")
+    theirs = tmp_path / "theirs.png"
+    with plt.rc_context(style.RC):
+        fig.savefig(theirs, dpi=style.DPI, metadata={"Software": "msc_frailty", "Description": "A toy forest."})
+    plt.close(fig)
+    with Image.open(png) as ours, Image.open(theirs) as reference:
+        assert (ours.mode, reference.mode) == ("RGB", "RGBA")
+        assert np.array_equal(np.asarray(ours), np.asarray(reference)[..., :3])
+        assert (np.asarray(reference)[..., 3] == 255).all()
+        assert {k: ours.info[k] for k in ("Software", "Description", "dpi")} == \
+               {k: reference.info[k] for k in ("Software", "Description", "dpi")}
+
+
+def test_a_png_with_transparent_pixels_keeps_its_alpha(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    rgba = np.full((2, 3, 4), 255, np.uint8)
+    rgba[0, 0] = (10, 20, 30, 0)
+    style.write_png(tmp_path / "t.png", rgba.tobytes(), (3, 2), {"Software": "msc_frailty"})
+    with Image.open(tmp_path / "t.png") as image:
+        assert image.mode == "RGBA" and np.array_equal(np.asarray(image), rgba)
+    with pytest.raises(ValueError, match="3 x 3 pixels has 36 bytes, not 24"):
+        style.write_png(tmp_path / "u.png", rgba.tobytes(), (3, 3), {})
+
+
 def test_save_figure_is_byte_identical(tmp_path):
     first = style.save_figure(_make(), "forest", tmp_path / "a", "TOY-1", "synthetic")
     second = style.save_figure(_make(), "forest", tmp_path / "b", "TOY-1", "synthetic")
