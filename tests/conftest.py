@@ -145,16 +145,52 @@ def toy_data(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_run(tmp_path_factory):
+def default_run(tmp_path_factory, runner_cli):
     """`make reproduce` on the embedded SYNTHETIC default into a temporary OUT (once per test session)."""
-    import subprocess
-    import sys
-
-    from msc_frailty.paths import DEFAULT_DATA, ROOT
+    from msc_frailty.paths import DEFAULT_DATA
 
     out = tmp_path_factory.mktemp("default") / "out"
-    proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
-                           "--out", str(out), "--jobs", "2"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=3000)
+    proc = runner_cli("--data", DEFAULT_DATA, "--out", out, "--jobs", "2")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
+
+
+@pytest.fixture(scope="session")
+def runner_workers(tmp_path_factory):
+    """Two runner workers with their warm kernels (:func:`msc_frailty.runner.worker_pool`), shared by the runs
+    the tests make in this process through :func:`runner_cli`: each run then skips starting them and their
+    kernels, about 4 s. Spawned, not forked: the test process has threads by then."""
+    import multiprocessing
+
+    from msc_frailty import runner
+
+    pool = runner.worker_pool(2, tmp_path_factory.mktemp("worker-logs"),
+                              mp_context=multiprocessing.get_context("spawn"))
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture(scope="session")
+def runner_cli(runner_workers):
+    """``python -m msc_frailty.runner ARGS``, run in this process on :func:`runner_workers`: returns a
+    ``subprocess.CompletedProcess`` with the exit status and what the command printed. The same code as the
+    command, in the same kind of worker processes; ``make reproduce`` itself runs as a real process in
+    ``test_runner.py`` (a failing run) and in CI (every run of ``.ci/run``)."""
+    import contextlib
+    import io
+    import subprocess
+
+    from msc_frailty import runner
+
+    def cli(*args):
+        argv = [str(a) for a in args]
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = runner.main(argv, pool=runner_workers)
+            except SystemExit as exc:   # argparse refusing the command line
+                code = exc.code
+        return subprocess.CompletedProcess(["python", "-m", "msc_frailty.runner", *argv], code, out.getvalue(),
+                                           err.getvalue())
+
+    return cli

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -22,7 +20,6 @@ from scipy import stats as st
 
 from msc_frailty import adam_fixture
 from msc_frailty.data import load_trial
-from msc_frailty.paths import ROOT
 from msc_frailty.results import read_estimates
 
 pytestmark = pytest.mark.notebooks
@@ -35,13 +32,11 @@ def forms(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def run(forms, tmp_path_factory):
+def run(forms, tmp_path_factory, runner_cli):
     """Every notebook that reads a data set, on the mixed folder (the forms load to the same tables: the test
     below)."""
     target = tmp_path_factory.mktemp("run-mixed") / "out"
-    proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(forms["mixed"]), "--out",
-                           str(target), *data_notebook_args()], cwd=ROOT, capture_output=True, text=True,
-                          timeout=1800)
+    proc = runner_cli("--data", forms["mixed"], "--out", target, *data_notebook_args())
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return target
 

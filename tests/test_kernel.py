@@ -14,9 +14,10 @@ from msc_frailty import runner
 pytestmark = pytest.mark.notebooks
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def worker():
-    """This test process acting as a runner worker; its kernel is shut down afterwards."""
+    """This test process acting as a runner worker, for the tests of this module in turn (a kernel and its
+    warm-up cost seconds); its kernel is shut down afterwards."""
     yield runner
     runner._discard_kernel()
 

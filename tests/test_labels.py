@@ -9,8 +9,6 @@ inflammatory marker, and the built-in parameters keep their own texts.
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -21,7 +19,6 @@ from conftest import write_dataset
 
 from msc_frailty import endpoints, findings, plots
 from msc_frailty.data import load_trial
-from msc_frailty.paths import ROOT
 
 matplotlib.use("agg")
 
@@ -161,24 +158,22 @@ def test_figure_texts_for_weeks_and_no_direction(tmp_path):
 NOTEBOOKS = ["inflammation", "other_endpoints", "physical_performance", "dose_comparison"]
 
 
-def run_notebooks(data: Path, out: Path, names=NOTEBOOKS):
-    cmd = [sys.executable, "-m", "msc_frailty.runner", "--data", str(data), "--out", str(out)]
-    for name in names:
-        cmd += ["--notebook", name]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+def run_notebooks(runner_cli, data: Path, out: Path, names=NOTEBOOKS):
+    proc = runner_cli("--data", data, "--out", out, *[arg for name in names for arg in ("--notebook", name)])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return out
 
 
 @pytest.fixture(scope="module")
-def adam_runs(tmp_path_factory):
+def adam_runs(tmp_path_factory, runner_cli):
     """The four efficacy notebooks, for real through the runner, on the ADaM-style toy data without a
     params.csv; and other_endpoints, the one that draws ADAS, with a params.csv that states its unit and
     direction."""
     root = tmp_path_factory.mktemp("labels")
-    plain = run_notebooks(write_adam_dataset(root / "plain"), root / "out_plain")
+    plain = run_notebooks(runner_cli, write_adam_dataset(root / "plain"), root / "out_plain")
     csv = "PARAMCD,PARAM,unit,direction,finding\nADAS,ADAS-Cog total,points,lower_better,\n"
-    stated = run_notebooks(write_adam_dataset(root / "stated", csv), root / "out_stated", ["other_endpoints"])
+    stated = run_notebooks(runner_cli, write_adam_dataset(root / "stated", csv), root / "out_stated",
+                           ["other_endpoints"])
     return plain, stated
 
 

@@ -122,17 +122,22 @@ def test_portable_notebook_shows_the_published_values(tmp_path):
 # --- executed notebooks -------------------------------------------------------------------------------------
 
 @pytest.mark.notebooks
-def test_a_run_outside_the_repository_shows_data_and_out_and_gives_the_same_bytes(tmp_path):
+def test_a_run_outside_the_repository_shows_data_and_out_and_gives_the_same_bytes(tmp_path, runner_cli):
     """Data and OUT outside the repository, twice, into two OUTs: no machine path, <DATA>/<OUT> shown, and
-    the same notebook bytes (the notebook prints the path write_estimates returns)."""
+    the same notebook bytes (the notebook prints the path write_estimates returns). The first run is the
+    command itself, in a process of its own with workers of its own (what `make reproduce` runs), the second
+    on the test session's shared workers."""
     data = write_dataset(tmp_path / "data", studies=("TOY-1",))
+    args = ["--data", str(data), "--notebook", "dose_comparison"]
+    command = subprocess.run([sys.executable, "-m", "msc_frailty.runner", *args, "--out", str(tmp_path / "out-a")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=900)
+    shared = runner_cli(*args, "--out", tmp_path / "out-b")
     runs = []
-    for name in ("out-a", "out-b"):
-        proc = subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(data), "--out",
-                               str(tmp_path / name), "--notebook", "dose_comparison", "--jobs", "1"],
-                              cwd=ROOT, capture_output=True, text=True, timeout=900)
+    for proc, name in ((command, "out-a"), (shared, "out-b")):
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert proc.stdout.rstrip().endswith(f"executed notebooks in {tmp_path / name / 'notebooks'}")
         runs.append(tmp_path / name / "notebooks")
+    assert (runs[0] / "logs").is_dir() and not (runs[1] / "logs").exists()   # a run's own workers log beside it
     places = machine_places(tmp_path, data, *[r.parent for r in runs])
     for folder in runs:
         assert notebook_leaks(folder, places) == {}

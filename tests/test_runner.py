@@ -11,7 +11,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -33,18 +32,13 @@ def tree_digest(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "msc_frailty.runner", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
-
-
 @pytest.fixture(scope="module")
-def toy_run(tmp_path_factory):
+def toy_run(tmp_path_factory, runner_cli):
     base = tmp_path_factory.mktemp("toy")
     data = write_dataset(base / "data")
     out = base / "out"
     before = {d: tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
-    proc = run_cli("--data", str(data), "--out", str(out), "--jobs", "2", *data_notebook_args())
+    proc = runner_cli("--data", str(data), "--out", str(out), "--jobs", "2", *data_notebook_args())
     after = {d: tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
     return {"data": data, "out": out, "proc": proc, "repo_unchanged": before == after}
 
@@ -197,7 +191,7 @@ def _break(folder, how):
 
 @pytest.mark.parametrize("how", ["missing_file", "missing_column", "non_numeric", "negative_dose",
                                  "duplicated_row", "unknown_subject", "empty_subject_table"])
-def test_malformed_data_stops_and_keeps_previous_output(toy_run, tmp_path, how):
+def test_malformed_data_stops_and_keeps_previous_output(toy_run, tmp_path, how, runner_cli):
     assert toy_run["proc"].returncode == 0
     out = tmp_path / "out"
     shutil.copytree(toy_run["out"], out)
@@ -205,7 +199,7 @@ def test_malformed_data_stops_and_keeps_previous_output(toy_run, tmp_path, how):
     bad = tmp_path / "bad"
     shutil.copytree(toy_run["data"], bad)
     file, column, rows = _break(bad, how)
-    proc = run_cli("--data", str(bad), "--out", str(out))
+    proc = runner_cli("--data", str(bad), "--out", str(out))
     assert proc.returncode != 0
     msg = proc.stderr
     assert "data error" in msg and file in msg, msg
@@ -226,8 +220,8 @@ def test_make_reproduce_propagates_failure(toy_run, tmp_path):
     assert not (tmp_path / "o" / "figures").exists()
 
 
-def test_unknown_parameter_refused_by_cli(toy_run, tmp_path):
-    proc = run_cli("--data", str(toy_run["data"]), "--out", str(tmp_path / "o"), "-p", "sed=3")
+def test_unknown_parameter_refused_by_cli(toy_run, tmp_path, runner_cli):
+    proc = runner_cli("--data", str(toy_run["data"]), "--out", str(tmp_path / "o"), "-p", "sed=3")
     assert proc.returncode != 0 and "unknown parameter" in proc.stderr
     assert not (tmp_path / "o" / "figures").exists()
 
@@ -253,23 +247,23 @@ def test_manifest_lists_every_figure_with_its_hashes(toy_run):
         assert json.loads(r.parameters)["study"] in ("TOY-1", "TOY-2", "all")
 
 
-def test_rerun_skips_unchanged_and_repairs_what_is_missing(toy_run, tmp_path):
+def test_rerun_skips_unchanged_and_repairs_what_is_missing(toy_run, tmp_path, runner_cli):
     out = tmp_path / "out"
     shutil.copytree(toy_run["out"], out)
     before = tree_digest(out / "figures")
-    proc = run_cli("--data", str(toy_run["data"]), "--out", str(out), *data_notebook_args())
+    proc = runner_cli("--data", str(toy_run["data"]), "--out", str(out), *data_notebook_args())
     assert proc.returncode == 0 and "nothing changed" in proc.stdout, proc.stdout + proc.stderr
     assert tree_digest(out / "figures") == before
     # a deleted figure makes its notebook (and only it) run again, and comes back identical
     victim = next((out / "figures" / "TOY-1").glob("consort.png"))
     victim.unlink()
-    proc = run_cli("--data", str(toy_run["data"]), "--out", str(out), *data_notebook_args())
+    proc = runner_cli("--data", str(toy_run["data"]), "--out", str(out), *data_notebook_args())
     assert proc.returncode == 0, proc.stderr
     assert "done (1 executed)" in proc.stdout, proc.stdout
     assert tree_digest(out / "figures") == before
 
 
-def test_changed_data_reruns(toy_run, tmp_path):
+def test_changed_data_reruns(toy_run, tmp_path, runner_cli):
     out, data = tmp_path / "out", tmp_path / "data"
     shutil.copytree(toy_run["out"], out)
     shutil.copytree(toy_run["data"], data)
@@ -278,7 +272,7 @@ def test_changed_data_reruns(toy_run, tmp_path):
     df.to_csv(data / "adeff.csv", index=False)
     # one notebook is enough to see a change of data rerun what was current (both studies: the data digest
     # covers the whole data set)
-    proc = run_cli("--data", str(data), "--out", str(out), "--notebook", "physical_performance")
+    proc = runner_cli("--data", str(data), "--out", str(out), "--notebook", "physical_performance")
     assert proc.returncode == 0, proc.stderr
     assert "skipped" not in proc.stdout and "done (2 executed)" in proc.stdout, proc.stdout
     old = pd.read_csv(toy_run["out"] / "results" / "estimates.csv")
@@ -290,7 +284,7 @@ def test_changed_data_reruns(toy_run, tmp_path):
     assert new[key].estimate.iloc[0] == pytest.approx(old[okey].estimate.iloc[0] + 25 / 8)
 
 
-def test_safety_notebook_with_unknown_and_pre_treatment_onsets(tmp_path):
+def test_safety_notebook_with_unknown_and_pre_treatment_onsets(tmp_path, runner_cli):
     # real adverse-event data: an onset day missing, an event years before the infusion, a death of
     # unknown onset; the safety notebook runs, lists them and writes the worst-case rows
     data = write_dataset(tmp_path / "data")
@@ -300,7 +294,7 @@ def test_safety_notebook_with_unknown_and_pre_treatment_onsets(tmp_path):
     ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", None, "FATAL"]
     ae.to_csv(data / "adae.csv", index=False)
     out = tmp_path / "out"
-    proc = run_cli("--data", str(data), "--out", str(out), "--notebook", "safety")
+    proc = runner_cli("--data", str(data), "--out", str(out), "--notebook", "safety")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     from msc_frailty.results import read_estimates
 
@@ -314,7 +308,7 @@ def test_safety_notebook_with_unknown_and_pre_treatment_onsets(tmp_path):
     assert "have no onset day" in executed and "study day of onset unknown" in executed
 
 
-def test_records_parameter_applies_the_anl01fl_dtype_rule(tmp_path):
+def test_records_parameter_applies_the_anl01fl_dtype_rule(tmp_path, runner_cli):
     # ADaM adeff: a record not chosen for analysis (ANL01FL null) beside the chosen one, and imputed
     # (DTYPE = LOCF) records at a visit nobody attended; by default neither is analysed, with
     # -p records=as_flagged the LOCF records are
@@ -330,7 +324,7 @@ def test_records_parameter_applies_the_anl01fl_dtype_rule(tmp_path):
 
     def estimates(data, *args):
         out = tmp_path / f"out-{data.name}-{len(args)}"
-        proc = run_cli("--data", str(data), "--out", str(out), "--notebook", "physical_performance", *args)
+        proc = runner_cli("--data", str(data), "--out", str(out), "--notebook", "physical_performance", *args)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         return read_estimates(out), (out / "notebooks" / "TOY-1" / "physical_performance.ipynb").read_text()
 
@@ -344,5 +338,5 @@ def test_records_parameter_applies_the_anl01fl_dtype_rule(tmp_path):
     six = flagged[(flagged.paramcd == "SIXMWD") & (flagged.visit == 6) & (flagged.method == "paired_t")]
     assert six.set_index("arm").loc["High", "n"] == 3
     assert not (observed.visit == 6).any()
-    bad = run_cli("--data", str(adam), "--out", str(tmp_path / "bad"), "-p", "records=everything")
+    bad = runner_cli("--data", str(adam), "--out", str(tmp_path / "bad"), "-p", "records=everything")
     assert bad.returncode != 0 and "records must be one of" in bad.stderr

@@ -37,6 +37,11 @@ from .data import RECORD_RULES, DataError, load_trial, table_paths
 from .paths import BUILD, FIGURES, NOTEBOOKS, PRIVATE, RESULTS, ROOT, resolve
 from .results import combine_estimates
 
+# jsonschema (under nbformat, which papermill and the executed notebooks' rewriting use) imports the optional
+# rfc3987_syntax when it is installed, and that compiles a grammar at import time: a second in every process
+# that reads a notebook. It only checks the "iri" format, which no notebook schema uses.
+sys.modules.setdefault("rfc3987_syntax", None)
+
 KERNEL = "python3"
 DEFAULT_TIMEOUT = 600
 REQUIRED_PARAMETERS = ("data_dir", "output_dir", "study")
@@ -206,9 +211,6 @@ def _init_worker(log_dir: str, reuse: bool = True):
     Finalize(None, _discard_kernel, exitpriority=10)  # shut the kernel down when the worker exits
     if reuse:
         _start_kernel(warm=True)
-    # jsonschema (under nbformat) imports the optional rfc3987_syntax when installed, which compiles a
-    # grammar at import time: a second per process. It only checks the "iri" format, which nothing here uses.
-    sys.modules.setdefault("rfc3987_syntax", None)
     import papermill  # noqa: F401
 
 
@@ -252,6 +254,18 @@ def ready_client():
     return ReadyClient
 
 
+def worker_pool(jobs: int, log_dir, reuse: bool = True, mp_context=None) -> ProcessPoolExecutor:
+    """``jobs`` worker processes that execute notebooks, each keeping one kernel (``reuse``), their stderr
+    and that of their kernels in ``log_dir``.
+
+    :func:`run` makes one for each run and shuts it down at the end. Given to :func:`run` as ``pool``, one
+    pool serves several runs, each skipping the start of the workers and of their kernels (the test suite
+    does this); a kernel is reset between notebooks the same way within a run and across runs.
+    """
+    return ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker, initargs=(str(log_dir), reuse),
+                               mp_context=mp_context)
+
+
 def _start_kernel(warm: bool):
     """Start this worker's kernel; with ``warm``, send it the warm-up without waiting for it to finish."""
     from jupyter_client.manager import KernelManager
@@ -261,7 +275,7 @@ def _start_kernel(warm: bool):
     km = KernelManager(kernel_name=KERNEL, transport="ipc", client_factory=ready_client(),
                        ip=os.path.join(tempfile.gettempdir(), f"msc-kernel-{uuid.uuid4().hex}"))
     km.start_kernel(cwd=str(ROOT))
-    _worker["km"] = km
+    _worker["km"], _worker["warm"] = km, warm
     if warm:
         kc = km.client()
         kc.start_channels()
@@ -301,8 +315,10 @@ def _run_in_kernel(km, code: str, timeout: float):
 def _kernel(timeout: float, reuse: bool = True):
     """This worker's kernel: warmed up when new, reset when it has executed a notebook before.
 
-    Without ``reuse`` a new kernel for every notebook, not warmed up: what papermill alone does."""
-    if not reuse or "km" not in _worker:
+    Without ``reuse`` a new kernel for every notebook, not warmed up: what papermill alone does (and a
+    kernel so started is not reused by a later notebook that asks for ``reuse``: it has no warm-up to reset
+    to)."""
+    if not reuse or not _worker.get("warm"):
         _discard_kernel()
         _start_kernel(warm=reuse)
     if "warming" in _worker:
@@ -315,8 +331,8 @@ def _kernel(timeout: float, reuse: bool = True):
 
 def _discard_kernel():
     kc, km = _worker.pop("warming", None), _worker.pop("km", None)
-    _worker.pop("warm_up_id", None)
-    _worker.pop("used", None)
+    for key in ("warm_up_id", "used", "warm"):
+        _worker.pop(key, None)
     if kc is not None:
         kc.stop_channels()
     if km is not None:
@@ -554,7 +570,7 @@ def _replace_dir(new: Path, old: Path):
 
 
 def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, extra=None, only=None,
-        force: bool = False, fresh_kernels: bool = False, log=print) -> dict:
+        force: bool = False, fresh_kernels: bool = False, log=print, pool=None) -> dict:
     """Validate ``data_dir``, run every notebook for every study, then publish figures and results.
 
     Parameters
@@ -578,6 +594,12 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     fresh_kernels : bool
         Start a new kernel for every notebook, as papermill alone does, instead of reusing one kernel per
         worker (slower; the outputs are the same bytes).
+    log : callable
+        Where the progress lines go.
+    pool : concurrent.futures.ProcessPoolExecutor, optional
+        Workers from :func:`worker_pool` to execute the notebooks with (``jobs`` is then not used), left
+        running at the end. Default: workers started for this run, writing their logs beside its
+        executed notebooks, and shut down at its end.
 
     Returns
     -------
@@ -653,9 +675,9 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     per_study = independent[1:] + study_jobs + independent[:1]
     total = len(per_study) + sum(after_studies.values())
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
-        f"{jobs} at a time")
+        + ("on the workers given" if pool is not None else f"{jobs} at a time"))
     staging.mkdir(parents=True)
-    outputs, failures, ran, done, workers = {}, [], 0, 0, {}
+    outputs, failures, ran, done, workers, futures = {}, [], 0, 0, {}, []
 
     def submit(batch) -> list:
         """Skip the current jobs of ``batch``, queue the others in the pool; [(job, future)] in order."""
@@ -671,10 +693,12 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                 todo.append(j)
         if todo and "pool" not in workers:
             # one pool (so one kernel per worker) for the per-study and the data-set notebooks
-            workers["pool"] = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_init_worker,
-                                                  initargs=(str(staging / "notebooks" / "logs"), not fresh_kernels))
-        return [(j, workers["pool"].submit(_execute, (j["src"], j["dst"], j["params"], timeout, not fresh_kernels)))
-                for j in todo]
+            workers["pool"] = pool or worker_pool(min(jobs, len(todo)), staging / "notebooks" / "logs",
+                                                  not fresh_kernels)
+        queued = [(j, workers["pool"].submit(_execute, (j["src"], j["dst"], j["params"], timeout, not fresh_kernels)))
+                  for j in todo]
+        futures.extend(f for _, f in queued)
+        return queued
 
     def collect(queued):
         nonlocal ran, done
@@ -710,7 +734,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                 combine_estimates(seed)
         last = submit(per_dataset) if not failures else []
         collect([q for q in queued if q[0]["id"] not in ids] + last)
-        if "pool" in workers:
+        if "pool" in workers and pool is None:
             workers.pop("pool").shutdown()   # the workers shut their kernels down
         if failures:
             kept = places["notebooks"].parent / "failed"
@@ -780,8 +804,10 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             _replace_dir(tree / top, place)
         _write_cache(cache_path, new_cache)
     finally:
-        if "pool" in workers:
+        if "pool" in workers and pool is None:
             workers.pop("pool").shutdown(cancel_futures=True)
+        for future in futures:   # a shared pool: what this run queued and no longer waits for
+            future.cancel()
         shutil.rmtree(staging, ignore_errors=True)
     log(f"done ({ran} executed): figures in {places['figures']}, results in {places['results']}, "
         f"executed notebooks in {places['notebooks']}")
@@ -890,7 +916,9 @@ def _parse_param(text: str):
         return name, value
 
 
-def main(argv=None) -> int:
+def main(argv=None, pool=None) -> int:
+    """The command line (``python -m msc_frailty.runner --help``); returns the exit status. ``pool``: as in
+    :func:`run`."""
     parser = argparse.ArgumentParser(description="Run every notebook on a data set (contract section 2).")
     parser.add_argument("--data", default="data/synthetic", help="data set folder (contract layout)")
     parser.add_argument("--out", default=None, help="output folder (default: the repository's figures/ and results/)")
@@ -905,7 +933,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         run(args.data, args.out, jobs=args.jobs, timeout=args.timeout, extra=dict(args.parameter), only=args.only,
-            force=args.force, fresh_kernels=args.fresh_kernels)
+            force=args.force, fresh_kernels=args.fresh_kernels, pool=pool)
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 1
