@@ -26,7 +26,7 @@ from conftest import write_dataset
 
 from msc_frailty import consort, names, plots, results, style
 from msc_frailty.analysis import PLAN_COLUMNS
-from msc_frailty.paths import FIGURES, NOTEBOOKS, RESULTS, ROOT
+from msc_frailty.paths import FIGURES, NOTEBOOKS, RESULTS
 
 HOSTILE = ["../../escape", "a/b", ".hidden", "x\x01y", "..", ".", "", "a\\b", "x\ny", "x\x7fy",
            "\u202eevil", "z" * 101, "\u00e9" * 60]
@@ -233,13 +233,8 @@ def _set_study(folder: Path, old: str, new: str):
         df.to_csv(folder / name, index=False, lineterminator="\n")
 
 
-def _run(data: Path, out: Path):
-    return subprocess.run([sys.executable, "-m", "msc_frailty.runner", "--data", str(data), "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
-
-
 @pytest.mark.parametrize("study", ["../../escape", "a/b", ".hidden", "x\x01y", "all"])
-def test_runner_refuses_a_hostile_studyid_and_writes_nothing(tmp_path, study):
+def test_runner_refuses_a_hostile_studyid_and_writes_nothing(tmp_path, study, runner_cli):
     root = tmp_path / "root"
     data = write_dataset(root / "data")
     _set_study(data, "TOY-2", study)
@@ -247,7 +242,7 @@ def test_runner_refuses_a_hostile_studyid_and_writes_nothing(tmp_path, study):
     (out / "figures" / "TOY-1").mkdir(parents=True)
     (out / "figures" / "TOY-1" / "previous.png").write_bytes(b"previous run")
     before = listing(tmp_path)
-    proc = _run(data, out)
+    proc = runner_cli("--data", data, "--out", out)
     assert proc.returncode != 0
     assert "data error" in proc.stderr and "adsl.csv" in proc.stderr and "column STUDYID" in proc.stderr
     # TOY-2's subjects are lines 26-37 of adsl.csv (24 TOY-1 subjects after the header)
@@ -256,21 +251,21 @@ def test_runner_refuses_a_hostile_studyid_and_writes_nothing(tmp_path, study):
     assert listing(tmp_path) == before, "a refused run wrote or changed something"
 
 
-def test_runner_refuses_studyids_differing_only_in_case(tmp_path):
+def test_runner_refuses_studyids_differing_only_in_case(tmp_path, runner_cli):
     data = write_dataset(tmp_path / "data")
     _set_study(data, "TOY-2", "toy-1")
-    proc = _run(data, tmp_path / "out")
+    proc = runner_cli("--data", data, "--out", tmp_path / "out")
     assert proc.returncode != 0 and "column STUDYID" in proc.stderr and "differ only in case" in proc.stderr
     assert not (tmp_path / "out").exists()
 
 
-def test_runner_refuses_paramcds_that_share_a_figure_name(tmp_path):
+def test_runner_refuses_paramcds_that_share_a_figure_name(tmp_path, runner_cli):
     data = write_dataset(tmp_path / "data")
     adeff = pd.read_csv(data / "adeff.csv", dtype=str, keep_default_na=False)
     adeff.loc[(adeff.PARAMCD == "TNFA") & (adeff.STUDYID == "TOY-1"), "PARAMCD"] = "IL-6"
     adeff.loc[(adeff.PARAMCD == "TNFA") & (adeff.STUDYID == "TOY-2"), "PARAMCD"] = "IL 6"
     adeff.to_csv(data / "adeff.csv", index=False, lineterminator="\n")
-    proc = _run(data, tmp_path / "out")
+    proc = runner_cli("--data", data, "--out", tmp_path / "out")
     assert proc.returncode != 0
     assert "adeff.csv" in proc.stderr and "column PARAMCD" in proc.stderr and "'il_6'" in proc.stderr
     assert "rows 3, 5" in proc.stderr, proc.stderr   # TNFA is every second line from line 3

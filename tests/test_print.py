@@ -1,7 +1,7 @@
-"""The published-record, safety and cohort figures are fit to print (issue 9): 85 or 180 mm wide, no text under
-6 pt, none outside the canvas, on the default trials, a study with a real trial's arm labels and one with
-hundreds of serious events; saved with the print check save_figure always makes, with a stamp that says its basis
-once.
+"""The figures are fit to print (issue 9): 85 or 180 mm wide, no text under 6 pt, none outside the canvas. Every
+figure of the default run (saved with the print check save_figure always makes), and the safety and cohort
+figures of a study with a real trial's arm labels and of one with hundreds of serious events; the published-record
+figures with a stamp that says their basis once.
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ import pytest  # noqa: E402
 from conftest import write_dataset  # noqa: E402
 from test_canvas import _rename_arms, many_events  # noqa: E402
 
-from msc_frailty import consort, published_plots, reanalysis, style  # noqa: E402
+from msc_frailty import consort, published_plots, style  # noqa: E402
 from msc_frailty.analysis import tesae_proportions  # noqa: E402
 from msc_frailty.data import load_trial  # noqa: E402
-
-PUBLISHED = {"forest_implied_effects": (published_plots.forest_implied_effects, 180),
-             "dose_response_published": (published_plots.dose_contrast, 180),
-             "safety_bounds": (published_plots.safety_bounds, 85)}
-
 
 def _study_figures(trial):
     """The cohort and safety notebooks' figures of one study, with their print widths (mm)."""
@@ -38,14 +33,30 @@ def _fit(fig, width_mm):
     assert style.text_outside_canvas(fig) == []
 
 
-@pytest.mark.parametrize("name", sorted(PUBLISHED))
-def test_published_figures_fit_to_print_and_save_with_the_check_on(name, tmp_path):
-    draw, width = PUBLISHED[name]
-    fig = draw(reanalysis.published_estimates())
-    _fit(fig, width)
-    svg = style.save_figure(fig, name, tmp_path, "published", "published")[1].read_text(encoding="utf-8")
-    # the basis once: "Published summaries", not "Published summaries \u00b7 published"
-    assert ">Published summaries<" in svg and "\u00b7 published" not in svg
+#: The published-record figures (figures/published/) checked here.
+PUBLISHED = ("forest_implied_effects", "dose_response_published", "safety_bounds")
+#: The print width (mm) of the cohort, safety and published-record figures.
+WIDTHS = {"consort": 180, "safety_tesae30": 85, "safety_events": 180, "forest_implied_effects": 180,
+          "dose_response_published": 180, "safety_bounds": 85}
+
+
+def test_every_figure_of_the_default_run_is_fit_to_print(default_run):
+    """Every figure of the default run was saved with save_figure's print check (a figure it refuses fails the
+    run), and its PNG is 85 or 180 mm wide at 300 dpi: the cohort, safety and published-record figures the
+    width of their kind. The published-record figures say their basis once."""
+    from PIL import Image
+
+    pngs = sorted((default_run / "figures").rglob("*.png"))
+    assert {p.stem for p in pngs} >= set(WIDTHS) and len(pngs) > len(WIDTHS)
+    for png in pngs:
+        with Image.open(png) as image:
+            width_mm = image.size[0] / style.DPI * 25.4
+        assert min(abs(width_mm - w) for w in style.WIDTHS_MM) < 0.1, (png, width_mm)
+        assert width_mm == pytest.approx(WIDTHS.get(png.stem, width_mm), abs=0.1), (png, width_mm)
+    for name in PUBLISHED:
+        svg = (default_run / "figures" / "published" / f"{name}.svg").read_text(encoding="utf-8")
+        # "Published summaries", not "Published summaries \u00b7 published"
+        assert ">Published summaries<" in svg and "\u00b7 published" not in svg
 
 
 def test_scorecard_fits_to_print():
@@ -54,14 +65,6 @@ def test_scorecard_fits_to_print():
     fig = published_plots.scorecard_chart(card)
     _fit(fig, 85)
     plt.close(fig)
-
-
-@pytest.mark.parametrize("study", ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"])
-def test_cohort_and_safety_figures_of_the_default_trials_fit_to_print(study, tmp_path):
-    for name, (fig, width) in _study_figures(load_trial("data/synthetic").study(study)).items():
-        _fit(fig, width)
-        png = style.save_figure(fig, name, tmp_path, study, "synthetic")[2]
-        assert png.is_file()
 
 
 def test_long_arm_labels_and_many_events_fit_to_print(tmp_path):
