@@ -144,15 +144,64 @@ def toy_data(tmp_path) -> Path:
     return write_dataset(tmp_path / "toy")
 
 
-@pytest.fixture(scope="session")
-def default_run(tmp_path_factory, runner_cli):
-    """`make reproduce` on the embedded SYNTHETIC default into a temporary OUT (once per test session)."""
-    from msc_frailty.paths import DEFAULT_DATA
+class _DefaultRun:
+    """`make reproduce` on the embedded SYNTHETIC default into a temporary OUT: the command itself, in a process
+    of its own (and its own workers), started as soon as the tests are collected when one of them needs it
+    (:func:`pytest_collection_modifyitems`), so that it runs beside the tests that come before the first one
+    that waits for it (:func:`default_run`)."""
 
-    out = tmp_path_factory.mktemp("default") / "out"
-    proc = runner_cli("--data", DEFAULT_DATA, "--out", out, "--jobs", "2")
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return out
+    def __init__(self):
+        self.proc = self.folder = None
+
+    def start(self):
+        import subprocess
+        import sys
+        import tempfile
+
+        from msc_frailty.paths import DEFAULT_DATA, ROOT
+
+        self.folder = Path(tempfile.mkdtemp(prefix="msc-default-run-"))
+        with open(self.folder / "stdout", "w") as out, open(self.folder / "stderr", "w") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
+                                          "--out", str(self.folder / "out"), "--jobs", "2"], cwd=ROOT, stdout=out,
+                                         stderr=err, start_new_session=True)
+
+    def wait(self) -> Path:
+        if self.proc is None:
+            self.start()
+        code = self.proc.wait(timeout=3000)
+        log = (self.folder / "stdout").read_text()[-3000:] + (self.folder / "stderr").read_text()[-3000:]
+        assert code == 0, log
+        return self.folder / "out"
+
+    def stop(self):
+        import os
+        import shutil
+        import signal
+
+        if self.proc is not None and self.proc.poll() is None:   # an interrupted session: the run and its workers
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_DEFAULT_RUN = _DefaultRun()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if any("default_run" in getattr(item, "fixturenames", ()) for item in items):
+        _DEFAULT_RUN.start()
+
+
+def pytest_unconfigure(config):
+    _DEFAULT_RUN.stop()
+
+
+@pytest.fixture(scope="session")
+def default_run():
+    """The OUT of `make reproduce` on the embedded SYNTHETIC default (:class:`_DefaultRun`)."""
+    return _DEFAULT_RUN.wait()
 
 
 @pytest.fixture(scope="session")
@@ -174,8 +223,8 @@ def runner_workers(tmp_path_factory):
 def runner_cli(runner_workers):
     """``python -m msc_frailty.runner ARGS``, run in this process on :func:`runner_workers`: returns a
     ``subprocess.CompletedProcess`` with the exit status and what the command printed. The same code as the
-    command, in the same kind of worker processes; ``make reproduce`` itself runs as a real process in
-    ``test_runner.py`` (a failing run) and in CI (every run of ``.ci/run``)."""
+    command, in the same kind of worker processes; the command itself runs in :func:`default_run` and
+    ``test_paths_in_outputs.py``, ``make reproduce`` in ``test_runner.py`` (a failing run)."""
     import contextlib
     import io
     import subprocess
