@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import statistics
@@ -208,16 +209,34 @@ most of the rest.
   - the warm-up's imports are frozen out of the garbage collector (`gc.freeze`), whose full passes walked
     them at every reset and during every notebook;
   - the data-set notebooks that read only the published record (`evidence_synthesis`, `trial_planning`;
-    notebook metadata `uses_study_results: false`) run beside the per-study ones instead of after them: the
-    first at once, the second behind the per-study ones, beside the scorecard that must wait for those;
+    notebook metadata `uses_study_results: false`) run beside the per-study ones instead of after them: one
+    at once, the other behind the per-study ones, beside the scorecard that must wait for those;
   - PDF font subsets are cut from a font prepared once per process (the 1,300 glyphs of Latin, Greek,
     punctuation, arrows and mathematical operators, instead of DejaVu Sans' 6,000); the PDFs are the same
     bytes as before;
   - `planning.n_per_arm` steps from the normal-approximation n (two or three exact power evaluations)
     instead of a root search; the same n (tests against statsmodels and a plain scan);
   - the runner collects captions without decoding the PNGs or importing matplotlib (2 s at the end of a run).
-  - Tried and left out: a lower PNG compression level (3 instead of 6) saved 0.5 s over the 46 figures and
-    made them 5.6% larger.
+  - Tried and left out: a lower PNG compression level (3 instead of 6) alone saved 0.5 s over the 46 figures
+    and made them 5.6% larger (the third pass pairs it with RGB).
+- **Issue 7, third pass** (from 12.9 units at 948c91d):
+  - papermill's kernel client is ready as soon as it has seen, on the output channel, the kernel go idle
+    after its `kernel_info` request (`msc_frailty.runner.ready_client`). jupyter_client's own wait ends only
+    after 0.2 s of silence on that channel: a fifth of a second per notebook in which the worker sat idle
+    (`other_endpoints` went from 0.36 to 0.16 s a notebook);
+  - `evidence_synthesis`, the longer of the two published-only notebooks, is the one queued last, beside the
+    scorecard, so that the end of a run keeps both workers busy; `trial_planning` runs first;
+  - PNGs are written as RGB when every pixel is opaque (all of the collection's) and at zlib level 3
+    (`msc_frailty.style.write_png`): the same images pixel for pixel, 5% smaller in all, compressed in half
+    the time (2.8 s against 1.3 s for the 46 figures, measured apart);
+  - jsonschema's IRI grammar is skipped wherever the runner is imported (the runner's own process and the
+    test process too), not only in the workers.
+- **`make test`** (3 min 9 s to 4 min 7 s before the third pass): the runs the tests make share two warm
+  workers in the test process (`runner.worker_pool`, `run(pool=)`), which spares each run the start of its
+  workers and kernels (about 4.5 s of a run's 5 s when it executes one small notebook); the default run,
+  still the command itself in a process of its own, starts as soon as the tests are collected and runs
+  beside the tests before the first that needs it; the fit-to-print test reads the default run's figures
+  instead of drawing nine of them again.
 - Kept: papermill executes parameterized notebooks, each notebook runs on its own in JupyterLab with its
   defaults, outputs are byte-deterministic (the staleness test compares them with the committed ones),
   and a rerun skips executions whose inputs are unchanged (the no-change rerun above).
@@ -230,6 +249,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--loop", action="store_true", help="also time a sequential papermill loop (slow)")
+    parser.add_argument("--tests", action="store_true", help="also time the test suite once (make test's command)")
     parser.add_argument("--write", help="write the results as Markdown to this file")
     parser.add_argument("--breakdown-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -237,7 +257,7 @@ def main(argv=None) -> int:
         print(json.dumps(_breakdown_worker(args.breakdown_worker)))
         return 0
 
-    units, scratch, fresh, rerun, loop, study, adam = [], [], [], [], [], [], []
+    units, scratch, fresh, rerun, loop, study, adam, suite = [], [], [], [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         units.append(import_unit())
@@ -265,6 +285,10 @@ def main(argv=None) -> int:
             shutil.rmtree(tmp / "loop", ignore_errors=True)
             print(f"papermill loop: {loop[-1]:.1f} s", flush=True)
         units.append(import_unit())
+        if args.tests:
+            suite.append(timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                               env={**os.environ, "MPLBACKEND": "agg"}))
+            print(f"test suite: {suite[-1]:.0f} s", flush=True)
 
     unit = statistics.median(units)
     med = {k: statistics.median(v) for k, v in (("scratch", scratch), ("fresh", fresh), ("rerun", rerun),
@@ -306,10 +330,13 @@ def main(argv=None) -> int:
         f"{u(med['adam'])} | {runs(adam)} |\n"
         + (f"| sequential papermill loop | one `papermill notebooks/<nb>.ipynb ... -p study <S>` per notebook and "
            f"study, one after another | 1 | {loop[0]:.1f} | {u(loop[0])} | {runs(loop)} |\n" if loop else "")
+        + (f"| the test suite | `make test` once the environment exists (its command, `python -m pytest -q`; the aim: "
+           f"under 3 minutes) | 1 | {suite[0]:.0f} | {u(suite[0])} | {runs(suite, 0)} |\n" if suite else "")
     )
     text = (
         "# Benchmarks\n\n"
-        f"Measured with `.venv/bin/python bench/benchmark.py --runs {args.runs}{' --loop' if args.loop else ''} "
+        f"Measured with `.venv/bin/python bench/benchmark.py --runs {args.runs}{' --loop' if args.loop else ''}"
+        f"{' --tests' if args.tests else ''} "
         f"--write BENCHMARKS.md` on {platform.machine()}, "
         f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, Python "
         f"{platform.python_version()}; wall-clock seconds on the embedded SYNTHETIC default data (3 studies, "
