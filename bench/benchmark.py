@@ -235,8 +235,11 @@ most of the rest.
   workers in the test process (`runner.worker_pool`, `run(pool=)`), which spares each run the start of its
   workers and kernels (about 4.5 s of a run's 5 s when it executes one small notebook); the default run,
   still the command itself in a process of its own, starts as soon as the tests are collected and runs
-  beside the tests before the first that needs it; the fit-to-print test reads the default run's figures
-  instead of drawing nine of them again.
+  beside the other tests, the ones that read it coming last; the fit-to-print test reads the default run's
+  figures instead of drawing nine of them again. Tried and left out: the toy and ADaM-fixture runs as
+  commands of their own beside the default run too. Three runs at once on two cores took more time than
+  they saved (2 min 54 s against 2 min 34 s), because of their extra worker starts and the contention
+  between them.
 - Kept: papermill executes parameterized notebooks, each notebook runs on its own in JupyterLab with its
   defaults, outputs are byte-deterministic (the staleness test compares them with the committed ones),
   and a rerun skips executions whose inputs are unchanged (the no-change rerun above).

@@ -144,13 +144,28 @@ def toy_data(tmp_path) -> Path:
     return write_dataset(tmp_path / "toy")
 
 
-class _DefaultRun:
-    """`make reproduce` on the embedded SYNTHETIC default into a temporary OUT: the command itself, in a process
-    of its own (and its own workers), started as soon as the tests are collected when one of them needs it
-    (:func:`pytest_collection_modifyitems`), so that it runs beside the tests that come before the first one
-    that waits for it (:func:`default_run`)."""
+def _tree_digest(folder) -> dict:
+    """sha256 of every file under folder (relative path -> digest)."""
+    import hashlib
 
-    def __init__(self):
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(Path(folder).rglob("*")) if p.is_file()}
+
+
+def _repository_outputs() -> dict:
+    from msc_frailty.paths import FIGURES, RESULTS
+
+    return {d: _tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
+
+
+class _CommandRun:
+    """``python -m msc_frailty.runner --data DATA --out OUT [ARGS]``: the command itself, in a process of its own
+    (with its own workers), on a data set written for it into a temporary folder. It starts as soon as the
+    tests are collected when one of them needs it (:func:`pytest_collection_modifyitems`), so that it runs
+    beside the tests before the first one that waits for it."""
+
+    def __init__(self, data, *args):
+        self.data, self.args = data, args   # data: a function that writes the data set into a folder
         self.proc = self.folder = None
 
     def start(self):
@@ -158,21 +173,34 @@ class _DefaultRun:
         import sys
         import tempfile
 
-        from msc_frailty.paths import DEFAULT_DATA, ROOT
+        from msc_frailty.paths import ROOT
 
-        self.folder = Path(tempfile.mkdtemp(prefix="msc-default-run-"))
+        self.folder = Path(tempfile.mkdtemp(prefix="msc-run-"))
+        self.data_dir = Path(self.data(self.folder / "data"))
+        self.before = _repository_outputs()
+        command = [sys.executable, "-m", "msc_frailty.runner", "--data", str(self.data_dir), "--out",
+                   str(self.folder / "out"), *self.args]
         with open(self.folder / "stdout", "w") as out, open(self.folder / "stderr", "w") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
-                                          "--out", str(self.folder / "out"), "--jobs", "2"], cwd=ROOT, stdout=out,
-                                         stderr=err, start_new_session=True)
+            self.proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, start_new_session=True)
 
-    def wait(self) -> Path:
+    def wait(self) -> dict:
+        """{"data", "out", "proc" (a CompletedProcess), "repo_unchanged" (figures/ and results/ of the
+        repository the same before and after)}."""
+        import subprocess
+
         if self.proc is None:
             self.start()
         code = self.proc.wait(timeout=3000)
-        log = (self.folder / "stdout").read_text()[-3000:] + (self.folder / "stderr").read_text()[-3000:]
-        assert code == 0, log
-        return self.folder / "out"
+        proc = subprocess.CompletedProcess(self.proc.args, code, (self.folder / "stdout").read_text(),
+                                           (self.folder / "stderr").read_text())
+        return {"data": self.data_dir, "out": self.folder / "out", "proc": proc,
+                "repo_unchanged": _repository_outputs() == self.before}
+
+    def succeeded(self) -> dict:
+        """:meth:`wait`, for a run that must have succeeded."""
+        run = self.wait()
+        assert run["proc"].returncode == 0, run["proc"].stdout[-3000:] + run["proc"].stderr[-3000:]
+        return run
 
     def stop(self):
         import os
@@ -186,22 +214,68 @@ class _DefaultRun:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-_DEFAULT_RUN = _DefaultRun()
+def _default_data(folder):
+    from msc_frailty.paths import DEFAULT_DATA
+
+    return DEFAULT_DATA
+
+
+def _adam_data(folder):
+    from msc_frailty import adam_fixture
+
+    return adam_fixture.write_fixture(folder, "mixed")
+
+
+#: The runs that start when the tests are collected, by the name of the fixture that waits for each: `make
+#: reproduce` on the embedded SYNTHETIC default. (More runs at once than the machine has cores cost more than
+#: they gain: the other runs of the tests share :func:`runner_workers`.)
+COMMAND_RUNS = {"default_run": _CommandRun(_default_data, "--jobs", "2")}
 
 
 def pytest_collection_modifyitems(session, config, items):
-    if any("default_run" in getattr(item, "fixturenames", ()) for item in items):
-        _DEFAULT_RUN.start()
+    """Start the command runs the collected tests need, and put the tests that wait for one after the others
+    (in their order), which run meanwhile."""
+    waits = [any(name in getattr(item, "fixturenames", ()) for name in COMMAND_RUNS) for item in items]
+    for name, run in COMMAND_RUNS.items():
+        if any(name in getattr(item, "fixturenames", ()) for item in items):
+            run.start()
+    items[:] = [item for item, w in zip(items, waits) if not w] + [item for item, w in zip(items, waits) if w]
 
 
 def pytest_unconfigure(config):
-    _DEFAULT_RUN.stop()
+    for run in COMMAND_RUNS.values():
+        run.stop()
 
 
 @pytest.fixture(scope="session")
-def default_run():
-    """The OUT of `make reproduce` on the embedded SYNTHETIC default (:class:`_DefaultRun`)."""
-    return _DEFAULT_RUN.wait()
+def default_run() -> Path:
+    """The OUT of `make reproduce` on the embedded SYNTHETIC default (:data:`COMMAND_RUNS`)."""
+    return COMMAND_RUNS["default_run"].succeeded()["out"]
+
+
+@pytest.fixture(scope="session")
+def toy_run(tmp_path_factory, runner_cli) -> dict:
+    """The data-set notebooks on the toy data set, TOY-1 and TOY-2, on the shared workers: {"data", "out",
+    "proc" (a CompletedProcess), "repo_unchanged" (figures/ and results/ of the repository the same before and
+    after)}."""
+    base = tmp_path_factory.mktemp("toy")
+    data = write_dataset(base / "data")
+    before = _repository_outputs()
+    proc = runner_cli("--data", data, "--out", base / "out", "--jobs", "2", *data_notebook_args())
+    return {"data": data, "out": base / "out", "proc": proc, "repo_unchanged": _repository_outputs() == before}
+
+
+@pytest.fixture(scope="session")
+def adam_run(tmp_path_factory, runner_cli) -> dict:
+    """The data-set notebooks on :mod:`msc_frailty.adam_fixture`'s mixed folder, on the shared workers, a run that
+    succeeded: {"data", "out"}."""
+    from msc_frailty import adam_fixture
+
+    base = tmp_path_factory.mktemp("adam-run")
+    data = adam_fixture.write_fixture(base / "data", "mixed")
+    proc = runner_cli("--data", data, "--out", base / "out", *data_notebook_args())
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return {"data": data, "out": base / "out"}
 
 
 @pytest.fixture(scope="session")
@@ -223,7 +297,7 @@ def runner_workers(tmp_path_factory):
 def runner_cli(runner_workers):
     """``python -m msc_frailty.runner ARGS``, run in this process on :func:`runner_workers`: returns a
     ``subprocess.CompletedProcess`` with the exit status and what the command printed. The same code as the
-    command, in the same kind of worker processes; the command itself runs in :func:`default_run` and
+    command, in the same kind of worker processes; the command itself runs in :data:`COMMAND_RUNS` and
     ``test_paths_in_outputs.py``, ``make reproduce`` in ``test_runner.py`` (a failing run)."""
     import contextlib
     import io
