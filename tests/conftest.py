@@ -266,19 +266,6 @@ def toy_run(tmp_path_factory, runner_cli) -> dict:
 
 
 @pytest.fixture(scope="session")
-def adam_run(tmp_path_factory, runner_cli) -> dict:
-    """The data-set notebooks on :mod:`msc_frailty.adam_fixture`'s mixed folder, on the shared workers, a run that
-    succeeded: {"data", "out"}."""
-    from msc_frailty import adam_fixture
-
-    base = tmp_path_factory.mktemp("adam-run")
-    data = adam_fixture.write_fixture(base / "data", "mixed")
-    proc = runner_cli("--data", data, "--out", base / "out", *data_notebook_args())
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return {"data": data, "out": base / "out"}
-
-
-@pytest.fixture(scope="session")
 def runner_workers(tmp_path_factory):
     """Two runner workers with their warm kernels (:func:`msc_frailty.runner.worker_pool`), shared by the runs
     the tests make in this process through :func:`runner_cli`: each run then skips starting them and their
