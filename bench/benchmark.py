@@ -231,6 +231,9 @@ most of the rest.
     the time (2.8 s against 1.3 s for the 46 figures, measured apart);
   - jsonschema's IRI grammar is skipped wherever the runner is imported (the runner's own process and the
     test process too), not only in the workers.
+- Measured twice at the same commit (f10feed): 11.6 import units (26.4 s) for a rebuild and 181 s for the
+  test suite while the host was busy (two processes got 1.40 processes' worth of work done), then the
+  figures above.
 - **`make test`** (3 min 9 s to 4 min 7 s before the third pass): the runs the tests make share two warm
   workers in the test process (`runner.worker_pool`, `run(pool=)`), which spares each run the start of its
   workers and kernels (about 4.5 s of a run's 5 s when it executes one small notebook); the default run,
@@ -345,8 +348,10 @@ def main(argv=None) -> int:
         f"{platform.python_version()}; wall-clock seconds on the embedded SYNTHETIC default data (3 studies, "
         f"{n} notebook executions), and the same in import units measured in the same run. Two CPU-bound "
         f"processes at once get {capacity:.2f} processes' worth of work done here (one pure-Python loop alone, "
-        f"then two together), not 2: that bounds what running two notebooks at a time can gain on this "
-        f"machine.\n\n"
+        + ("then two together), not 2: that bounds what running two notebooks at a time can gain on this "
+           "machine.\n\n" if capacity <= 2 else
+           "then two together): more than 2, so the machine's speed changed between the two measurements, as "
+           "it does on a shared host; times measured minutes apart vary by as much.\n\n")
         "## Where the time goes\n\n"
         f"Every notebook executed in one process, one after the other (`bench/benchmark.py`, breakdown): "
         f"{cpu_total:.1f} s of notebook work, of which saving figures {sum(save.values()):.1f} s. Before this "
