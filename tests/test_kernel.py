@@ -14,11 +14,20 @@ from msc_frailty import runner
 pytestmark = pytest.mark.notebooks
 
 
+#: A warm-up of the modules whose state the tests below change: the mechanism is the same whatever it imports,
+#: and it spares a second and a half per kernel. Every run of the runner uses the full one (msc_frailty.kernel).
+LIGHT_WARM_UP = ("import msc_frailty.kernel as k\n"
+                 "k.MODULES = ['numpy', 'pandas', 'matplotlib.pyplot', 'msc_frailty.paths']\n"
+                 "k.warm_up()")
+
+
 @pytest.fixture(scope="module")
 def worker():
     """This test process acting as a runner worker, for the tests of this module in turn (a kernel and its
     warm-up cost seconds); its kernel is shut down afterwards."""
+    full, runner.WARM_UP = runner.WARM_UP, LIGHT_WARM_UP
     yield runner
+    runner.WARM_UP = full
     runner._discard_kernel()
 
 
