@@ -40,6 +40,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# imported before any test module imports nbformat: the runner spares it jsonschema's IRI grammar (a second)
+from msc_frailty.runner import notebooks, scope_of, uses_study_results
+
 TOY_ARMS = {
     "TOY-1": [("Control", 0, 8, "C"), ("Low", 10, 8, "L"), ("High", 30, 8, "H")],
     "TOY-2": [("A", 5, 6, "A"), ("B", 15, 6, "B")],
@@ -128,8 +131,6 @@ def data_notebooks() -> list[Path]:
     """Every notebook that reads a data set: all but the data-set notebooks that read only the published
     record (``uses_study_results: false``), whose outputs are the same for every data set; the default run
     (:func:`default_run`) executes those."""
-    from msc_frailty.runner import notebooks, scope_of, uses_study_results
-
     return [nb for nb in notebooks() if scope_of(nb) == "study" or uses_study_results(nb)]
 
 
@@ -237,7 +238,7 @@ def pytest_collection_modifyitems(session, config, items):
     (in their order), which run meanwhile."""
     waits = [any(name in getattr(item, "fixturenames", ()) for name in COMMAND_RUNS) for item in items]
     for name, run in COMMAND_RUNS.items():
-        if any(name in getattr(item, "fixturenames", ()) for item in items):
+        if not config.option.collectonly and any(name in getattr(item, "fixturenames", ()) for item in items):
             run.start()
     items[:] = [item for item, w in zip(items, waits) if not w] + [item for item, w in zip(items, waits) if w]
 
