@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from conftest import data_notebook_args
 from scipy import stats as st
 
 from msc_frailty import adam_fixture
 from msc_frailty.data import load_trial
 from msc_frailty.results import read_estimates
+from msc_frailty.runner import notebooks, scope_of
 
 pytestmark = pytest.mark.notebooks
 
@@ -33,10 +33,12 @@ def forms(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(forms, tmp_path_factory, runner_cli):
-    """Every notebook that reads a data set, on the mixed folder (the forms load to the same tables: the test
-    below)."""
+    """Every notebook that reads the study tables, on the mixed folder (the forms load to the same tables: the
+    test below). Not the scorecard, which reads only the per-study results: the toy run (test_runner.py) and
+    the default run execute it."""
     target = tmp_path_factory.mktemp("run-mixed") / "out"
-    proc = runner_cli("--data", forms["mixed"], "--out", target, *data_notebook_args())
+    per_study = [arg for nb in notebooks() if scope_of(nb) == "study" for arg in ("--notebook", nb.stem)]
+    proc = runner_cli("--data", forms["mixed"], "--out", target, *per_study)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return target
 
