@@ -159,14 +159,13 @@ def _repository_outputs() -> dict:
     return {d: _tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
 
 
-class _CommandRun:
-    """``python -m msc_frailty.runner --data DATA --out OUT [ARGS]``: the command itself, in a process of its own
-    (with its own workers), on a data set written for it into a temporary folder. It starts as soon as the
-    tests are collected when one of them needs it (:func:`pytest_collection_modifyitems`), so that it runs
-    beside the tests before the first one that waits for it."""
+class _DefaultRun:
+    """`make reproduce` on the embedded SYNTHETIC default into a temporary OUT: the command itself, in a process of
+    its own (with its own workers). It starts as soon as the tests are collected when one of them needs it
+    (:func:`pytest_collection_modifyitems`), so that it runs beside the others. (More runs at once than the
+    machine has cores cost more than they gain: the other runs of the tests share :func:`runner_workers`.)"""
 
-    def __init__(self, data, *args):
-        self.data, self.args = data, args   # data: a function that writes the data set into a folder
+    def __init__(self):
         self.proc = self.folder = None
 
     def start(self):
@@ -174,34 +173,21 @@ class _CommandRun:
         import sys
         import tempfile
 
-        from msc_frailty.paths import ROOT
+        from msc_frailty.paths import DEFAULT_DATA, ROOT
 
-        self.folder = Path(tempfile.mkdtemp(prefix="msc-run-"))
-        self.data_dir = Path(self.data(self.folder / "data"))
-        self.before = _repository_outputs()
-        command = [sys.executable, "-m", "msc_frailty.runner", "--data", str(self.data_dir), "--out",
-                   str(self.folder / "out"), *self.args]
+        self.folder = Path(tempfile.mkdtemp(prefix="msc-default-run-"))
         with open(self.folder / "stdout", "w") as out, open(self.folder / "stderr", "w") as err:
-            self.proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, start_new_session=True)
+            self.proc = subprocess.Popen([sys.executable, "-m", "msc_frailty.runner", "--data", str(DEFAULT_DATA),
+                                          "--out", str(self.folder / "out"), "--jobs", "2"], cwd=ROOT, stdout=out,
+                                         stderr=err, start_new_session=True)
 
-    def wait(self) -> dict:
-        """{"data", "out", "proc" (a CompletedProcess), "repo_unchanged" (figures/ and results/ of the
-        repository the same before and after)}."""
-        import subprocess
-
+    def out(self) -> Path:
+        """The OUT, once the run has succeeded."""
         if self.proc is None:
             self.start()
         code = self.proc.wait(timeout=3000)
-        proc = subprocess.CompletedProcess(self.proc.args, code, (self.folder / "stdout").read_text(),
-                                           (self.folder / "stderr").read_text())
-        return {"data": self.data_dir, "out": self.folder / "out", "proc": proc,
-                "repo_unchanged": _repository_outputs() == self.before}
-
-    def succeeded(self) -> dict:
-        """:meth:`wait`, for a run that must have succeeded."""
-        run = self.wait()
-        assert run["proc"].returncode == 0, run["proc"].stdout[-3000:] + run["proc"].stderr[-3000:]
-        return run
+        assert code == 0, (self.folder / "stdout").read_text()[-3000:] + (self.folder / "stderr").read_text()[-3000:]
+        return self.folder / "out"
 
     def stop(self):
         import os
@@ -215,43 +201,26 @@ class _CommandRun:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _default_data(folder):
-    from msc_frailty.paths import DEFAULT_DATA
-
-    return DEFAULT_DATA
-
-
-def _adam_data(folder):
-    from msc_frailty import adam_fixture
-
-    return adam_fixture.write_fixture(folder, "mixed")
-
-
-#: The runs that start when the tests are collected, by the name of the fixture that waits for each: `make
-#: reproduce` on the embedded SYNTHETIC default. (More runs at once than the machine has cores cost more than
-#: they gain: the other runs of the tests share :func:`runner_workers`.)
-COMMAND_RUNS = {"default_run": _CommandRun(_default_data, "--jobs", "2")}
+_DEFAULT_RUN = _DefaultRun()
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Start the command runs the collected tests need, and put the tests that wait for one after the others
+    """Start the default run when a collected test needs it, and put the tests that wait for it after the others
     (in their order), which run meanwhile."""
-    waits = [any(name in getattr(item, "fixturenames", ()) for name in COMMAND_RUNS) for item in items]
-    for name, run in COMMAND_RUNS.items():
-        if not config.option.collectonly and any(name in getattr(item, "fixturenames", ()) for item in items):
-            run.start()
+    waits = ["default_run" in getattr(item, "fixturenames", ()) for item in items]
+    if any(waits) and not config.option.collectonly:
+        _DEFAULT_RUN.start()
     items[:] = [item for item, w in zip(items, waits) if not w] + [item for item, w in zip(items, waits) if w]
 
 
 def pytest_unconfigure(config):
-    for run in COMMAND_RUNS.values():
-        run.stop()
+    _DEFAULT_RUN.stop()
 
 
 @pytest.fixture(scope="session")
 def default_run() -> Path:
-    """The OUT of `make reproduce` on the embedded SYNTHETIC default (:data:`COMMAND_RUNS`)."""
-    return COMMAND_RUNS["default_run"].succeeded()["out"]
+    """The OUT of `make reproduce` on the embedded SYNTHETIC default (:class:`_DefaultRun`)."""
+    return _DEFAULT_RUN.out()
 
 
 @pytest.fixture(scope="session")
@@ -285,7 +254,7 @@ def runner_workers(tmp_path_factory):
 def runner_cli(runner_workers):
     """``python -m msc_frailty.runner ARGS``, run in this process on :func:`runner_workers`: returns a
     ``subprocess.CompletedProcess`` with the exit status and what the command printed. The same code as the
-    command, in the same kind of worker processes; the command itself runs in :data:`COMMAND_RUNS` and
+    command, in the same kind of worker processes; the command itself runs in :func:`default_run` and
     ``test_paths_in_outputs.py``, ``make reproduce`` in ``test_runner.py`` (a failing run)."""
     import contextlib
     import io
