@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import os
 import sys
@@ -107,13 +106,11 @@ def read_captions(figures_dir) -> pd.DataFrame:
 
 # --- the manuscript -----------------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def check_figures(files, figures_dir) -> list[str]:
     """Problems with figure files (paths under ``figures_dir``, e.g. ``CRATUS-P2/consort.pdf``): missing, not
     in MANIFEST.csv, or not the file MANIFEST.csv lists (sha256)."""
+    from .runner import _file_digest   # the digest the runner writes to MANIFEST.csv
+
     figures_dir = resolve(figures_dir)
     manifest_path = figures_dir / "MANIFEST.csv"
     if not manifest_path.is_file():
@@ -127,7 +124,7 @@ def check_figures(files, figures_dir) -> list[str]:
             problems.append(f"figure {rel} is missing from {figures_dir}")
         elif key not in listed:
             problems.append(f"figure {rel} is not in {manifest_path}")
-        elif _sha256(path) != listed[key]:
+        elif _file_digest(path) != listed[key]:
             problems.append(f"figure {rel} is not current: its sha256 differs from {manifest_path} "
                             "(rerun the notebooks: make reproduce)")
     return problems
