@@ -145,7 +145,7 @@ def toy_data(tmp_path) -> Path:
     return write_dataset(tmp_path / "toy")
 
 
-def _tree_digest(folder) -> dict:
+def tree_digest(folder) -> dict:
     """sha256 of every file under folder (relative path -> digest)."""
     import hashlib
 
@@ -156,7 +156,7 @@ def _tree_digest(folder) -> dict:
 def _repository_outputs() -> dict:
     from msc_frailty.paths import FIGURES, RESULTS
 
-    return {d: _tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
+    return {d: tree_digest(d) for d in (FIGURES, RESULTS) if d.exists()}
 
 
 class _DefaultRun:
@@ -231,7 +231,7 @@ def toy_run(tmp_path_factory, runner_cli) -> dict:
     base = tmp_path_factory.mktemp("toy")
     data = write_dataset(base / "data")
     before = _repository_outputs()
-    proc = runner_cli("--data", data, "--out", base / "out", "--jobs", "2", *data_notebook_args())
+    proc = runner_cli("--data", data, "--out", base / "out", *data_notebook_args())
     return {"data": data, "out": base / "out", "proc": proc, "repo_unchanged": _repository_outputs() == before}
 
 

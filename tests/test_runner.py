@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
-from conftest import _tree_digest, data_notebook_args, data_notebooks, write_dataset
+from conftest import data_notebook_args, data_notebooks, tree_digest, write_dataset
 from scipy import stats as st
 
 from msc_frailty.data import load_trial
@@ -178,7 +178,7 @@ def test_malformed_data_stops_and_keeps_previous_output(toy_run, tmp_path, how, 
     assert toy_run["proc"].returncode == 0
     out = tmp_path / "out"
     shutil.copytree(toy_run["out"], out)
-    before = _tree_digest(out)
+    before = tree_digest(out)
     bad = tmp_path / "bad"
     shutil.copytree(toy_run["data"], bad)
     file, column, rows = _break(bad, how)
@@ -190,7 +190,7 @@ def test_malformed_data_stops_and_keeps_previous_output(toy_run, tmp_path, how, 
         assert f"column {column}" in msg, msg
     if rows:
         assert f"rows {rows}" in msg, msg
-    assert _tree_digest(out) == before, "a failed run changed the previous output"
+    assert tree_digest(out) == before, "a failed run changed the previous output"
 
 
 def test_make_reproduce_propagates_failure(toy_run, tmp_path):
@@ -233,17 +233,17 @@ def test_manifest_lists_every_figure_with_its_hashes(toy_run):
 def test_rerun_skips_unchanged_and_repairs_what_is_missing(toy_run, tmp_path, runner_cli):
     out = tmp_path / "out"
     shutil.copytree(toy_run["out"], out)
-    before = _tree_digest(out / "figures")
+    before = tree_digest(out / "figures")
     proc = runner_cli("--data", str(toy_run["data"]), "--out", str(out), *data_notebook_args())
     assert proc.returncode == 0 and "nothing changed" in proc.stdout, proc.stdout + proc.stderr
-    assert _tree_digest(out / "figures") == before
+    assert tree_digest(out / "figures") == before
     # a deleted figure makes its notebook (and only it) run again, and comes back identical
     victim = next((out / "figures" / "TOY-1").glob("consort.png"))
     victim.unlink()
     proc = runner_cli("--data", str(toy_run["data"]), "--out", str(out), *data_notebook_args())
     assert proc.returncode == 0, proc.stderr
     assert "done (1 executed)" in proc.stdout, proc.stdout
-    assert _tree_digest(out / "figures") == before
+    assert tree_digest(out / "figures") == before
 
 
 def test_changed_data_reruns(toy_run, tmp_path, runner_cli):
