@@ -20,8 +20,107 @@ BASIS_LABELS = {
 }
 
 
+#: Abbreviations a figure or caption may use, with the words that define them. :func:`caption` defines, once,
+#: every one its text uses (a journal asks for each abbreviation to be spelled out in every legend). Longer
+#: ones first, so that "TE-SAE" is not also read as "SAE".
+ABBREVIATIONS = {
+    "SF-36 PCS": "Short Form-36 physical component summary",
+    "TE-SAE": "treatment-emergent serious adverse event",
+    "SQOL-F": "Sexual Quality of Life-Female questionnaire",
+    "6MWD": "6-minute walk distance",
+    "SPPB": "Short Physical Performance Battery",
+    "FEV1": "forced expiratory volume in 1 second",
+    "TNF-\u03b1": "tumour necrosis factor alpha",
+    "MSC": "mesenchymal stem cells",
+    "SAE": "serious adverse event",
+    "AE": "adverse event",
+    "dz": "standardized mean change (mean change divided by the SD of change)",
+    "g": "Hedges' g (difference in means divided by the pooled SD, small-sample corrected)",
+    "SMD": "standardized mean difference",
+    "DL": "DerSimonian-Laird",
+    "PM": "Paule-Mandel",
+    "REML": "restricted maximum likelihood",
+    "HKSJ": "Hartung-Knapp-Sidik-Jonkman",
+    "ANCOVA": "analysis of covariance",
+    "GEE": "generalized estimating equations",
+    "MCID": "minimal clinically important difference",
+    "CI": "confidence interval",
+    "SD": "standard deviation",
+    "SE": "standard error",
+    "df": "degrees of freedom",
+}
+_ABBREVIATION = re.compile("(?<![\\w.\\-'\u2019])(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + ")(?![\\w\\-'\u2019])")
+
+
+def abbreviations_used(text: str) -> list[str]:
+    """The abbreviations of :data:`ABBREVIATIONS` that ``text`` uses, in order of first use.
+
+    Examples
+    --------
+    >>> abbreviations_used("TE-SAE by arm (95% CI); Hedges' g, e.g. 0.5 SD")
+    ['TE-SAE', 'CI', 'g', 'SD']
+    """
+    return list(dict.fromkeys(_ABBREVIATION.findall(text or "")))
+
+
+def undefined_abbreviations(text: str) -> list[str]:
+    """The abbreviations ``text`` uses without the words that define them (case-insensitive).
+
+    Examples
+    --------
+    >>> undefined_abbreviations("6MWD change (dz). Abbreviations: dz, standardized mean change (mean change "
+    ...                         "divided by the SD of change).")
+    ['6MWD', 'SD']
+    """
+    low = (text or "").lower()
+    return [a for a in abbreviations_used(text) if ABBREVIATIONS[a].lower() not in low]
+
+
+def define_abbreviations(text: str) -> str:
+    """The sentence that defines every abbreviation ``text`` uses and does not yet define; "" when none.
+
+    Examples
+    --------
+    >>> define_abbreviations("TE-SAE by arm, exact 95% CI")
+    'TE-SAE, treatment-emergent serious adverse event; CI, confidence interval'
+    """
+    return "; ".join(f"{a}, {ABBREVIATIONS[a]}" for a in undefined_abbreviations(text))
+
+
+#: Names that belong to the code or the data tables, never on a figure or in its caption: the collection's
+#: parameter codes, ADaM table and variable names, snake_case identifiers (row and method names such as
+#: ``change_from_baseline`` or ``vs_arm``) and "(s)" plurals ("1 event(s)").
+_INTERNAL = re.compile(
+    r"\b(?:SIXMWD|BCTNFA|TNFA|SF36PCS|SQOLF|TESAE30\w*|USUBJID|STUDYID|TRT01AN?|SAFFL|TRTEMFL|ANL01FL|DTYPE|"
+    r"PARAMCD|AVISITN?|AVAL|ASTDY|AESER|AEDECOD|adsl|adeff|adae|adlb|adft|adqs|advs)\b"
+    r"|\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b"
+    r"|\w+\(s\)")
+#: A hyphen-minus used as a minus sign: before a number where no word or bracket precedes it ("-0.5",
+#: "[-2.1, 4.2]"), or standing alone between spaces ("k - 1"). The collection writes U+2212.
+_HYPHEN_MINUS = re.compile(r"(?:(?<![\w)\]])-(?=\.?\d))|(?:(?<=\s)-(?=\s))")
+
+
+def wording_problems(text: str) -> list[str]:
+    """What keeps ``text`` (a caption, or a text drawn on a figure) from print: internal names and
+    hyphen-minus signs, each quoted.
+
+    Examples
+    --------
+    >>> wording_problems("Change in SIXMWD (the change_from_baseline rows), 1 event(s), CI [-2.1, 4.2]; k - 1 df")
+    ["internal name 'SIXMWD'", "internal name 'change_from_baseline'", "internal name 'event(s)'", "hyphen-minus in '[-2.1'", "hyphen-minus in 'k - 1'"]
+    >>> wording_problems("6-minute walk distance, SF-36, days 1\u201330, \u22122.1")
+    []
+    """
+    text = text or ""
+    found = [f"internal name {m.group(0)!r}" for m in _INTERNAL.finditer(text)]
+    found += [f"hyphen-minus in {text[max(0, m.start() - 2):m.end() + 3].strip()!r}"
+              for m in _HYPHEN_MINUS.finditer(text)]
+    return found
+
+
 def caption(shown: str, n: str | None = None, method: str | None = None, basis: str | None = None) -> str:
-    """A figure caption in the collection's order: what is shown, n, the test or interval, the basis.
+    """A figure caption in the collection's order: what is shown, n, the test or interval, the abbreviations
+    it uses (:func:`define_abbreviations`), the basis.
 
     Parameters
     ----------
@@ -38,11 +137,16 @@ def caption(shown: str, n: str | None = None, method: str | None = None, basis: 
     --------
     >>> caption("Change in 6MWD by arm", "n per arm: Placebo 10, 100M 10", "Mean and 95% t interval",
     ...         "synthetic")
-    'Change in 6MWD by arm. n per arm: Placebo 10, 100M 10. Mean and 95% t interval. SYNTHETIC DATA: generated, not trial results.'
+    'Change in 6MWD by arm. n per arm: Placebo 10, 100M 10. Mean and 95% t interval. Abbreviations: 6MWD, 6-minute walk distance. SYNTHETIC DATA: generated, not trial results.'
     """
     end = {"synthetic": "SYNTHETIC DATA: generated, not trial results", "supplied": "Supplied patient-level data",
            "published": "From published summaries", None: None}[basis]
-    parts = [p.strip().rstrip(".") for p in (shown, n, method, end) if p and p.strip()]
+    parts = [p.strip().rstrip(".") for p in (shown, n, method) if p and p.strip()]
+    defined = define_abbreviations(". ".join(parts))
+    if defined:
+        parts.append(f"Abbreviations: {defined}")
+    if end:
+        parts.append(end)
     return ". ".join(parts) + "."
 
 

@@ -621,3 +621,75 @@ def stamped_figure(width: str = "single", height_mm: float = 60.0, **kwargs):
     bottom = STAMP_ROOM_MM / height_mm
     fig.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom), h_pad=2 / 72, w_pad=2 / 72)
     return fig, axes
+
+
+# --- the words on an axis of a difference, and panel letters (issue 16) -------------------------------
+
+#: Size (pt) of the "favours" cue of :func:`favours` and of :func:`panel_letters`.
+CUE_PT = 6.0
+LETTER_PT = 8.0
+
+
+def favours(ax, low: str, high: str, axis: str = "x", color: str = "0.3"):
+    """Write the direction cue of an axis of a difference at its two ends: ``"\u2190 favours <low>"`` at the
+    low end and ``"favours <high> \u2192"`` at the high end.
+
+    Call it only where the direction is known (the parameter says which way is better); "higher is better"
+    belongs on an axis of the outcome itself, never on a difference axis as well.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    low, high : str
+        What a value at the low end and at the high end favours, e.g. ``"100M"`` and ``"200M"``.
+    axis : {"x", "y"}
+        ``"x"``: just above the axes, left and right; ``"y"``: inside the axes along the left edge, at the top
+        (``high``) and bottom (``low``), rotated with the axis.
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+        The two texts.
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40)
+    >>> [t.get_text() for t in favours(ax, "100M", "200M")]
+    ['\u2190 favours 100M', 'favours 200M \u2192']
+    >>> plt.close(fig)
+    """
+    kw = {"fontsize": CUE_PT, "color": color, "transform": ax.transAxes, "clip_on": False}
+    if axis == "x":
+        return [ax.annotate(f"\u2190 favours {low}", (0, 1), xycoords="axes fraction", xytext=(0, 2),
+                            textcoords="offset points", ha="left", va="bottom", fontsize=CUE_PT, color=color),
+                ax.annotate(f"favours {high} \u2192", (1, 1), xycoords="axes fraction", xytext=(0, 2),
+                            textcoords="offset points", ha="right", va="bottom", fontsize=CUE_PT, color=color)]
+    if axis == "y":
+        return [ax.text(0.01, 0.01, f"\u2190 favours {low}", rotation=90, ha="left", va="bottom", **kw),
+                ax.text(0.01, 0.99, f"favours {high} \u2192", rotation=90, ha="left", va="top", **kw)]
+    raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+
+
+def panel_letters(axes, start: int = 0):
+    """Bold lower-case panel letters (a, b, c, ...) at the top left of each of ``axes``, outside the plot area,
+    in the order given; captions refer to the panels by these letters.
+
+    Returns
+    -------
+    list of str
+        The letters written.
+
+    Examples
+    --------
+    >>> fig, axes = figure("double", 40, ncols=3)
+    >>> panel_letters(axes)
+    ['a', 'b', 'c']
+    >>> plt.close(fig)
+    """
+    letters = []
+    for i, ax in enumerate(np.ravel(axes)):
+        letter = "abcdefghijklmnopqrstuvwxyz"[start + i]
+        ax.annotate(letter, (0, 1), xycoords="axes fraction", xytext=(-4, 4), textcoords="offset points",
+                    ha="right", va="bottom", fontsize=LETTER_PT, fontweight="bold", annotation_clip=False)
+        letters.append(letter)
+    return letters

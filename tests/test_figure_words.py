@@ -1,0 +1,76 @@
+"""The words on every figure and in every caption are a reader's words (issue 16, ``figures.md``): no parameter
+code, ADaM name or row name, no "event(s)", one minus sign (U+2212), and every abbreviation a caption uses
+defined in that caption. Read from every SVG (text is kept as text) and from ``captions.csv`` of the default
+run, which another test compares byte for byte with the committed figures.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+
+import pytest
+
+from msc_frailty import captions
+
+_TEXT = re.compile(r"<(text|dc:description)\b[^>]*>(.*?)</\1>", re.S)
+
+
+def svg_texts(path) -> list[str]:
+    """Every text of a figure's SVG: those drawn (tspans joined) and the caption embedded in its metadata,
+    entities decoded."""
+    return [html.unescape(re.sub(r"<[^>]+>", "", t)).strip() for _, t in _TEXT.findall(path.read_text("utf-8"))]
+
+
+# --- the checks themselves (they must be able to fail) ------------------------------------------------------
+
+@pytest.mark.parametrize("text, problem", [
+    ("Change in SIXMWD (m)", "internal name 'SIXMWD'"),
+    ("every subject in adsl", "internal name 'adsl'"),
+    ("Mean change (the change_from_baseline rows)", "internal name 'change_from_baseline'"),
+    ("ANCOVA (vs_arm)", "internal name 'vs_arm'"),
+    ("slope (linear_trend)", "internal name 'linear_trend'"),
+    ("1 event(s)", "internal name 'event(s)'"),
+    ("estimate -3.48 [-42.15, 35.18]", "hyphen-minus in 'e -3.4'"),
+    ("t on k - 1 df", "hyphen-minus in 'k - 1'"),
+])
+def test_wording_problems_are_found(text, problem):
+    assert problem in captions.wording_problems(text)
+
+
+@pytest.mark.parametrize("text", ["6-minute walk distance (m)", "SF-36 physical component", "TE-SAE on days 1\u201330",
+                                  "\u22123.48 [\u221242.15, 35.18]", "B-cell TNF-\u03b1", "200M \u2212 100M"])
+def test_plain_words_pass(text):
+    assert captions.wording_problems(text) == []
+
+
+def test_a_caption_defines_each_abbreviation_it_uses_once():
+    text = captions.caption("TE-SAE by arm with exact 95% CI; HKSJ interval of the DL estimate", "n = 10 per arm",
+                            "Clopper-Pearson", "published")
+    assert captions.undefined_abbreviations(text) == []
+    assert text.count("treatment-emergent serious adverse event") == 1
+    assert "DerSimonian-Laird" in text and "Hartung-Knapp-Sidik-Jonkman" in text
+    # a caption written around caption() is caught
+    assert captions.undefined_abbreviations("TE-SAE by arm, 95% CI.") == ["TE-SAE", "CI"]
+
+
+# --- every figure and caption of the default run ---------------------------------------------------------
+
+def test_no_figure_carries_an_internal_name_or_a_hyphen_minus(default_run):
+    svgs = sorted((default_run / "figures").rglob("*.svg"))
+    assert svgs
+    problems = [f"{svg.relative_to(default_run)}: {p}" for svg in svgs for t in svg_texts(svg)
+                for p in captions.wording_problems(t)]
+    assert problems == []
+
+
+def test_every_caption_reads_as_a_readers_words(default_run):
+    with open(default_run / "figures" / "captions.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows
+    problems = []
+    for row in rows:
+        problems += [f"{row['figure']}: {p}" for p in captions.wording_problems(row["caption"])]
+        problems += [f"{row['figure']}: {a!r} not defined" for a in captions.undefined_abbreviations(row["caption"])]
+    assert problems == []
