@@ -34,8 +34,8 @@ ABBREVIATIONS = {
     "MSC": "mesenchymal stem cells",
     "SAE": "serious adverse event",
     "AE": "adverse event",
-    "dz": "standardized mean change (mean change divided by the SD of change)",
-    "g": "Hedges' g (difference in means divided by the pooled SD, small-sample corrected)",
+    "dz": "standardized mean change (mean change divided by the standard deviation of change)",
+    "g": "Hedges' g (difference in means divided by the pooled standard deviation, small-sample corrected)",
     "SMD": "standardized mean difference",
     "DL": "DerSimonian-Laird",
     "PM": "Paule-Mandel",
@@ -68,9 +68,11 @@ def undefined_abbreviations(text: str) -> list[str]:
 
     Examples
     --------
-    >>> undefined_abbreviations("6MWD change (dz). Abbreviations: dz, standardized mean change (mean change "
-    ...                         "divided by the SD of change).")
-    ['6MWD', 'SD']
+    >>> undefined_abbreviations("6MWD change (dz), SE 0.4. Abbreviations: dz, standardized mean change "
+    ...                         "(mean change divided by the standard deviation of change).")
+    ['6MWD', 'SE']
+    >>> [a for a in ABBREVIATIONS if set(abbreviations_used(ABBREVIATIONS[a])) - {a}]  # no definition needs another
+    []
     """
     low = (text or "").lower()
     return [a for a in abbreviations_used(text) if ABBREVIATIONS[a].lower() not in low]
