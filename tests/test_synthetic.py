@@ -185,6 +185,133 @@ def test_targets_all_met():
     assert t.source.str.startswith("http").all()
 
 
+
+# --- sampling noise and missing data (issue 16: a synthetic default that does not look fabricated) ---------
+
+def cell_summaries(tables):
+    """n, mean and 95% t interval of every (study, parameter, arm, visit) cell, by hand with scipy.
+
+    Post-baseline visits summarize the change from baseline, visit 0 the baseline value itself.
+    """
+    e = tables["adeff"].merge(tables["adsl"][["USUBJID", "TRT01A"]], on="USUBJID")
+    base = e[e.AVISITN == 0][["USUBJID", "PARAMCD", "AVAL"]].rename(columns={"AVAL": "BASE"})
+    e = e.merge(base, on=["USUBJID", "PARAMCD"])
+    e["Y"] = np.where(e.AVISITN == 0, e.AVAL, e.AVAL - e.BASE)
+    rows = []
+    for (study, param, arm, visit), g in e.groupby(["STUDYID", "PARAMCD", "TRT01A", "AVISITN"]):
+        n, m, sd = len(g), g.Y.mean(), g.Y.std(ddof=1)
+        half = st.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
+        rows.append({"study": study, "paramcd": param, "arm": arm, "visit": visit, "n": n, "mean": m,
+                     "ci_low": m - half, "ci_high": m + half})
+    return pd.DataFrame(rows)
+
+
+def test_no_two_cells_share_a_mean_and_interval(tables):
+    # the record prints no two cells alike, so no two visits or arms of a parameter may show the same mean
+    # change and t interval; compared at 3 significant digits, coarser than any figure or table prints them
+    cells = cell_summaries(tables)
+    # every cell is there: parameters x arms x visits (baseline included) of CRATUS-P1, CRATUS-P2, LOMECEL-P2B
+    assert len(cells) == 3 * 3 * 3 + 6 * 3 * 4 + 2 * 5 * 4
+    shown = cells.assign(**{c: cells[c].map(lambda v: float(f"{v:.3g}")) for c in ("mean", "ci_low", "ci_high")})
+    for (study, param, visit_kind), g in shown.groupby(["study", "paramcd", shown.visit > 0]):
+        dup = g[g.duplicated(["mean", "ci_low", "ci_high"], keep=False)]
+        assert dup.empty, f"{study} {param}: identical mean and interval in\n{dup.to_string(index=False)}"
+
+
+def test_unprinted_cells_are_drawn_around_the_assumptions(tables):
+    # a cell the record prints nothing about has its assumed mean as the population value: the sample mean
+    # scatters around it and is never set onto it
+    spec = yaml.safe_load(SYNTHETIC_SPEC.read_text())
+    cells = cell_summaries(tables).set_index(["study", "paramcd", "arm", "visit"])
+    checked = 0
+    for study, s in spec["studies"].items():
+        for param, p in s["parameters"].items():
+            for visit, v in p["visits"].items():
+                fixed = set(v.get("within") or {}) | set(v.get("vs_placebo") or {})
+                if "pooled" in v:
+                    continue                          # every arm shares the pooled p's shift
+                for arm, mean in (v.get("mean") or {}).items():
+                    if arm in fixed:
+                        continue
+                    got = cells.loc[(study, param, arm, visit)]
+                    assert abs(got["mean"] - mean) > 1e-6, (study, param, arm, visit)
+                    sd = (v["sd"].get("all") or v["sd"].get(arm))
+                    assert abs(got["mean"] - mean) < 4 * sd / np.sqrt(got["n"]), (study, param, arm, visit)
+                    checked += 1
+    assert checked > 60
+
+
+def test_missing_values_are_absent_records(tables):
+    e, adsl = tables["adeff"], tables["adsl"]
+    assert e.AVAL.notna().all() and not e.duplicated(["USUBJID", "PARAMCD", "AVISITN"]).any()
+    assert set(e.USUBJID) <= set(adsl.USUBJID)
+    # every infused subject has a baseline of every parameter of the study (SQOL-F: every woman)
+    for study, s in adsl.groupby("STUDYID"):
+        base = e[(e.STUDYID == study) & (e.AVISITN == 0)]
+        for param, b in base.groupby("PARAMCD"):
+            who = s[s.SEX == "F"] if param == "SQOLF" else s
+            assert sorted(b.USUBJID) == sorted(who.USUBJID), (study, param)
+    # post-baseline records are missing in the randomized trials, as in any real one, and not absurdly many:
+    # about a tenth of a visit's subjects (A12, A14, A15), never four in ten of an arm (SQOL-F: of its women)
+    full = adsl.assign(W=(adsl.SEX == "F").astype(int)).groupby(["STUDYID", "TRT01A"]).agg(N=("USUBJID", "size"),
+                                                                                           W=("W", "sum"))
+    n = cell_summaries(tables).query("visit > 0").join(full, on=["study", "arm"])
+    n["full"] = n.W.where(n.paramcd == "SQOLF", n.N)
+    assert set(n[n.n < n.full].study) == {"CRATUS-P2", "LOMECEL-P2B"}
+    assert (n.n >= 0.6 * n.full).all()
+    sums = n.groupby(["study", "visit"])[["n", "full"]].sum()
+    share = sums.n / sums.full
+    assert share.between(0.8, 1.0).all()
+
+def test_arms_a_printed_p_fixes_are_complete_there(tables):
+    # A16: a printed p is read as computed on every subject of the arm (as the published-basis rows read it)
+    n = cell_summaries(tables).set_index(["study", "paramcd", "arm", "visit"]).n
+    for visit in (3, 6):
+        for arm in ("20M", "100M", "200M"):
+            assert n["CRATUS-P1", "SIXMWD", arm, visit] == 5           # pooled 6MWD p at 3 and 6 months
+    for arm in ("100M", "200M"):
+        assert n["CRATUS-P1", "TNFA", arm, 6] == 5
+    for param in ("SIXMWD", "SPPB", "FEV1", "TNFA", "BCTNFA"):
+        assert n["CRATUS-P2", param, "100M", 6] == 10
+    assert n["CRATUS-P2", "SQOLF", "100M", 6] == 5                       # every woman of the arm
+    for arm in ("Placebo", "200M"):
+        assert n["CRATUS-P2", "BCTNFA", arm, 6] == 10
+
+
+def test_disposition_in_adsl_and_no_value_after_death(tables):
+    adsl, e, ae = tables["adsl"], tables["adeff"], tables["adae"]
+    assert set(adsl.EOSSTT) == {"COMPLETED", "DISCONTINUED"}
+    gone = adsl[adsl.EOSSTT == "DISCONTINUED"]
+    assert gone.DCSREAS.notna().all() and adsl[adsl.EOSSTT == "COMPLETED"].DCSREAS.isna().all()
+    assert set(gone.DCSREAS) <= {"DEATH", "WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP"}
+    dead = adsl[adsl.DTHFL == "Y"]
+    assert list(dead.DCSREAS) == ["DEATH"] and list(dead.STUDYID) == ["CRATUS-P1"]
+    for uid in dead.USUBJID:
+        day = ae[(ae.USUBJID == uid) & (ae.AEOUT == "FATAL")].ASTDY.item()
+        assert (ae[ae.USUBJID == uid].ASTDY <= day).all()
+        visits = e[e.USUBJID == uid].AVISITN
+        assert (visits * 365.25 / 12 + 1 < day).all()
+        # the record's death (CRATUS Phase 1, day 259) falls after CRATUS-P1's last efficacy visit (month 6)
+        assert sorted(set(visits)) == [0, 3, 6]
+    # a subject who left the study has no adverse event later than the last visit anyone had after them
+    for r in gone[gone.DCSREAS != "DEATH"].itertuples():
+        last = e[e.USUBJID == r.USUBJID].AVISITN.max()
+        scheduled = sorted(set(e[e.STUDYID == r.STUDYID].AVISITN))
+        after = [v for v in scheduled if v > last]
+        if after:
+            limit = after[0] * 365.25 / 12 + 1
+            assert (ae[ae.USUBJID == r.USUBJID].ASTDY < limit + 1).all(), r.USUBJID
+
+
+def test_targets_hold_for_the_assumptions_themselves():
+    t = pd.read_csv(DEFAULT_DATA / "targets.csv", dtype=str, keep_default_na=False)
+    drawn = t[t.draw != ""]
+    assert len(drawn) >= 30 and drawn.draw.astype(int).between(1, synthetic.MAX_DRAWS).all()
+    assert (drawn.at_assumptions != "").all() and (drawn.n != "").all()
+    exact = drawn[drawn.test.isin(["paired_t p", "pooled paired_t p", "ancova p_value", "ancova estimate"])]
+    assert (exact.at_assumptions.astype(float) == exact.target.astype(float)).all()
+
+
 # --- building blocks ---------------------------------------------------------------------------
 
 def test_exact_change_moments():
@@ -239,3 +366,37 @@ def test_written_files_fail_when_a_constraint_is_not_met(tmp_path):
     with pytest.raises(synthetic.SpecError, match="not met"):
         synthetic.write(path, tmp_path / "out")
     assert not (tmp_path / "out" / "adsl.csv").exists()
+
+
+def test_shift_to_paired_p_keeps_the_sd():
+    c = np.random.default_rng(2).normal(3, 2, 9)
+    x = synthetic.shift_to_paired_p(c, 0.003, direction=-1)
+    assert st.ttest_1samp(x, 0).pvalue == pytest.approx(0.003, rel=1e-10) and x.mean() < 0
+    assert x.std(ddof=1) == pytest.approx(c.std(ddof=1), rel=1e-12)
+
+
+def test_disposition_rates_and_complete_cells():
+    spec = yaml.safe_load(SYNTHETIC_SPEC.read_text())["studies"]["CRATUS-P2"]
+    arms = ["Placebo", "100M", "200M"] * 10
+    cells = synthetic.complete_cells(spec)
+    assert ("BCTNFA", "Placebo", 6) in cells and ("SIXMWD", "200M", 6) not in cells
+    spec["missing"] = {"dropout_per_year": 0.0, "missed_visit": 0.0}
+    none = synthetic.disposition(spec, arms, np.random.default_rng(0), cells)
+    assert (none.EOSSTT == "COMPLETED").all() and all(v == [3, 6, 12] for v in none.visits)
+    spec["missing"] = {"dropout_per_year": 1.0, "missed_visit": 1.0}
+    every = synthetic.disposition(spec, arms, np.random.default_rng(0), cells)
+    # everyone leaves, but only after month 6, which the printed p-values keep complete in all three arms
+    assert (every.EOSSTT == "DISCONTINUED").all() and all(v == [6] for v in every.visits)
+    assert (every.last_day >= synthetic.visit_day(6)).all() and (every.last_day < synthetic.visit_day(12)).all()
+
+
+def test_assumptions_contradicting_a_statement_stop_generation_even_if_a_draw_could_meet_it():
+    # at 200M's assumed mean of +60 m the printed "not in the 200M group" fails for the assumptions themselves,
+    # so no lucky draw is searched for
+    spec = yaml.safe_load(SYNTHETIC_SPEC.read_text())
+    p2 = spec["studies"]["CRATUS-P2"]
+    p2["parameters"] = {"SIXMWD": p2["parameters"]["SIXMWD"]}
+    p2["parameters"]["SIXMWD"]["visits"][6]["mean"]["200M"] = 60
+    spec["studies"] = {"CRATUS-P2": p2}
+    with pytest.raises(synthetic.SpecError, match="not met by the assumptions themselves"):
+        synthetic.generate(spec)
