@@ -81,6 +81,50 @@ def test_counts_follow_saffl_baseline_and_visits(toy_edited):
     consort.check_consort(c)
 
 
+def test_counts_name_losses_per_visit_and_deaths_before_them(tmp_path):
+    """A subject who died on day 50 has no month-2 or month-4 value: missing at both visits, and counted as
+    having died (a death before the visit's nominal day, 1 + 2 x 30.4); one who missed month 4 alive is missing
+    there only. The diagram says so in the arm's analysed box."""
+    folder = write_dataset(tmp_path / "dropout", studies=("TOY-1",))
+    eff = pd.read_csv(folder / "adeff.csv")
+    gone = ((eff.USUBJID == "T1-H02") & (eff.AVISITN > 0)) | ((eff.USUBJID == "T1-H04") & (eff.AVISITN == 4))
+    eff[~gone].to_csv(folder / "adeff.csv", index=False)
+    ae = pd.read_csv(folder / "adae.csv")
+    ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", 50, "FATAL"]
+    ae.to_csv(folder / "adae.csv", index=False)
+    c = consort.consort_counts(load_trial(folder).study("TOY-1"))
+    high = c[(c.stage == "analysed") & (c.arm == "High")]
+    assert high[["visit", "n", "died"]].values.tolist() == [[2.0, 7, 1], [4.0, 6, 1]]
+    assert (c[c.arm != "High"].died == 0).all()
+    consort.check_consort(c)
+    fig, ax = consort.draw_consort(c)
+    texts = [t.get_text() for t in ax.texts]
+    assert "Month 2: n = 7 (1 missing; 1 had died)" in texts and "Month 4: n = 6 (2 missing; 1 had died)" in texts
+    assert "Month 4: n = 8" in texts                                   # the other arms complete
+    plt.close(fig)
+
+
+def test_counts_refuse_more_deaths_than_missing_subjects():
+    rows = pd.DataFrame(GOOD, columns=["stage", "visit", "arm", "n"]).assign(died=0)
+    rows.loc[(rows.stage == "analysed") & (rows.visit == 3.0) & (rows.arm == "100M"), "died"] = 1   # 1 of 1 missing
+    consort.check_consort(rows)
+    rows.loc[(rows.stage == "analysed") & (rows.visit == 3.0) & (rows.arm == "Placebo"), "died"] = 1  # none missing
+    with pytest.raises(ValueError, match=r"stage 'analysed' \(visit 3\), arm 'Placebo': 1 died of the 0 not analysed"):
+        consort.check_consort(rows)
+
+
+def test_the_flow_diagram_speaks_a_readers_words(toy):
+    """No ADaM table name on the diagram (it said "every subject in adsl"), the endpoint named in words."""
+    from msc_frailty.captions import wording_problems
+
+    fig, ax = consort.draw_consort(consort.consort_counts(toy.study("TOY-1")))
+    texts = [t.get_text() for t in ax.texts]
+    assert "(every subject in the data set)" in texts
+    assert "Primary endpoint: 6-minute walk distance" in texts
+    assert [p for t in texts for p in wording_problems(t)] == []
+    plt.close(fig)
+
+
 def test_other_parameter_and_study_without_placebo(toy):
     c = consort.consort_counts(toy.study("TOY-2"), param="TNFA")
     assert c[c.stage == "allocated"].arm.tolist() == ["A", "B"]
@@ -203,12 +247,56 @@ def test_nothing_to_pool_with_one_active_arm(tmp_path):
 
 
 def test_no_adverse_events_at_all(tmp_path):
+    """Nothing to show is a sentence, not a figure: no event timeline of empty rows saying "no events"."""
     trial = load_trial(write_dataset(tmp_path / "none", empty_ae=True)).study("TOY-2")
     t = consort.ae_summary(trial)
     assert len(t) == 5 and (t == "0 (0.0%)").all().all()
     assert consort.death_listing(trial).empty
+    assert consort.events_to_draw(trial) == 0 and consort.event_kinds(trial) == []
+    with pytest.raises(ValueError, match="TOY-2: no serious adverse event or death with a known onset day to draw"):
+        consort.draw_events(trial)
+
+
+def test_serious_events_of_unknown_onset_only_are_not_a_figure(tmp_path):
+    folder = write_dataset(tmp_path / "unknown", studies=("TOY-2",))
+    ae = pd.read_csv(folder / "adae.csv")
+    ae.loc[len(ae)] = ["TOY-2", "T2-A01", "Fall", "Y", "Y", None, "RECOVERED"]
+    ae.to_csv(folder / "adae.csv", index=False)
+    trial = load_trial(folder).study("TOY-2")
+    assert len(consort.serious_events(trial)) == 1 and consort.events_to_draw(trial) == 0
+    with pytest.raises(ValueError, match="nothing to show is a sentence"):
+        consort.draw_events(trial)
+
+
+def _legend_entries(ax) -> list[tuple[str, str]]:
+    """(label, marker) of each entry of the legend of ``ax``: marker "" for a patch (the window shading)."""
+    legend = ax.get_legend()
+    return [(t.get_text(), getattr(h, "get_marker", lambda: "")()) for t, h in zip(legend.get_texts(), legend.legend_handles)]
+
+
+def test_the_event_legend_holds_only_the_marks_drawn(toy, tmp_path):
+    """TOY-1 has two treatment-emergent serious AEs and no death, no non-emergent one: the legend names those
+    marks and the window shading, nothing else; each mark drawn is one the legend explains."""
+    trial = toy.study("TOY-1")
+    assert consort.event_kinds(trial) == ["emergent"]
     fig, ax = consort.draw_events(trial)
-    assert "No serious adverse events" in [x.get_text() for x in ax.texts]
+    assert _legend_entries(ax) == [("Serious AE, treatment-emergent", "o"),
+                                   ("TE-SAE window (days 1\u201330)", "")]
+    drawn = [(line.get_marker(), line.get_markerfacecolor()) for line in ax.lines if len(line.get_xdata()) == 1]
+    assert len(drawn) == 2 and all(m == "o" and f != "white" for m, f in drawn)
+    assert "fewer is better" not in ax.get_xlabel() and "better" not in ax.get_xlabel()
+    plt.close(fig)
+    # a death and a serious AE that was not treatment-emergent add their marks, in the legend's order
+    folder = write_dataset(tmp_path / "kinds", studies=("TOY-1",))
+    ae = pd.read_csv(folder / "adae.csv")
+    ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", 259, "FATAL"]
+    ae.loc[len(ae)] = ["TOY-1", "T1-C05", "Fall", "Y", "N", 70, "RECOVERED"]
+    ae.to_csv(folder / "adae.csv", index=False)
+    trial = load_trial(folder).study("TOY-1")
+    fig, ax = consort.draw_events(trial)
+    assert [label for label, _ in _legend_entries(ax)] == [
+        "Serious AE, treatment-emergent", "Serious AE, not treatment-emergent", "Death", "TE-SAE window (days 1\u201330)"]
+    assert consort.event_kinds(trial) == ["emergent", "other", "death"]
     plt.close(fig)
 
 
@@ -240,7 +328,7 @@ def test_events_before_day_1_or_of_unknown_onset(tmp_path):
     lo, hi = ax.get_xlim()
     assert -0.05 * hi < lo < 0                  # not -7000
     notes = " ".join(t.get_text() for t in ax.texts)
-    assert "before day 1" in notes and "1 serious event(s) of unknown onset" in notes
+    assert "before day 1" in notes and "1 serious event of unknown onset" in notes and "(s)" not in notes
     plt.close(fig)
 
 

@@ -21,7 +21,7 @@ from msc_frailty import numbers as N
 from msc_frailty import style
 from msc_frailty.paths import FIGURES, RESULTS, ROOT
 
-FIGS = ["CRATUS-P2/six_minute_walk", "CRATUS-P2/safety_tesae30"]
+FIGS = ["CRATUS-P2/six_minute_walk", "published/safety_bounds"]
 
 
 @pytest.fixture(scope="module")

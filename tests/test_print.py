@@ -18,6 +18,7 @@ from test_canvas import _rename_arms, many_events  # noqa: E402
 from msc_frailty import consort, published_plots, style  # noqa: E402
 from msc_frailty.analysis import tesae_proportions  # noqa: E402
 from msc_frailty.data import load_trial  # noqa: E402
+from msc_frailty.paths import DEFAULT_DATA  # noqa: E402
 
 def _study_figures(trial):
     """The cohort and safety notebooks' figures of one study, with their print widths (mm)."""
@@ -37,7 +38,10 @@ def _fit(fig, width_mm):
 PUBLISHED = ("forest_implied_effects", "dose_response_published", "safety_bounds")
 #: The print width (mm) of the cohort, safety and published-record figures.
 WIDTHS = {"consort": 180, "safety_tesae30": 85, "safety_events": 180, "forest_implied_effects": 180,
-          "dose_response_published": 180, "safety_bounds": 85}
+          "dose_response_published": 180, "safety_bounds": 85, "scorecard": 85}
+#: Figures drawn only where there is something to show (a study with no TE-SAE, or no serious event, gets a
+#: sentence instead): not every study of the default run has them.
+WHEN_THERE_IS_SOMETHING = {"safety_tesae30", "safety_events"}
 
 
 def test_every_figure_of_the_default_run_is_fit_to_print(default_run):
@@ -47,7 +51,7 @@ def test_every_figure_of_the_default_run_is_fit_to_print(default_run):
     from PIL import Image
 
     pngs = sorted((default_run / "figures").rglob("*.png"))
-    assert {p.stem for p in pngs} >= set(WIDTHS) and len(pngs) > len(WIDTHS)
+    assert {p.stem for p in pngs} >= set(WIDTHS) - WHEN_THERE_IS_SOMETHING and len(pngs) > len(WIDTHS)
     for png in pngs:
         with Image.open(png) as image:
             width_mm = image.size[0] / style.DPI * 25.4
@@ -57,6 +61,25 @@ def test_every_figure_of_the_default_run_is_fit_to_print(default_run):
         svg = (default_run / "figures" / "published" / f"{name}.svg").read_text(encoding="utf-8")
         # "Published summaries", not "Published summaries \u00b7 published"
         assert ">Published summaries<" in svg and "\u00b7 published" not in svg
+
+
+def test_safety_figures_only_where_there_is_something_to_show(default_run):
+    """The default run draws an event timeline for a study with a serious event (CRATUS-P1: the printed death on
+    day 259) and none for a study without (CRATUS-P2, LOMECEL-P2B); a TE-SAE figure only for a study where some
+    arm had one (the record prints none within 30 days in any trial). The notebook says the rest in a sentence."""
+    trial = load_trial(DEFAULT_DATA)
+    made = {(p.parent.name, p.stem) for p in (default_run / "figures").rglob("*.png")}
+    for study in trial.studies:
+        one = trial.study(study)
+        props = tesae_proportions(one).query("paramcd == 'TESAE30' and comparison == 'proportion'")
+        assert ((study, "safety_events") in made) == (consort.events_to_draw(one) > 0), study
+        assert ((study, "safety_tesae30") in made) == bool((props.estimate > 0).any()), study
+        assert (study, "consort") in made
+    assert ("CRATUS-P1", "safety_events") in made
+    assert ("CRATUS-P2", "safety_events") not in made and ("LOMECEL-P2B", "safety_events") not in made
+    # the sentences that replace the figures, rendered in the executed notebook
+    text = (default_run / "notebooks" / "CRATUS-P2" / "safety.ipynb").read_text(encoding="utf-8")
+    assert "No figure: no TE-SAE to show." in text and "No figure: no serious event to show." in text
 
 
 def test_scorecard_fits_to_print():

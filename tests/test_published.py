@@ -318,7 +318,8 @@ def test_printed_age_is_grim_and_grimmer_consistent(claims):
 
 # ------------------------------------------------------------------------------------ figures
 # msc_frailty.published_plots draws intervals as LineCollections (dashed: "not significant"), the caps of a
-# dashed range as "|" markers, bounds as arrows (annotations) and points last, with seaborn.
+# dashed range as "|" markers, bounds as arrows (annotations), off-scale ends as the axis-break glyph
+# (style.OFF_SCALE_MARKER, a Line2D marker) and points last, with seaborn.
 import matplotlib  # noqa: E402
 
 matplotlib.use("agg")
@@ -338,10 +339,33 @@ def estimates(tables) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def dose_fig(estimates):
-    fig = published_plots.dose_contrast(estimates)
+def dose_fig(estimates, claims):
+    fig = published_plots.dose_contrast(estimates, claims)
     yield fig
     plt.close(fig)
+
+
+@pytest.fixture(scope="module")
+def forest_fig(estimates, claims):
+    fig = published_plots.forest_implied_effects(estimates, claims)
+    yield fig
+    plt.close(fig)
+
+
+def _off_scale(ax) -> list[tuple[float, str]]:
+    """(y, side) of every off-scale glyph of ``ax`` (its coloured layer; the white gap under it is not counted)."""
+    return sorted((round(float(line.get_ydata()[0]), 6), "high" if line.get_xdata()[0] > 0.5 else "low")
+                  for line in ax.lines if line.get_marker() is style.OFF_SCALE_MARKER
+                  and line.get_markeredgecolor() != "white")
+
+
+def _texts_on_the_zero_line(fig, ax) -> list[str]:
+    """The texts of ``ax`` whose drawn box crosses the zero line inside the axes."""
+    fig.canvas.draw()
+    x0 = ax.transData.transform((0, 0))[0]
+    frame = ax.get_window_extent()
+    return [t.get_text() for t in ax.texts if t.get_text() and (box := t.get_window_extent()).x0 <= x0 <= box.x1
+            and box.y0 < frame.y1 and box.y1 > frame.y0]
 
 
 def _segments(ax) -> list[tuple]:
@@ -433,47 +457,107 @@ def test_dose_figure_draws_bounds_as_bounds_and_ranges_as_ranges(dose_fig):
         assert round(y + dy, 6) not in _points(effects)
     assert not [s for s in _segments(diffs) if s[0] == y]
     note = [t.get_text() for t in diffs.texts if abs(t.get_position()[1] - y) < 1e-9]
-    assert note == ["no difference derivable from the record"]
-    # CRATUS-P2's range of 200M - 100M (only "not significant" printed for 200M) is dashed and holds zero
-    y = _row(effects, "6MWD, SPPB, FEV1: change (dz)")
+    assert note == ["not derivable\n(differences printed\nwithout a spread)"]
+    # CRATUS-P2's range of 200M - 100M (only "not significant" printed for 200M) is dashed and holds zero; its
+    # outcomes share one printed p, and the label says so
+    y = _row(effects, "6MWD, SPPB, FEV1 \u2020: change (dz)")
     (seg,) = [s for s in _segments(diffs) if s[0] == y]
     assert seg[4] and seg[1] < 0 < seg[2] and y not in _points(diffs)
 
 
-def test_dose_figure_printed_differences_legend_axes_and_canvas(dose_fig, claims):
+def test_dose_figure_printed_differences_legend_axes_and_canvas(dose_fig, estimates, claims):
     effects, diffs = dose_fig.axes
+    # the differences LOMECEL-P2B printed without a spread: named in the figure, quoted in the caption's words
     printed = claims[(claims.trial == "LOMECEL-P2B") & (claims.statistic == "difference")]
-    note = [t.get_text() for t in diffs.texts if t.get_text().startswith("printed without a spread")]
-    assert len(note) == 1 and all(v.split()[-1] in note[0] for v in printed.value_printed)   # +63.4, 41
+    words = published_plots.printed_differences(estimates)
+    assert len(printed) == 2 and all(v.split()[-1] in words for v in printed.value_printed)   # +63.4, 41
+    assert [t.get_text() for t in diffs.texts if "without a spread" in t.get_text()]
+    # the legend holds the marks drawn, each once: the off-scale glyph, not an arrow, for CRATUS-P1 TNF-alpha
     legend = [t.get_text() for t in dose_fig.legends[0].get_texts()]
-    assert legend == ["100M", "200M", "200M \u2212 100M", "exact 95% interval",
-                      "p printed as an inequality: at least the point", "'not significant': widest interval allowed"]
-    # 'favours 100M | favours 200M' is centred under a symmetric axis, so its '|' stands at zero
-    assert diffs.get_xlabel().startswith("\u25c0 favours 100M | favours 200M \u25b6")
-    assert diffs.get_xlim()[0] == pytest.approx(-diffs.get_xlim()[1])
+    assert legend == ["100M", "200M", "200M \u2212 100M", "95% interval", published_plots.BOUND_WORDS,
+                      published_plots.RANGE_WORDS, published_plots.OFF_SCALE_WORDS]
+    # the direction cue at the two ends of the difference axis, panel letters a and b
+    texts = [t.get_text() for t in diffs.texts]
+    assert "\u2190 favours 100M" in texts and "favours 200M \u2192" in texts
+    assert [t.get_text() for ax in dose_fig.axes for t in ax.texts if t.get_fontweight() == "bold"] == ["a", "b"]
+    assert diffs.get_xlim() == (-published_plots.EFFECT_CAP, published_plots.EFFECT_CAP)
     # one scale for effects and differences: the same millimetres per unit in both panels
     dose_fig.canvas.draw()
     per_unit = [ax.get_window_extent().width / np.ptp(ax.get_xlim()) for ax in (effects, diffs)]
     assert per_unit[0] == pytest.approx(per_unit[1], rel=0.01)
-    # the CRATUS-P1 TNF-alpha interval (up to 11.7) is on the axis, not cut and labelled
-    assert effects.get_xlim()[1] > max(s[2] for s in _segments(effects))
-    assert [t for t in effects.texts if not _arrows(effects).count(t)] == []           # no value labels
+    # CRATUS-P1 TNF-alpha (dz = 6.95 [2.32, 11.67] at both doses) is capped, not squashing the rest: both lines
+    # end in the off-scale glyph at the axis edge, no point is drawn for them, and the difference 0 [-6.22, 6.22]
+    # is off the scale at both ends
+    y = _row(effects, "TNF-\u03b1: change (dz)")
+    assert effects.get_xlim()[1] == published_plots.EFFECT_CAP
+    assert _off_scale(effects) == [(round(y - 0.17, 6), "high"), (round(y + 0.17, 6), "high")]
+    assert round(y - 0.17, 6) not in _points(effects) and round(y + 0.17, 6) not in _points(effects)
+    assert _off_scale(diffs) == [(y, "high"), (y, "low")] and _points(diffs)[y] == pytest.approx(0)
+    assert "0.00 [\u22126.22, 6.22]" in texts
+    # the arrows are bounds only: none where a line runs off the scale
+    assert not {round(a.xy[1], 6) for a in _arrows(effects)} & {y for y, _ in _off_scale(effects)}
+    # no text sits on the zero line of the difference panel (the notes live in the column at its right)
+    assert _texts_on_the_zero_line(dose_fig, diffs) == []
     assert style.text_outside_canvas(dose_fig) == [] and style.print_problems(dose_fig) == []
 
 
-def test_forest_draws_every_implied_effect(estimates):
-    fig = published_plots.forest_implied_effects(estimates)
-    ax = fig.axes[0]
+def test_forest_draws_every_implied_effect(forest_fig, estimates):
+    ax = forest_fig.axes[0]
     rows = estimates[estimates.method.isin(["implied_dz", "implied_g"])]
     values = [t.get_text() for t in ax.texts if not getattr(t, "arrow_patch", None)]
     assert len(_segments(ax)) == len(values) == len(rows)
     assert sum(b == "lower" for b in rows.bound) == len(_arrows(ax)) == sum(v.startswith("\u2265") for v in values)
     assert sum(b == "range" for b in rows.bound) == sum(s[4] for s in _segments(ax))
-    assert values.count("6.95 [2.32, 11.67]") == 2                   # CRATUS-P1 TNF-alpha, 100M and 200M
-    assert ax.get_xlim()[1] > 11.67                                   # drawn, not clipped
     assert "not significant: within \u00b11.40" in values
-    assert [t.get_text() for t in fig.legends[0].get_texts()][0] == "exact 95% interval"
-    assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
+    assert style.text_outside_canvas(forest_fig) == [] and style.print_problems(forest_fig) == []
+
+
+def test_forest_caps_the_axis_and_marks_off_scale_rows_apart_from_bounds(forest_fig):
+    """The axis ends at |dz| = 4; the two CRATUS-P1 TNF-alpha rows (6.95 [2.32, 11.67]) run off it, marked with the
+    off-scale glyph and their values at the right; an arrow is a bound and only a bound."""
+    ax = forest_fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert ax.get_xlim()[1] == published_plots.EFFECT_CAP
+    tnf = [labels.index(f"TNF-\u03b1, 6 mo: {arm} (n = 5), change (dz)") for arm in ("100M", "200M")]
+    assert _off_scale(ax) == [(float(y), "high") for y in tnf]
+    values = {round(t.get_position()[1], 6): t.get_text() for t in ax.texts if not getattr(t, "arrow_patch", None)}
+    assert [values[y] for y in tnf] == ["6.95 [2.32, 11.67]"] * 2
+    assert not set(tnf) & set(_points(ax))                                    # no point beyond the axis
+    for y in tnf:                                                           # the line runs to the edge
+        (seg,) = [s for s in _segments(ax) if s[0] == y]
+        assert seg[1] == pytest.approx(2.316, abs=1e-3) and seg[2] == published_plots.EFFECT_CAP
+    arrows = {round(a.xy[1], 6) for a in _arrows(ax)}
+    assert arrows and not arrows & set(tnf)
+    assert [t.get_text() for t in forest_fig.legends[0].get_texts()] == [
+        "exact 95% interval", published_plots.BOUND_WORDS, published_plots.RANGE_WORDS, published_plots.OFF_SCALE_WORDS]
+
+
+def test_forest_marks_the_rows_that_share_one_printed_p(forest_fig, claims):
+    """CRATUS-P2 printed one p (= .01) for 6MWD, SPPB and FEV1 in 100M: those three rows, and only they, carry the
+    dagger; the caption's note says which outcomes and which p."""
+    labels = [t.get_text() for t in forest_fig.axes[0].get_yticklabels()]
+    marked = [label for label in labels if label.endswith(published_plots.SHARED_P)]
+    assert marked == [f"{p}, 6 mo: 100M (n = 10), change (dz) \u2020" for p in ("6MWD", "SPPB", "FEV1")]
+    note = published_plots.shared_p_note(claims)
+    assert note.startswith("\u2020 One p printed for 6MWD, SPPB and FEV1 together (CRATUS-P2, 100M, p = .01)")
+    # two ps of the same value printed separately (CRATUS-P1 TNF-alpha, 100M and 200M) are not one shared p
+    assert not any("TNF" in label for label in marked)
+
+
+def test_point_intervals_cut_lines_at_the_axis():
+    fig, ax = style.figure("single", 40)
+    ax.set_xlim(-1, 2)
+    rows = pd.DataFrame({"y": [0, 1, 2, 3], "estimate": [0.5, np.nan, -3.0, 1.5], "ci_low": [-0.5, -4.0, -5.0, 1.0],
+                         "ci_high": [1.0, 4.0, -1.5, np.inf], "bound": ["", "range", "", "lower"],
+                         "arm": ["100M", "200M", "Placebo", "All"]})
+    drawn = published_plots.point_intervals(rows, ax)
+    assert drawn[["off_low", "off_high"]].values.tolist() == [[False, False], [True, True], [True, False],
+                                                              [False, False]]
+    segs = {s[0]: (s[1], s[2]) for s in _segments(ax)}
+    assert segs == {0: (-0.5, 1.0), 1: (-1, 2), 2: (-1, -1), 3: (1.0, 1.5)}
+    assert _off_scale(ax) == [(1.0, "high"), (1.0, "low"), (2.0, "low")]
+    assert [a.xy for a in _arrows(ax)] == [(1.0, 3)]                     # the bound: an arrow to the right edge
+    assert sorted(_points(ax)) == [0, 3]                                 # -3.0 is beyond the axis: no point
     plt.close(fig)
 
 
@@ -491,18 +575,50 @@ def test_safety_bounds_are_clopper_pearson_from_scipy(estimates):
     plt.close(fig)
 
 
-def test_scorecard_bars_count_every_status_zeros_included():
-    card = pd.DataFrame({"study": ["CRATUS-P1"] * 3 + ["ZHU-2024"], "claim_id": list("abcd"),
+def _lightness(colour) -> float:
+    """CIE L* (0-100) of a colour: what is left of it in greyscale."""
+    from matplotlib.colors import to_rgb
+
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)]
+    y = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return 116 * y ** (1 / 3) - 16 if y > 0.008856 else 903.3 * y
+
+
+def test_scorecard_is_a_100_percent_stacked_bar_per_trial():
+    from matplotlib.colors import to_rgb
+
+    card = pd.DataFrame({"study": ["CRATUS-P1"] * 3 + ["ZHU-2024"] * 2 + ["CRATUS-P2"], "claim_id": list("abcdef"),
                          "status": ["not_reproduced", "consistent_by_construction", "consistent_by_construction",
-                                    "not_testable_without_patient_data"]})
+                                    "not_testable_without_patient_data", "reproduced", "reproduced"]})
     fig = published_plots.scorecard_chart(card)
     ax = fig.axes[0]
-    widths = {st_.replace(" ", "_"): [b.get_width() for b in bars]
-              for st_, bars in zip([t.get_text() for t in ax.get_legend().get_texts()], ax.containers)}
     order = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B", "ZHU-2024"]
-    expected = pd.crosstab(card.study, card.status).reindex(index=order, columns=list(published_plots.STATUS_COLORS),
-                                                            fill_value=0)
-    assert widths == {s: expected[s].tolist() for s in expected.columns}
-    assert [t.get_text() for t in ax.texts].count("0") == 16 - 3                   # every zero written
-    assert [t.get_text() for t in ax.get_yticklabels()][0] == "CRATUS-P1\n(3 claims)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["CRATUS-P1\n(3 claims)", "CRATUS-P2\n(1 claim)",
+                                                           "LOMECEL-P2B\n(0 claims)", "ZHU-2024\n(2 claims)"]
+    statuses = list(published_plots.STATUS_STYLES)
+    segments = ax.containers[:len(statuses)]                 # then the frame around each bar
+    widths = pd.DataFrame({s: [b.get_width() for b in bars] for s, bars in zip(statuses, segments)}, index=order)
+    counts = pd.crosstab(card.study, card.status).reindex(index=order, columns=statuses, fill_value=0)
+    shares = counts.div(counts.sum(axis=1), axis=0).fillna(0) * 100
+    assert widths.to_numpy() == pytest.approx(shares.to_numpy())
+    assert widths.sum(axis=1).tolist() == pytest.approx([100, 100, 0, 100])        # 100% of each trial's claims
+    for bars in segments:                                    # stacked: each segment starts where the last ended
+        assert [b.get_x() for b in bars] == pytest.approx(
+            widths.cumsum(axis=1).shift(axis=1, fill_value=0)[statuses[segments.index(bars)]].tolist())
+    # every segment labelled with its count of claims (zeros have no segment)
+    assert sorted(t.get_text() for t in ax.texts) == sorted(str(k) for k in counts.to_numpy().ravel() if k)
+    # shades: greys far apart in lightness (greyscale-distinct), none an arm's colour or near one
+    fills = [to_rgb(published_plots.STATUS_STYLES[s]["color"]) for s in statuses]
+    assert [to_hex(bars[0].get_facecolor()) for bars in segments] == [
+        published_plots.STATUS_STYLES[s]["color"].lower() for s in statuses]
+    lightness = [_lightness(c) for c in fills]
+    assert min(abs(a - b) for i, a in enumerate(lightness) for b in lightness[i + 1:]) >= 15
+    arms = [*style.ARM_COLORS.values(), *style._SPARE]
+    nearest = min(np.linalg.norm(np.subtract(c, to_rgb(a))) for c in fills for a in arms)
+    assert nearest > 0.2
+    # the legend names the four statuses in words, in the order of the segments
+    assert [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()] == [
+        s.replace("_", " ") for s in statuses]
+    assert set(published_plots.STATUS_WORDS) == set(statuses)
+    assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
     plt.close(fig)

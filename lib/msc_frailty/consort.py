@@ -36,7 +36,7 @@ STAGES = ("enrolled", "allocated", "infused", "analysed")
 #: The arm label of a row counting every arm of a stage (the ``enrolled`` row always is one).
 TOTAL = "All arms"
 #: Columns of :func:`consort_counts`.
-COUNT_COLUMNS = ["stage", "param", "visit", "arm", "n", "visit_label"]
+COUNT_COLUMNS = ["stage", "param", "visit", "arm", "n", "visit_label", "died"]
 
 #: Days per month, to turn AVISITN (months since infusion) into study days.
 DAYS_PER_MONTH = 365.25 / 12
@@ -143,16 +143,18 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns stage, param, visit (NaN except for ``analysed``), arm, n and visit_label (the visit
-        with its unit, :func:`visit_labels`; empty except for ``analysed``).
+        Columns stage, param, visit (NaN except for ``analysed``), arm, n, visit_label (the visit
+        with its unit, :func:`visit_labels`; empty except for ``analysed``) and died (``analysed`` rows: of
+        the infused subjects not analysed at that visit, those with a death recorded in adae, AEOUT =
+        FATAL, before the visit's nominal study day; 0 elsewhere).
     """
     _one_study(trial)
     adsl = trial.adsl
     arms = arm_order(trial)
     param = primary_param(trial) if param is None else param
-    rows = [("enrolled", "", np.nan, TOTAL, len(adsl), "")]
-    rows += [("allocated", "", np.nan, a, int((adsl["TRT01A"] == a).sum()), "") for a in arms]
-    rows += [("infused", "", np.nan, a, int(((adsl["TRT01A"] == a) & (adsl["SAFFL"] == "Y")).sum()), "")
+    rows = [("enrolled", "", np.nan, TOTAL, len(adsl), "", 0)]
+    rows += [("allocated", "", np.nan, a, int((adsl["TRT01A"] == a).sum()), "", 0) for a in arms]
+    rows += [("infused", "", np.nan, a, int(((adsl["TRT01A"] == a) & (adsl["SAFFL"] == "Y")).sum()), "", 0)
              for a in arms]
     if param is not None:
         eff = trial.adeff[trial.adeff["PARAMCD"] == param]
@@ -162,12 +164,19 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
         chg = add_change(trial)
         chg = chg[chg["PARAMCD"] == param]
         labels = visit_labels(trial, param)
+        infused = adsl[adsl["SAFFL"] == "Y"]
+        # study day of each death: a subject missing at a visit after it died is a death, not a missed visit
+        fatal = trial.adae[trial.adae["AEOUT"] == "FATAL"].groupby("USUBJID")["ASTDY"].min()
+        per_visit = DAYS_PER_VISIT_UNIT.get(plots.visit_scale(eff)[0] or "months", DAYS_PER_MONTH)
         for visit in sorted(set(eff.loc[eff["AVISITN"] > 0, "AVISITN"])):
             at = chg[chg["AVISITN"] == visit]
-            rows += [("analysed", param, float(visit), a, int(at.loc[at["TRT01A"] == a, "USUBJID"].nunique()),
-                      labels[float(visit)]) for a in arms]
+            for a in arms:
+                seen = set(at.loc[at["TRT01A"] == a, "USUBJID"])
+                missing = infused.loc[(infused["TRT01A"] == a) & ~infused["USUBJID"].isin(seen), "USUBJID"]
+                died = int((fatal.reindex(missing) < 1 + float(visit) * per_visit).sum())
+                rows.append(("analysed", param, float(visit), a, len(seen), labels[float(visit)], died))
     out = pd.DataFrame(rows, columns=COUNT_COLUMNS)
-    out["n"] = out["n"].astype(int)
+    out[["n", "died"]] = out[["n", "died"]].astype(int)
     return out
 
 
@@ -252,6 +261,11 @@ def check_consort(counts: pd.DataFrame) -> pd.DataFrame:
                 before, name = alloc_n[arm], "allocated"
             if k > before:
                 raise ValueError(f"{where}, arm {arm!r}: {k} is more than the {before} {name}")
+        if stage == "analysed" and "died" in per_arm.columns:
+            for arm, k, died in zip(per_arm["arm"], per_arm["n"], per_arm["died"].fillna(0)):
+                missing = infused_n.get(arm, alloc_n[arm]) - k
+                if died < 0 or died > missing:
+                    raise ValueError(f"{where}, arm {arm!r}: {died:g} died of the {missing} not analysed")
     return counts
 
 
@@ -327,7 +341,7 @@ def _arrow(ax, x0, y0, x1, y1):
                                  color="black", shrinkA=0, shrinkB=0, zorder=1))
 
 
-def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_mm: float) -> list[str]:
+def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_mm: float, labels=None) -> list[str]:
     """The text of an arm's "analysed" box: the endpoint and, per visit (with its unit), n and missing.
 
     The endpoint is named in full ("6-minute walk distance") when that fits on one line of the box, else
@@ -335,7 +349,7 @@ def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_m
     """
     if analysed.empty:
         return ["Analysed", "no efficacy data"]
-    info = plots.parameter_info(param)
+    info = plots.parameter_info(param, labels)
     room = width_mm - 3.0
     head = ["Primary endpoint:"]
     for name in dict.fromkeys([info["label"] if info["known"] else str(param), info["short"]]):
@@ -351,17 +365,20 @@ def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_m
     for r in analysed[analysed["arm"] == arm].sort_values("visit").itertuples():
         label = r.visit_label if isinstance(getattr(r, "visit_label", None), str) and r.visit_label \
             else visit_label(r.visit)
-        lines.append(f"{label}: n = {r.n}" + (f" ({n_inf - r.n} missing)" if r.n < n_inf else ""))
+        died = int(getattr(r, "died", 0) or 0)
+        lost = f"{n_inf - r.n} missing" + (f"; {died} had died" if died else "")
+        lines.append(f"{label}: n = {r.n}" + (f" ({lost})" if r.n < n_inf else ""))
     return lines
 
 
-def draw_consort(counts: pd.DataFrame):
+def draw_consort(counts: pd.DataFrame, labels=None):
     """The CONSORT flow diagram of :func:`consort_counts`, one column per arm, 180 mm wide.
 
     Calls :func:`check_consort` first and so refuses to draw counts that do not add up. The "analysed"
-    boxes name the endpoint (``param``) and each visit with its unit (``visit_label`` when the counts
-    have it, else months). Long arm labels and lines are wrapped to the width of their box, and the boxes
-    grow to hold them.
+    boxes name the endpoint (``param``, in the words of ``labels``, :func:`msc_frailty.endpoints.resolve_labels`,
+    when given) and each visit with its unit (``visit_label`` when the counts have it, else months), with the
+    infused subjects missing at that visit and how many of them had died. Long arm labels and lines are wrapped
+    to the width of their box, and the boxes grow to hold them.
 
     Returns
     -------
@@ -398,7 +415,7 @@ def draw_consort(counts: pd.DataFrame):
             "allocated": _wrap_lines([f"Allocated to {arm}", f"n = {n_alloc}"], bw),
             "infused": _wrap_lines(["Infused", "(safety population)", f"n = {n_inf}; not infused {n_alloc - n_inf}"],
                                    bw),
-            "analysed": _wrap_lines(_analysed_lines(analysed, arm, n_inf, param, bw), bw),
+            "analysed": _wrap_lines(_analysed_lines(analysed, arm, n_inf, param, bw, labels), bw),
         }
     tall = lambda stage: max(len(b[stage]) for b in boxes.values())  # noqa: E731
     h_enrol = 8.5
@@ -415,7 +432,7 @@ def draw_consort(counts: pd.DataFrame):
     centres = [margin + col * (i + 0.5) for i in range(k)]
     y = height - 3.0
     ew = 52.0
-    _box(ax, width / 2 - ew / 2, y, ew, h_enrol, [f"Enrolled: n = {total}", "(every subject in adsl)"], "black")
+    _box(ax, width / 2 - ew / 2, y, ew, h_enrol, [f"Enrolled: n = {total}", "(every subject in the data set)"], "black")
     y -= h_enrol
     split = y - v
     ax.plot([width / 2, width / 2], [y, split], color="black", linewidth=0.7)
@@ -677,7 +694,8 @@ def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int
         ax.axhline(len(props) - 0.5, color="0.7", linewidth=0.5)
     ax.grid(axis="x", color="0.9", linewidth=0.5)
     ax.set_axisbelow(True)
-    ax.set_xlabel(style.direction_label(f"Proportion with a TE-SAE on days 1\u2013{window_days}, exact 95% CI", False))
+    # a proportion of subjects with an event: no "lower is better" on it (figures.md)
+    ax.set_xlabel(f"Proportion of subjects with a TE-SAE\non days 1\u2013{window_days}, exact 95% CI")
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     return fig, ax
@@ -707,30 +725,99 @@ def serious_events(trial: TrialData) -> pd.DataFrame:
     return _serious(_safety_events(trial)).reset_index(drop=True)
 
 
+def events_to_draw(trial: TrialData) -> int:
+    """How many serious adverse events and deaths :func:`draw_events` would draw: those with a known study day of
+    onset (an event of unknown onset is listed, not drawn). 0 means there is nothing to draw: say so in a sentence.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> events_to_draw(load_trial("data/synthetic").study("CRATUS-P1"))     # the death on study day 259
+    1
+    """
+    return int(serious_events(trial)["ASTDY"].notna().sum())
+
+
+def plural(k: int, word: str, many: str | None = None) -> str:
+    """``k`` with ``word`` in the singular or plural, never "event(s)".
+
+    Examples
+    --------
+    >>> plural(1, "event"), plural(3, "event"), plural(0, "subject"), plural(2, "was", "were")
+    ('1 event', '3 events', '0 subjects', '2 were')
+    """
+    return f"{k} {word if k == 1 else (many or word + 's')}"
+
+
 def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS, max_marks: int = MAX_EVENT_MARKS,
                 top: int = TOP_TERMS):
     """Serious adverse events and deaths by arm (180 mm wide): a timeline, or a summary for many events.
 
     Up to ``max_marks`` serious events: a timeline by study day, one row per arm. Filled circle:
-    treatment-emergent serious AE; open circle: serious AE not treatment-emergent; cross: death. Several
-    events of one arm are stacked in a fixed order (by day, then subject), no random jitter. With no
-    serious AE the axes say so. The x axis runs to the last study day of follow-up (the last visit, in
-    months or in the unit AVISIT names, or the last AE, whichever is later).
+    treatment-emergent serious AE; open circle: serious AE not treatment-emergent; cross: death; the legend
+    holds only the marks drawn. Several events of one arm are stacked in a fixed order (by day, then subject),
+    no random jitter. The x axis runs to the last study day of follow-up (the last visit, in months or in the
+    unit AVISIT names, or the last AE, whichever is later).
 
     More than ``max_marks``: :func:`draw_event_summary` (subjects per preferred term and arm).
+
+    Raises
+    ------
+    ValueError
+        When there is nothing to draw (:func:`events_to_draw` is 0): no empty axes saying "no events"; the
+        notebook says it in a sentence.
 
     Examples
     --------
     >>> from msc_frailty.data import load_trial
-    >>> fig, ax = draw_events(load_trial("data/synthetic").study("CRATUS-P2"))
+    >>> fig, ax = draw_events(load_trial("data/synthetic").study("CRATUS-P1"))
     >>> ax.get_xlabel().startswith("Study day of onset")
     True
     """
     _one_study(trial)
+    if not events_to_draw(trial):
+        raise ValueError(f"{trial.studies[0]}: no serious adverse event or death with a known onset day to draw; "
+                         "nothing to show is a sentence, not a figure")
     ev = _safety_events(trial)
     if len(_serious(ev)) > max_marks:
         return draw_event_summary(trial, top=top)
     return _draw_event_timeline(trial, window_days)
+
+
+#: What each mark of the event timeline is, in the legend's words (in drawing order).
+EVENT_WORDS = {"emergent": "Serious AE, treatment-emergent", "other": "Serious AE, not treatment-emergent",
+               "death": "Death"}
+#: The same marks as a caption names them.
+EVENT_MARKS = {"emergent": "filled circle, a treatment-emergent serious adverse event",
+               "other": "open circle, a serious adverse event that was not treatment-emergent",
+               "death": "cross, a death"}
+
+
+def _event_kind(aeout, trtemfl) -> str:
+    return "death" if aeout == "FATAL" else ("emergent" if trtemfl == "Y" else "other")
+
+
+def event_kinds(trial: TrialData) -> list[str]:
+    """The kinds of mark (:data:`EVENT_WORDS`) the event timeline of :func:`draw_events` draws, in legend order:
+    only those that appear.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> event_kinds(load_trial("data/synthetic").study("CRATUS-P1"))
+    ['death']
+    """
+    ser = serious_events(trial).dropna(subset=["ASTDY"])
+    found = {_event_kind(a, t) for a, t in zip(ser["AEOUT"], ser["TRTEMFL"])}
+    return [k for k in EVENT_WORDS if k in found]
+
+
+def _event_mark(kind: str, colour) -> dict:
+    """The marker of an event of ``kind`` (:data:`EVENT_WORDS`) in ``colour``, as Line2D keywords."""
+    if kind == "death":
+        return {"marker": "X", "markersize": 6, "color": colour, "markeredgecolor": "black", "markeredgewidth": 0.5}
+    return {"marker": "o", "markersize": 4.5, "color": colour, "markeredgewidth": 0.9,
+            "markerfacecolor": colour if kind == "emergent" else "white"}
 
 
 def _draw_event_timeline(trial: TrialData, window_days: int):
@@ -751,29 +838,19 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
     ser = ser[ser["ASTDY"].notna()].assign(ASTDY=lambda d: d["ASTDY"].clip(lower=x_min))
 
     labels = [style.wrap_label(a) for a in arms]
-    height = 30 + style.STAMP_ROOM_MM + _row_mm(labels, 7.5) * max(len(arms), 1)
-    bottom = 13 + style.STAMP_ROOM_MM   # the x label clear of the basis stamp
+    height = 27 + style.STAMP_ROOM_MM + _row_mm(labels, 7.5) * max(len(arms), 1)
+    bottom = 10 + style.STAMP_ROOM_MM   # the x label (one line) clear of the basis stamp
     fig, ax = style.figure("double", height)
     _mm_margins(fig, left=20, right=13, bottom=bottom, top=9)
     ax.axvspan(1, window_days, color="0.92", linewidth=0, zorder=0)
     ax.axvline(1, color="0.5", linewidth=0.6, linestyle=(0, (2, 2)), zorder=0)
-    ax.text(1 + 0.5 * (window_days - 1), -0.62, f"days 1\u2013{window_days}", ha="center", va="bottom",
-            fontsize=style.MIN_FONT_PT, color="0.35")
     for i, arm in enumerate(arms):
         sub = ser[ser["TRT01A"] == arm]
         colour = style.arm_color(arm)
         m = len(sub)
         offsets = np.linspace(-0.25, 0.25, m) if m > 1 else np.zeros(m)
         for off, r in zip(offsets, sub.itertuples()):
-            y = i + off
-            if r.AEOUT == "FATAL":
-                ax.plot(r.ASTDY, y, marker="X", markersize=6, color=colour, markeredgecolor="black",
-                        markeredgewidth=0.5, linestyle="none", zorder=3)
-            else:
-                filled = r.TRTEMFL == "Y"
-                ax.plot(r.ASTDY, y, marker="o", markersize=4.5, color=colour,
-                        markerfacecolor=colour if filled else "white", markeredgewidth=0.9, linestyle="none",
-                        zorder=3)
+            ax.plot(r.ASTDY, i + off, linestyle="none", zorder=3, **_event_mark(_event_kind(r.AEOUT, r.TRTEMFL), colour))
     ax.set_yticks(range(len(arms)), labels)
     ax.set_ylim(len(arms) - 0.5, -0.7)
     ax.set_xlim(x_min, x_max)
@@ -783,30 +860,26 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
         ax.axhline(i, color="0.85", linewidth=0.5, zorder=0)
         ax.text(1.01, i, f"n = {safety_n[arm]}", transform=ax.get_yaxis_transform(), ha="left", va="center",
                 fontsize=6.5)
-    ax.set_xlabel("Study day of onset (day 1 = infusion)\n(one mark per event; fewer is better)")
+    # a time axis says what it counts, never which way is better (figures.md)
+    ax.set_xlabel("Study day of onset (day 1 = infusion); one mark per event")
     notes = []
     if (ev.loc[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL"), "ASTDY"] < 1).any():
         notes.append("events that began before day 1 are drawn at the left edge")
     if len(unknown):
-        notes.append(f"{len(unknown)} serious event(s) of unknown onset day not drawn (listed in the notebook)")
+        notes.append(f"{plural(len(unknown), 'serious event')} of unknown onset day not drawn (listed in the notebook)")
     if notes:
         ax.text(1.0, -0.62, "; ".join(notes), ha="right", va="bottom", fontsize=style.MIN_FONT_PT, color="0.35",
                 transform=ax.get_yaxis_transform())
-    if ser.empty and unknown.empty:
-        ax.text(0.5, 0.5, "No serious adverse events", transform=ax.transAxes, ha="center", va="center",
-                fontsize=8, color="0.25", bbox=dict(facecolor="white", edgecolor="0.6", linewidth=0.6, pad=3))
-    handles = [Line2D([], [], marker="o", color="0.3", linestyle="none", markersize=4.5, label="Serious AE, treatment-emergent"),
-               Line2D([], [], marker="o", color="0.3", markerfacecolor="white", linestyle="none", markersize=4.5,
-                      label="Serious AE, not treatment-emergent"),
-               Line2D([], [], marker="X", color="0.3", markeredgecolor="black", markeredgewidth=0.5,
-                      linestyle="none", markersize=6, label="Death"),
-               Rectangle((0, 0), 1, 1, facecolor="0.92", label=f"TE-SAE window (days 1\u2013{window_days})")]
+    grey = "0.3"
+    handles = [Line2D([], [], linestyle="none", label=EVENT_WORDS[k], **_event_mark(k, grey))
+               for k in event_kinds(trial)]
+    handles.append(Rectangle((0, 0), 1, 1, facecolor="0.92", label=f"TE-SAE window (days 1\u2013{window_days})"))
     _fit_left_margin(fig, ax, left=20, right=13, bottom=bottom, top=9)
     _keep_xlabel_inside(fig, ax)
     # anchored 12 mm from the figure's left edge, not at the axes: a wider margin for long arm labels
     # must not push the legend off the right edge
     w, h = fig.get_size_inches() / style.MM
-    ax.legend(handles=handles, ncol=4, loc="lower left", bbox_to_anchor=(12 / w, 1 - 9 / h + 0.3 / h),
+    ax.legend(handles=handles, ncol=len(handles), loc="lower left", bbox_to_anchor=(12 / w, 1 - 9 / h + 0.3 / h),
               bbox_transform=fig.transFigure, borderaxespad=0, handletextpad=0.3, columnspacing=1.0)
     return fig, ax
 
@@ -913,9 +986,6 @@ def draw_event_summary(trial: TrialData, top: int = TOP_TERMS):
     for tick, (kind, _) in zip(ax.get_yticklabels(), rows):
         tick.set_fontweight("bold" if kind == "soc" else "normal")
     ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
-    if not rows:
-        ax.text(0.5, 0.5, "No serious adverse events", transform=ax.transAxes, ha="center", va="center",
-                fontsize=8, color="0.25")
     ax.tick_params(axis="y", length=0)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="x", color="0.9", linewidth=0.5)
@@ -923,8 +993,8 @@ def draw_event_summary(trial: TrialData, top: int = TOP_TERMS):
     ser = _serious(_safety_events(trial))
     n_terms = ser["AEDECOD"].nunique()
     shown = min(top, n_terms)
-    ax.set_xlabel(f"Subjects with the serious event (fewer is better)\n{len(ser)} serious events (deaths included) "
-                  f"in {ser['USUBJID'].nunique()} subjects\nthe {shown} most frequent of {n_terms} preferred terms"
+    ax.set_xlabel(f"Subjects with the serious event\n{plural(len(ser), 'serious event')} (deaths included) in "
+                  f"{plural(ser['USUBJID'].nunique(), 'subject')}\nthe {shown} most frequent of {n_terms} preferred terms"
                   + ("; the rest as 'other'" if n_terms > shown else ""))
     deaths = ser[ser["AEOUT"] == "FATAL"].groupby("TRT01A")["USUBJID"].nunique()
     arm_n = counts.drop_duplicates("arm").set_index("arm")["arm_n"]

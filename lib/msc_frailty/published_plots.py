@@ -3,9 +3,14 @@
 Each function takes the tidy rows of :mod:`msc_frailty.reanalysis` or :mod:`msc_frailty.scorecard` and returns
 a figure at a print width; seaborn draws the points and bars, matplotlib the precomputed intervals. Effects are
 oriented so that **positive = improvement** (TNF-alpha and B-cell TNF-alpha, lower is better, are flipped).
-How a row is drawn says what the record supports (:func:`point_intervals`): an exact 95% interval is a solid
-line with its point; a p printed as an inequality (``bound = "lower"``) an arrow from the least effect it
-allows; "not significant" (``bound = "range"``) a dashed bracket, the widest interval the record allows.
+How a row is drawn says what the record supports (:func:`point_intervals`), one glyph for one meaning across the
+collection:
+
+- an exact 95% interval: a solid line with its point;
+- a p printed as an inequality (``bound = "lower"``): an **arrow** from the least effect it allows (a bound);
+- "not significant" (``bound = "range"``): a dashed bracket, the widest interval the record allows;
+- a value beyond a capped axis (:data:`EFFECT_CAP`): the **off-scale** mark of
+  :func:`msc_frailty.style.off_scale` at the axis edge, never an arrow; the value is written beside the row.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.legend_handler import HandlerLine2D, HandlerPatch
+from matplotlib.legend_handler import HandlerLine2D, HandlerPatch, HandlerTuple
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyArrow
+from matplotlib.patches import FancyArrow, Patch
 
 from . import style
 from .data import PARAMETERS
@@ -23,13 +28,53 @@ from .data import PARAMETERS
 TRIALS = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
 SHORT = {"SIXMWD": "6MWD", "SPPB": "SPPB", "FEV1": "FEV1", "SF36PCS": "SF-36 PCS", "TNFA": "TNF-\u03b1",
          "BCTNFA": "B-cell TNF-\u03b1", "TESAE30": "TE-SAE \u2264 30 d", "SAE": "any SAE", "DEATH": "death"}
-STATUS_COLORS = {"reproduced": "#009E73", "not_reproduced": "#D55E00",
-                 "consistent_by_construction": "#E69F00", "not_testable_without_patient_data": "#BBBBBB"}
+#: The scorecard's statuses, in drawing order, with a fill and a hatch each: four greys far apart in lightness
+#: (distinct in greyscale and for every colour vision), none an arm's colour (:data:`msc_frailty.style.ARM_COLORS`,
+#: the spare colours) nor the grey of placebo; the hatch tells the two middle shades apart once more.
+STATUS_STYLES = {
+    "reproduced": {"color": "#262626", "hatch": "", "text": "white"},
+    "not_reproduced": {"color": "#5E5E5E", "hatch": "////", "text": "white"},
+    "consistent_by_construction": {"color": "#B4B4B4", "hatch": "", "text": "black"},
+    "not_testable_without_patient_data": {"color": "#EBEBEB", "hatch": "", "text": "black"},
+}
+#: Status -> fill colour (:data:`STATUS_STYLES`).
+STATUS_COLORS = {s: v["color"] for s, v in STATUS_STYLES.items()}
+#: What each status means, in a reader's words (the scorecard's caption and legend).
+STATUS_WORDS = {
+    "reproduced": "reproduced: the claim is obtained again, by the same test on supplied patient-level data, or, "
+                  "for a claim the printed numbers alone can check, from the published record",
+    "not_reproduced": "not reproduced: the supplied data, or the published record itself, contradict the claim as "
+                      "printed",
+    "consistent_by_construction": "consistent by construction: the claim holds on the synthetic data, which were "
+                                  "generated to meet it, so the agreement says nothing about the trial",
+    "not_testable_without_patient_data": "not testable without patient data: only the trial's own patient-level "
+                                         "data could test the claim; what the printed numbers imply is reported",
+}
 #: The visit (months) at which all three trials report their main results: the dose figure's visit.
 DOSE_VISIT = 6.0
 DASHED = (0, (2.5, 1.5))
 #: Arm labels of pooled rows in :mod:`msc_frailty.reanalysis` (drawn as the collection's "All").
 POOLED = ("all", "All", "All active")
+#: The standardized-effect axes end here (|dz| or |g|): an effect of 4 SD is beyond anything these measures show,
+#: and one extreme row (CRATUS-P1 TNF-alpha, dz = 6.95 at n = 5) would otherwise squash every other row.
+EFFECT_CAP = 4.0
+#: The mark of rows whose printed p is one p printed for several outcomes together.
+SHARED_P = "\u2020"
+MINUS = "\u2212"
+
+
+def fixed(value: float, decimals: int = 2) -> str:
+    """``value`` at ``decimals`` decimals with a true minus (U+2212), never "\u22120.00".
+
+    Examples
+    --------
+    >>> fixed(-1.234), fixed(-0.001), fixed(6.952)
+    ('\u22121.23', '0.00', '6.95')
+    """
+    text = f"{value:.{decimals}f}"
+    if float(text) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", MINUS)
 
 
 def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
@@ -46,48 +91,77 @@ def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.assign(estimate=est.where(~flip, -est), ci_low=lo.where(~flip, -hi), ci_high=hi.where(~flip, -lo))
 
 
-def point_intervals(rows: pd.DataFrame, ax):
+def point_intervals(rows: pd.DataFrame, ax) -> pd.DataFrame:
     """Draw tidy rows (y, estimate, ci_low, ci_high, bound, arm) as points with precomputed 95% intervals.
 
-    Call after the x limits are set: an arrow (``bound = "lower"``) runs from the bound to the axis edge. Each
-    arm has its collection colour and marker (the pooled arms of the record, :data:`POOLED`, are black: "All").
+    Call after the x limits are set. A line is cut where it leaves the axis and that end gets the off-scale mark
+    (:func:`msc_frailty.style.off_scale`); a point beyond the axis is not drawn (write its value beside the row).
+    A bound (``bound = "lower"``) is a solid line from the finite end of its interval to the bound, then an arrow
+    from the bound to the axis edge on its open side. Each arm has its collection colour and marker (the pooled
+    arms of the record, :data:`POOLED`, are black: "All").
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rows`` with ``off_low`` and ``off_high``: the line runs past that end of the axis.
 
     Examples
     --------
     >>> fig, ax = style.figure("single", 40)
     >>> _ = ax.set_xlim(-2, 3)
-    >>> rows = pd.DataFrame({"y": [0, 1], "estimate": [1.0, np.nan], "ci_low": [0.2, -1.4],
-    ...                      "ci_high": [1.8, 1.4], "bound": ["", "range"], "arm": ["100M", "200M"]})
-    >>> point_intervals(rows, ax)
-    >>> len(ax.collections[-1].get_offsets())      # one point: a range has none
+    >>> rows = pd.DataFrame({"y": [0, 1, 2], "estimate": [1.0, np.nan, 6.9], "ci_low": [0.2, -1.4, 2.3],
+    ...                      "ci_high": [1.8, 1.4, 11.7], "bound": ["", "range", ""], "arm": ["100M", "200M", "100M"]})
+    >>> point_intervals(rows, ax)[["off_low", "off_high"]].to_numpy().tolist()
+    [[False, False], [False, False], [False, True]]
+    >>> len(ax.collections[-1].get_offsets())      # one point: a range has none, 6.9 is off the axis
     1
     """
-    rows = rows.assign(key=["All" if a in POOLED else a for a in rows.arm],
-                       bound=rows.bound.fillna(""))
+    rows = rows.assign(key=["All" if a in POOLED else a for a in rows.arm], bound=rows.bound.fillna(""))
     color = rows.key.map(style.arm_color)
+    est, lo, hi = (rows[c].astype(float) for c in ("estimate", "ci_low", "ci_high"))
     rng, lower = rows.bound.eq("range"), rows.bound.eq("lower")
-    ax.hlines(rows.y, rows.ci_low, rows.ci_high.where(~lower, rows.estimate), colors=color, lw=1.2,
+    up = est >= 0
+    # the solid (or dashed) part of each row: a bound runs from the finite end of its interval to the bound
+    start, end = lo.where(~(lower & ~up), est), hi.where(~(lower & up), est)
+    x0, x1 = sorted(ax.get_xlim())
+    rows = rows.assign(off_low=(start < x0).to_numpy(), off_high=(end > x1).to_numpy())
+    ax.hlines(rows.y, start.clip(x0, x1), end.clip(x0, x1), colors=color, lw=1.2,
               linestyles=["solid" if not r else DASHED for r in rng])
-    ax.scatter(rows[rng][["ci_low", "ci_high"]].stack(), rows.y[rng].repeat(2), marker="|", c=color[rng].repeat(2),
-               s=22, linewidths=1.0)
-    for r in rows[lower].itertuples():
-        ax.annotate("", xy=(float(r.estimate > 0), r.y), xycoords=("axes fraction", "data"), xytext=(r.estimate, r.y),
-                    textcoords="data", arrowprops={"arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.2,
-                                                   "color": style.arm_color(r.key), "shrinkA": 0, "shrinkB": 0})
-    keys = list(dict.fromkeys(rows.key[~rng]))
+    ticks = rows[rng][["ci_low", "ci_high"]].stack()
+    inside = ticks.between(x0, x1)
+    ax.scatter(ticks[inside], rows.y[rng].repeat(2)[inside.to_numpy()], marker="|",
+               c=color[rng].repeat(2)[inside.to_numpy()], s=22, linewidths=1.0)
+    for r, c in zip(rows.itertuples(), color):
+        if r.bound == "lower" and x0 <= r.estimate <= x1:
+            ax.annotate("", xy=(float(r.estimate >= 0), r.y), xycoords=("axes fraction", "data"),
+                        xytext=(r.estimate, r.y), textcoords="data",
+                        arrowprops={"arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.2, "color": c, "shrinkA": 0,
+                                    "shrinkB": 0})
+        for side, off in (("low", r.off_low), ("high", r.off_high)):
+            if off:
+                style.off_scale(ax, r.y, side, c)
+    shown = ~rng & est.between(x0, x1)
+    keys = list(dict.fromkeys(rows.key[shown]))
     if keys:
-        sns.scatterplot(data=rows[~rng], x="estimate", y="y", hue="key", style="key", palette=style.arm_palette(keys),
+        sns.scatterplot(data=rows[shown], x="estimate", y="y", hue="key", style="key", palette=style.arm_palette(keys),
                         markers=style.arm_markers(keys), s=22, edgecolor="white", linewidth=0.4, legend=False, ax=ax,
                         zorder=3)
     ax.set_ylabel("")
+    return rows.drop(columns="key")
 
 
-def _limits(rows: pd.DataFrame, symmetric: bool = False, pad: float = 0.06) -> tuple[float, float]:
-    """x limits holding zero and every finite estimate and interval limit."""
+def _limits(rows: pd.DataFrame, symmetric: bool = False, pad: float = 0.06, cap: float | None = None
+            ) -> tuple[float, float]:
+    """x limits holding zero and every finite estimate and interval limit; with ``cap``, an axis end never beyond
+    +-cap (an end that is capped is the cap itself, not padded)."""
     values = rows[["estimate", "ci_low", "ci_high"]].to_numpy(float)
-    lo, hi = min(values[np.isfinite(values)].min(initial=0), 0), max(values[np.isfinite(values)].max(initial=0), 0)
-    lo, hi = (-max(-lo, hi), max(-lo, hi)) if symmetric else (lo, hi)
-    return lo - pad * (hi - lo), hi + pad * (hi - lo)
+    values = values[np.isfinite(values)]
+    lo, hi = min(values.min(initial=0), 0), max(values.max(initial=0), 0)
+    if symmetric:
+        lo, hi = -max(-lo, hi), max(-lo, hi)
+    cap = np.inf if cap is None else cap
+    span = min(hi, cap) - max(lo, -cap)
+    return (-cap if lo < -cap else lo - pad * span), (cap if hi > cap else hi + pad * span)
 
 
 def _sorted(rows: pd.DataFrame, *by) -> pd.DataFrame:
@@ -127,32 +201,122 @@ def _arrow_key(legend, orig_handle, xdescent, ydescent, width, height, fontsize)
                       head_length=0.3 * width, length_includes_head=True)
 
 
-def _legend(fig, marks=()):
-    """A legend above the axes: the ``marks`` and every line style of :func:`point_intervals`."""
-    arrow = FancyArrow(0, 0, 1, 0, color="0.3", label="p printed as an inequality: at least the point")
-    dashed = Line2D([], [], color="0.3", ls=DASHED, marker="|", label="'not significant': widest interval allowed")
-    fig.legend(handles=[*marks, Line2D([], [], color="0.3", label="exact 95% interval"), arrow, dashed],
-               loc="outside upper center", ncol=3,
-               handler_map={dashed: HandlerLine2D(numpoints=2), arrow: HandlerPatch(patch_func=_arrow_key)})
+#: Legend words of the marks of :func:`point_intervals`.
+BOUND_WORDS = "p printed as an inequality: at least the point"
+RANGE_WORDS = "'not significant': widest interval allowed"
+OFF_SCALE_WORDS = "beyond the axis (value at right)"
 
 
-def forest_implied_effects(data: pd.DataFrame):
-    """Forest plot of every implied standardized effect (dz within arm, g vs placebo) by trial, outcome and arm."""
+def _legend(fig, drawn: pd.DataFrame, marks=(), interval: str = "exact 95% interval", ncol: int = 3):
+    """A legend above the axes holding the ``marks`` and only the line styles of :func:`point_intervals` that
+    ``drawn`` (its returned rows) uses."""
+    bound = drawn.bound.fillna("")
+    handles, labels = [*marks], [m.get_label() for m in marks]
+    grey = "0.3"
+    if (bound != "range").any():
+        handles.append(Line2D([], [], color=grey))
+        labels.append(interval)
+    if (bound == "lower").any():
+        handles.append(FancyArrow(0, 0, 1, 0, color=grey))
+        labels.append(BOUND_WORDS)
+    if (bound == "range").any():
+        handles.append(Line2D([], [], color=grey, ls=DASHED, marker="|"))
+        labels.append(RANGE_WORDS)
+    if (drawn.off_low | drawn.off_high).any():
+        handles.append(style.off_scale_handle(grey))
+        labels.append(OFF_SCALE_WORDS)
+    handler_map = {tuple: HandlerTuple(ndivide=1, pad=0), FancyArrow: HandlerPatch(patch_func=_arrow_key)}
+    handler_map.update({h: HandlerLine2D(numpoints=2) for h in handles if isinstance(h, Line2D) and h.get_marker() == "|"})
+    return fig.legend(handles, labels, loc="outside upper center", ncol=ncol, handler_map=handler_map)
+
+
+def shared_p(claims: pd.DataFrame) -> dict:
+    """The rows whose printed p is one p printed for several outcomes together, as the record's claims say
+    (``see_also`` names the claims of one sentence that share the p; each carries the same printed value).
+
+    Returns
+    -------
+    dict
+        ``(study, paramcd, visit, arm, comparison) -> (outcomes, p as printed)``, e.g. CRATUS-P2's single
+        "p = .01" for 6MWD, SPPB and FEV1 in the 100M arm.
+
+    Examples
+    --------
+    >>> from msc_frailty.published import load_published
+    >>> shared = shared_p(load_published()["claims"])
+    >>> shared[("CRATUS-P2", "SPPB", 6.0, "100M", "change_from_baseline")]
+    ('6MWD, SPPB, FEV1', 'p = .01')
+    """
+    c = claims.fillna("")
+    out = {}
+    for r in c[c.statistic.eq("p")].itertuples():
+        ids = [i for i in str(r.see_also).split(";") if i]
+        group = c[c.claim_id.isin(ids)]
+        if r.claim_id in ids and len(group) > 1 and group.value_printed.nunique() == 1 and str(r.visit).strip():
+            outcomes = ", ".join(SHORT.get(p, p) for p in dict.fromkeys(group.paramcd))
+            out[(r.trial, r.paramcd, float(r.visit), r.arm, r.comparison)] = (outcomes, r.value_printed)
+    return out
+
+
+def shared_p_note(claims: pd.DataFrame) -> str:
+    """The caption sentence for :data:`SHARED_P`: which outcomes share which printed p; "" when none do.
+
+    Examples
+    --------
+    >>> from msc_frailty.published import load_published
+    >>> shared_p_note(load_published()["claims"])
+    '\u2020 One p printed for 6MWD, SPPB and FEV1 together (CRATUS-P2, 100M, p = .01): these rows repeat one number, not three results'
+    """
+    groups = {}
+    for (study, _, _, arm, _), (outcomes, p) in shared_p(claims).items():
+        groups[(study, arm, outcomes, p)] = True
+    notes = []
+    for study, arm, outcomes, p in groups:
+        parts = outcomes.split(", ")
+        words = {2: "two", 3: "three", 4: "four"}.get(len(parts), str(len(parts)))
+        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
+        notes.append(f"{SHARED_P} One p printed for {listed} together ({study}, {arm}, {p}): these rows repeat one "
+                     f"number, not {words} results")
+    return "; ".join(notes)
+
+
+def _shared(rows: pd.DataFrame, claims) -> pd.Series:
+    """Per row: True when its printed p is shared with other outcomes (:func:`shared_p`)."""
+    if claims is None:
+        from .published import load_published
+        claims = load_published()["claims"]
+    shared = shared_p(claims)
+    return pd.Series([(r.study, r.paramcd, float(r.visit), r.arm, r.comparison) in shared for r in rows.itertuples()],
+                     rows.index, dtype=bool)
+
+
+def _bound_text(value: float) -> str:
+    return ("\u2265 " if value >= 0 else "\u2264 ") + fixed(value)
+
+
+def forest_implied_effects(data: pd.DataFrame, claims: pd.DataFrame | None = None):
+    """Forest plot of every implied standardized effect (dz within arm, g vs placebo) by trial, outcome and arm.
+
+    The axis ends at |effect| = :data:`EFFECT_CAP`; rows beyond it carry the off-scale mark and their value at the
+    right. Rows whose printed p was printed once for several outcomes (:func:`shared_p` of ``claims``, by default
+    the record's) end their label with :data:`SHARED_P`.
+    """
     rows = improvement_scale(data[data.method.isin(["implied_dz", "implied_g"]) & data.study.isin(TRIALS)])
+    rows = rows.assign(shared=_shared(rows, claims))
     fig, ax = style.stamped_figure("double", 26 + 4.1 * (len(rows) + rows.study.nunique()))
     rows = _rows_axis(ax, _sorted(rows, "study", "method", "paramcd", "visit", "dose"), lambda r: (
         f"{SHORT[r.paramcd]}, {r.visit:g} mo: " + (f"all arms pooled (n = {r.n:g})" if r.arm == "all" else
                                                     style.arm_n_label(r.arm, r.n))
-        + (f" vs placebo (n = {r.n_ref:g}), g" if r.ref_arm else ", change (dz)")),
+        + (f" vs placebo (n = {r.n_ref:g}), g" if r.ref_arm else ", change (dz)") + (f" {SHARED_P}" if r.shared else "")),
         x_label="Implied standardized effect, exact 95% interval (positive = improvement)")
-    ax.set_xlim(_limits(rows))
-    point_intervals(rows, ax)
-    for r in rows.itertuples():
-        ax.text(1.01, r.y, {"range": f"not significant: within \u00b1{r.ci_high:.2f}",
-                            "lower": f"\u2265 {r.estimate:.2f} (p printed as a bound)"}.get(
-            r.bound, f"{r.estimate:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"), transform=ax.get_yaxis_transform(),
+    ax.set_xlim(_limits(rows, cap=EFFECT_CAP))
+    drawn = point_intervals(rows, ax)
+    for r in drawn.itertuples():
+        ax.text(1.01, r.y, {"range": f"not significant: within \u00b1{fixed(r.ci_high)}",
+                            "lower": f"{_bound_text(r.estimate)} (p printed as a bound)"}.get(
+            r.bound, f"{fixed(r.estimate)} [{fixed(r.ci_low)}, {fixed(r.ci_high)}]"), transform=ax.get_yaxis_transform(),
             va="center", fontsize=6)
-    _legend(fig)
+    _legend(fig, drawn, ncol=2)
     return fig
 
 
@@ -185,72 +349,141 @@ def dose_rows(data: pd.DataFrame) -> pd.DataFrame:
     return _sorted(rows, "study", "kind", "paramcd").drop_duplicates(["study", "kind", "same", "arm"])
 
 
-def dose_contrast(data: pd.DataFrame):
+def _signed(value: float) -> str:
+    return f"{value:+g}".replace("-", MINUS)
+
+
+def printed_differences(data: pd.DataFrame) -> str:
+    """The differences the trials printed without a spread (no interval or p: nothing can be derived from them),
+    in words for a caption; "" when none.
+
+    Examples
+    --------
+    >>> from msc_frailty.reanalysis import published_estimates
+    >>> printed_differences(published_estimates())
+    'LOMECEL-P2B printed 200M vs placebo differences in 6MWD without a spread: +41 m at 6 months, +63.4 m at 9 months'
+    """
+    printed = data[data.method.eq("reported_difference") & data.study.isin(TRIALS)]
+    parts = []
+    for (study, arm, ref, param), block in printed.sort_values("visit").groupby(["study", "arm", "ref_arm", "paramcd"],
+                                                                               sort=False):
+        parts.append(f"{study} printed {arm} vs {ref.lower()} differences in {SHORT.get(param, param)} without a "
+                     "spread: " + ", ".join(f"{_signed(b.estimate)} {PARAMETERS.get(param, {}).get('unit', '')} at "
+                                            f"{b.visit:g} months" for b in block.itertuples()))
+    return "; ".join(parts)
+
+
+def dose_contrast(data: pd.DataFrame, claims: pd.DataFrame | None = None):
     """What each trial printed about 100M versus 200M at :data:`DOSE_VISIT`: one row per trial and outcome.
 
-    Left: the implied effect of each dose (100M above 200M in a row). Right, on the same scale: the difference
+    Panel a: the implied effect of each dose (100M above 200M in a row). Panel b, on the same scale: the difference
     200M minus 100M (negative favours 100M) where :func:`msc_frailty.reanalysis.published_dose` derives one
-    (:func:`dose_rows`); differences printed without a spread are quoted there.
+    (:func:`dose_rows`). Both axes end at |effect| = :data:`EFFECT_CAP` (off-scale marks beyond). The column at the
+    right gives each difference, or says that none is derivable (and where the record printed differences without
+    a spread: :func:`printed_differences` words them for the caption).
+    Rows whose printed p was printed once for several outcomes end their label with :data:`SHARED_P`.
     """
     rows = dose_rows(data)
+    shared = _shared(rows, claims)
+    rows["shared"] = rows.assign(s=shared).groupby(["study", "kind", "same"]).s.transform("any")
     dose, dif = rows[rows.part == "dose"], rows[rows.part == "difference"]
     lines = rows.drop_duplicates(["study", "kind", "same"])
-    spans = [_limits(dose), _limits(dif, symmetric=True)]
-    fig, axes = style.stamped_figure("double", 40 + 6.0 * (len(lines) + lines.study.nunique()), ncols=2, sharey=True,
+    spans = [_limits(dose, cap=EFFECT_CAP), _limits(dif, symmetric=True, cap=EFFECT_CAP)]
+    fig, axes = style.stamped_figure("double", 44 + 6.0 * (len(lines) + lines.study.nunique()), ncols=2, sharey=True,
                                      gridspec_kw={"width_ratios": [hi - lo for lo, hi in spans]})
     n = dose.groupby(["study", "arm"]).n.first()
-    lines = _rows_axis(axes[0], lines, lambda r: f"{r.outcome}: " + (
+    lines = _rows_axis(axes[0], lines, lambda r: f"{r.outcome}{' ' + SHARED_P if r.shared else ''}: " + (
         "change (dz)" if r.kind == "dz" else f"vs placebo (n = {r.n_ref:g}), g"), lambda t: f"{t}: " + ", ".join(
-        f"{a} n = {k:g}" for a, k in n[t].items()), "Standardized effect, 95% interval\n(positive = improvement)")
-    _frame(axes[1], "\u25c0 favours 100M | favours 200M \u25b6\nstandardized, 95% interval (same scale)")
+        f"{a} n = {k:g}" for a, k in n[t].items()), "Implied effect of each dose,\nstandardized (95% interval;\n"
+        "positive = improvement)")
+    _frame(axes[1], "Difference 200M \u2212 100M,\nstandardized (95% interval;\nsame scale as a)")
     rows = rows.merge(lines[["study", "kind", "same", "y"]])
     rows["y"] += rows.arm.map({"100M": -0.17, "200M": 0.17}).fillna(0)
-    for ax, span, part, title in zip(axes, spans, ("dose", "difference"),
-                                     ("Implied effect of each dose", "Difference 200M \u2212 100M")):
+    drawn = []
+    for ax, span, part in zip(axes, spans, ("dose", "difference")):
         ax.set_xlim(span)
-        ax.set_title(title, fontweight="bold")
-        point_intervals(rows[rows.part == part], ax)
-    note = {"transform": axes[1].get_yaxis_transform(), "fontsize": 6, "va": "center", "color": "0.25",
-            "bbox": {"facecolor": "white", "edgecolor": "none", "pad": 0.6}}
-    for r in lines[~lines.same.isin(dif.same)].itertuples():
-        axes[1].text(0.02, r.y, "no difference derivable from the record", **note)
+        drawn.append(point_intervals(rows[rows.part == part], ax))
+    style.favours(axes[1], "100M", "200M")
+    style.panel_letters(axes)
+    # the value of each difference in a column right of panel b: no text sits on the zero line
     printed = data[data.method.eq("reported_difference") & data.study.isin(TRIALS) & data.arm.isin(["100M", "200M"])]
-    for (study, arm), block in printed.sort_values("visit").groupby(["study", "arm"]):
-        axes[1].text(0.02, lines.y[lines.study == study].min() - 1, f"printed without a spread, {arm} vs placebo:\n"
-                     + ", ".join(f"{r.estimate:+g} {PARAMETERS[r.paramcd]['unit']} ({SHORT[r.paramcd]}, {r.visit:g} mo)"
-                                 for r in block.itertuples()), **note)
-    _legend(fig, [Line2D([], [], marker=style.arm_marker(a), color=style.arm_color(a), ls="none", label=label)
-                  for a, label in (("100M", "100M"), ("200M", "200M"), ("All", "200M \u2212 100M"))])
+    for r in lines.itertuples():
+        d = rows[(rows.part == "difference") & rows.study.eq(r.study) & rows.kind.eq(r.kind) & rows.same.eq(r.same)]
+        if d.empty:
+            said = printed.study.eq(r.study) & printed.paramcd.isin(rows.paramcd[rows.same.eq(r.same)])
+            text = "not derivable" + ("\n(differences printed\nwithout a spread)" if said.any() else "")
+        elif d.bound.iloc[0] == "range":
+            text = f"range only: [{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]"
+        else:
+            text = f"{fixed(d.estimate.iloc[0])} [{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]"
+        axes[1].text(1.04, r.y, text, transform=axes[1].get_yaxis_transform(), fontsize=6, va="center",
+                     linespacing=1.1)
+    _legend(fig, pd.concat(drawn), [Line2D([], [], marker=style.arm_marker(a), color=style.arm_color(a), ls="none",
+                                           label=label)
+                                    for a, label in (("100M", "100M"), ("200M", "200M"), ("All", "200M \u2212 100M"))],
+            interval="95% interval", ncol=4)
     return fig
 
 
 def safety_bounds(data: pd.DataFrame):
-    """Exact 95% intervals of the printed zero-event statements (and the one CRATUS-P1 death), per arm and pooled."""
+    """Exact 95% intervals of the printed zero-event statements (and the one CRATUS-P1 death), per arm and pooled.
+
+    Pooled rows keep the record's labels: "All active" pools the arms given cells, "All" every arm (placebo
+    included where a trial had one).
+    """
     rows = _sorted(data[(data.method == "clopper_pearson") & data.study.isin(TRIALS)], "study", "paramcd", "dose", "n")
     fig, ax = style.stamped_figure("single", 24 + 3.9 * (len(rows) + rows.study.nunique()))
     rows = _rows_axis(ax, rows, lambda r: f"{SHORT[r.paramcd]}, {r.arm}: {round(r.estimate * r.n):.0f}/{r.n:g}",
-                      x_label="Proportion with the event, exact 95% interval\n(k/n printed; lower is better)")
+                      x_label="Proportion of subjects with the event,\nexact 95% interval (k/n as printed)")
     ax.set_xlim(_limits(rows))
     point_intervals(rows, ax)
     for r in rows.itertuples():
-        ax.text(1.02, r.y, f"[{r.ci_low:.2f}, {r.ci_high:.2f}]", transform=ax.get_yaxis_transform(), va="center",
-                fontsize=6)
+        ax.text(1.02, r.y, f"[{fixed(r.ci_low)}, {fixed(r.ci_high)}]", transform=ax.get_yaxis_transform(),
+                va="center", fontsize=6)
     return fig
 
 
 def scorecard_chart(card: pd.DataFrame):
-    """Published claims per trial by scorecard status (seaborn bars; every count written, zeros too)."""
+    """The published claims of each trial by scorecard status, as one 100% stacked bar per trial.
+
+    Segments in the order and shades of :data:`STATUS_STYLES` (greys distinct in greyscale, no arm's colour), each
+    labelled with its count of claims (inside when it fits, else just above the bar); a status with no claim has
+    no segment. The y labels give each trial's number of claims.
+    """
     order = TRIALS + sorted(set(card.study) - set(TRIALS))
-    labels = [s.replace("_", " ") for s in STATUS_COLORS]
-    counts = (pd.crosstab(card.study, card.status.str.replace("_", " ")).reindex(index=order, columns=labels,
-                                                                               fill_value=0)
-              .stack().rename("claims").reset_index())
-    fig, ax = style.stamped_figure("single", 78)
-    sns.barplot(data=counts, y="study", x="claims", hue="status", order=order, hue_order=labels, width=0.85,
-                palette=dict(zip(labels, STATUS_COLORS.values())), saturation=1, ax=ax)
-    for bars in ax.containers:
-        ax.bar_label(bars, fontsize=6, padding=1.5)
-    ax.set_yticks(range(len(order)), [f"{s}\n({(card.study == s).sum()} claims)" for s in order])
-    ax.set(xlabel="Published claims", ylabel="")
-    sns.move_legend(ax, "lower center", bbox_to_anchor=(0.4, 1.0), ncol=2, title=None)
+    counts = pd.crosstab(card.study, card.status).reindex(index=order, columns=list(STATUS_STYLES), fill_value=0)
+    shares = counts.div(counts.sum(axis=1).where(lambda s: s > 0, 1), axis=0) * 100
+    fig, ax = style.stamped_figure("single", 34 + 10 * len(order))
+    left = np.zeros(len(order))
+    height = 0.56
+    for status, look in STATUS_STYLES.items():
+        ax.barh(range(len(order)), shares[status], left=left, height=height, color=look["color"], hatch=look["hatch"],
+                hatchcolor="white", edgecolor="white", linewidth=0.6)
+        left += shares[status].to_numpy()
+    # each bar framed, so that the lightest segment still ends where the bar does
+    ax.barh(range(len(order)), left, height=height, facecolor="none", edgecolor="0.3", linewidth=0.6)
+    ax.set_xlim(0, 100)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    fig.canvas.draw()    # measure: a count goes inside its segment only where it fits
+    mm_per_pct = ax.get_window_extent().width / fig.dpi * 25.4 / 100
+    for i, study in enumerate(order):
+        start, above = 0.0, True
+        for status, look in STATUS_STYLES.items():
+            k, share = int(counts.loc[study, status]), float(shares.loc[study, status])
+            if k:
+                fits = share * mm_per_pct >= 1.2 * len(str(k)) + 1.2
+                y = i if fits else i + (-1 if above else 1) * (height / 2 + 0.05)
+                # on a hatched segment the count sits on a patch of the segment's own shade
+                box = {"facecolor": look["color"], "edgecolor": "none", "pad": 0.8} if fits and look["hatch"] else None
+                ax.text(start + share / 2, y, str(k), ha="center", va="center" if fits else ("bottom" if above else "top"),
+                        fontsize=6.5, color=look["text"] if fits else "black", bbox=box)
+                above = above if fits else not above
+            start += share
+    total = counts.sum(axis=1)
+    ax.set_yticks(range(len(order)), [f"{s}\n({total[s]} claim{'' if total[s] == 1 else 's'})" for s in order])
+    ax.tick_params(axis="y", length=0)
+    ax.set(xlabel="Share of the trial's published claims (%)", ylabel="")
+    handles = [Patch(facecolor=look["color"], hatch=look["hatch"], hatchcolor="white", edgecolor="0.3", linewidth=0.6,
+                     label=style.wrap_label(status.replace("_", " "), 22)) for status, look in STATUS_STYLES.items()]
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.4, 1.0), ncol=2, frameon=False, handlelength=1.6)
     return fig

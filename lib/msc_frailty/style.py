@@ -693,3 +693,73 @@ def panel_letters(axes, start: int = 0):
                     ha="right", va="bottom", fontsize=LETTER_PT, fontweight="bold", annotation_clip=False)
         letters.append(letter)
     return letters
+
+
+# --- the off-scale mark (issue 16; appended by the safety, cohort and published-summary figures lane) ---------
+#
+# One glyph, one meaning across the collection (figures.md): an arrow is a bound ("at least"), never "off scale".
+# A value beyond a capped axis gets an axis-break mark instead: two short slanted strokes across the line, just
+# inside the edge it runs past, with the value written beside the row.
+
+from matplotlib.path import Path as _MarkerPath  # noqa: E402
+
+#: The off-scale glyph: two parallel slanted strokes (an axis break), used as a matplotlib marker.
+OFF_SCALE_MARKER = _MarkerPath([(-0.55, -1.0), (-0.05, 1.0), (0.05, -1.0), (0.55, 1.0)],
+                               [_MarkerPath.MOVETO, _MarkerPath.LINETO, _MarkerPath.MOVETO, _MarkerPath.LINETO])
+#: Size (pt) of the off-scale glyph, and how far inside the axes edge it stands (fraction of the axes width).
+OFF_SCALE_PT = 6.0
+OFF_SCALE_INSET = 0.018
+
+
+def _off_scale_marks(color, **kw):
+    """The two layers of the off-scale glyph: a white gap that cuts the line, then the strokes in ``color``."""
+    common = {"marker": OFF_SCALE_MARKER, "markersize": OFF_SCALE_PT, "markerfacecolor": "none", "linestyle": "none"}
+    return [{**common, **kw, "markeredgewidth": 3.2, "markeredgecolor": "white"},
+            {**common, **kw, "markeredgewidth": 0.9, "markeredgecolor": color}]
+
+
+def off_scale(ax, y, side: str, color="0.2"):
+    """Mark, on the row at data ``y``, a value or interval end beyond the x axis of ``ax``: the off-scale glyph
+    (:data:`OFF_SCALE_MARKER`) just inside the ``"low"`` or ``"high"`` edge. Write the value beside the row.
+
+    Returns
+    -------
+    list of matplotlib.lines.Line2D
+        The two layers drawn (a white gap, then the strokes).
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40)
+    >>> _ = ax.set_xlim(0, 4)
+    >>> marks = off_scale(ax, 0.0, "high", "#0072B2")
+    >>> [float(m.get_xdata()[0]) for m in marks], marks[-1].get_marker() is OFF_SCALE_MARKER
+    ([0.982, 0.982], True)
+    >>> plt.close(fig)
+    """
+    from matplotlib.transforms import blended_transform_factory
+
+    if side not in ("low", "high"):
+        raise ValueError(f"side must be 'low' or 'high', got {side!r}")
+    x = OFF_SCALE_INSET if side == "low" else 1 - OFF_SCALE_INSET
+    transform = blended_transform_factory(ax.transAxes, ax.transData)
+    return [ax.plot([x], [y], transform=transform, clip_on=False, zorder=4, **layer)[0]
+            for layer in _off_scale_marks(color)]
+
+
+def off_scale_handle(color="0.3"):
+    """A legend handle of the off-scale glyph on a line: pass it with ``handler_map={tuple: HandlerTuple(ndivide=1, pad=0)}``
+    (matplotlib.legend_handler), and its label with ``labels=``.
+
+    Examples
+    --------
+    >>> from matplotlib.legend_handler import HandlerTuple
+    >>> fig, ax = figure("single", 40)
+    >>> legend = ax.legend([off_scale_handle()], ["beyond the axis"], handler_map={tuple: HandlerTuple(ndivide=1, pad=0)})
+    >>> [t.get_text() for t in legend.get_texts()]
+    ['beyond the axis']
+    >>> plt.close(fig)
+    """
+    from matplotlib.lines import Line2D
+
+    line = Line2D([], [], color=color, lw=1.2)
+    return (line, *(Line2D([], [], **layer) for layer in _off_scale_marks(color)))
