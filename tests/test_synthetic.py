@@ -136,6 +136,16 @@ def test_cratus_p2_physical_100m_only(tables, param):
         assert p_paired(df[df.arm == arm].CHG) > 0.05
 
 
+@pytest.mark.parametrize("param", ["SIXMWD", "SPPB", "FEV1"])
+def test_cratus_p2_press_release_ordering_at_one_year(tables, param):
+    """The press release: 100M "performed better ... than those who received 200 million cells. Both groups
+    performed better than those who received the placebo" (read at month 12 on the physical measures, A18)."""
+    df = changes(tables, "CRATUS-P2", param, 12)
+    means = df.groupby("arm").CHG.mean()
+    assert means.idxmax() == "100M"
+    assert ancova_fit(df, "200M", "Placebo")[0] > 0
+
+
 def test_cratus_p2_sppb_is_integer_in_range(tables):
     v = tables["adeff"].query("PARAMCD == 'SPPB'").AVAL
     assert (v == v.round()).all() and v.between(0, 12).all()
