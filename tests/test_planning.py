@@ -120,11 +120,13 @@ def _assurance_by_quad(mean, sd, sd_change, n, alpha=0.05):
     edges = sorted({-10.0, 10.0, *[x for x in (u0 - 40 * w, u0 - 10 * w, u0, u0 + 10 * w, u0 + 40 * w)
                                   if -10 < x < 10]})
     f = lambda u: st.nct.sf(crit, df, (mean + sd * u) / scale) * st.norm.pdf(u)  # noqa: E731
-    return sum(integrate.quad(f, a, b, epsabs=1e-15, epsrel=1e-13, limit=1000)[0] for a, b in zip(edges[:-1], edges[1:]))
+    return sum(integrate.quad(f, a, b, epsabs=1e-15, epsrel=1e-13, limit=1000)[0]
+               for a, b in zip(edges[:-1], edges[1:]))
 
 
-@pytest.mark.parametrize("mean, sd, sd_change, n", [(58.3, 34.7, 70.0, 21), (42.0, 17.6, 70.0, 21), (63.4, 30.0, 70.0, 5),
-                                                     (-20.0, 5.0, 70.0, 300), (10.0, 50.0, 70.0, 1000),
+@pytest.mark.parametrize("mean, sd, sd_change, n", [(58.3, 34.7, 70.0, 21), (42.0, 17.6, 70.0, 21),
+                                                     (63.4, 30.0, 70.0, 5), (-20.0, 5.0, 70.0, 300),
+                                                     (10.0, 50.0, 70.0, 1000),
                                                      (40.0, 1000.0, 46.0, 3000), (20.0, 0.5, 50.9, 160)])
 def test_assurance_equals_adaptive_quadrature(mean, sd, sd_change, n):
     assert planning.assurance(mean, sd, sd_change, n) == pytest.approx(
@@ -177,7 +179,8 @@ def test_predictive_equals_numerical_bayes():
 @pytest.mark.parametrize("alpha", [0.0, 1.0, -0.05, 1.5, float("nan"), "0.05"])
 def test_alpha_outside_0_1_is_refused(alpha):
     # alpha = 0 used to raise OverflowError from an infinite critical value
-    for call in (lambda: planning.n_per_arm(0.5, 1.0, 0.8, alpha), lambda: planning.power_two_sample(0.5, 1.0, 20, alpha),
+    for call in (lambda: planning.n_per_arm(0.5, 1.0, 0.8, alpha),
+                 lambda: planning.power_two_sample(0.5, 1.0, 20, alpha),
                  lambda: planning.assurance(50.0, 20.0, 70.0, 21, alpha=alpha),
                  lambda: planning.sample_size_table({"a": 50.0}, {"s": 70.0}, alpha=alpha)):
         with pytest.raises(ValueError, match="alpha"):
