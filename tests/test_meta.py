@@ -23,19 +23,38 @@ digits unless the source prints fewer):
   tau^2 0.0188; pi [-0.2036, 0.3711]) --
   https://github.com/wviechtb/metafor/blob/master/tests/testthat/test_analysis_example_raudenbush2009.r
   (metafor's predict() formula: https://wviechtb.github.io/metafor/reference/predict.rma.html)
+
+- REML (metafor's default): the same dat.bcg random-effects model fitted by rma.mv with one random effect per trial
+  (REML), as metafor's tests check it: tau^2 0.3132, and p 0.0018 with test="t" (t on k - 1 with the model SE) --
+  https://github.com/wviechtb/metafor/blob/master/tests/testthat/test_misc_rma_mv.r ; rma.uni's printed REML fit
+  of dat.bcg (estimate -0.7145, se 0.1798, CI [-1.0669, -0.3622], tau^2 0.3132, I^2 92.22%, H^2 12.86) as metafor
+  prints it; and rma() (REML) on Morris (2008)'s treatment groups as SMCR: tau^2 0.3164 --
+  https://github.com/wviechtb/metafor/blob/master/tests/testthat/test_misc_rma_uni.r
+- Standardized mean changes: escalc(measure="SMCC") and "SMCR" on Morris (2008)'s data (corrected yi and their
+  large-sample vi, 4 decimals) -- https://github.com/wviechtb/metafor/blob/master/tests/testthat/test_analysis_example_morris2008.r
+  (escalc's SMCC: yi = J(n - 1) d, vi = 1/n + yi^2 / (2n); with a p-value, d = qt(p/2, n - 1, lower = FALSE) /
+  sqrt(n): https://github.com/wviechtb/metafor/blob/master/R/escalc.default.r)
+- The exact variance of a standardized mean change: scipy's noncentral t (``scipy.stats.nct.var``, a closed form
+  independent of the one here), numerical integration, and seeded Monte Carlo of whole samples.
+- Higgins, Thompson & Spiegelhalter (2009) prediction interval: statsmodels' random-effects mean, SE and tau^2
+  with scipy's t quantile on k - 2 df, computed in the test; and the issue's reading of the old k = 3 TNF-alpha
+  interval (about [-64.6, 55.5]).
 """
 
 from __future__ import annotations
 
+import json
 import math
+import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats as st
 from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 
-from msc_frailty import meta, reanalysis
+from msc_frailty import meta, reanalysis, stats
 
 # dat.bcg: tpos, tneg, cpos, cneg, ablat
 BCG = np.array([
@@ -261,50 +280,375 @@ def test_bounds_are_refused():
         meta.random_effects([1.0], [0.1])
 
 
+
+
+# ------------------------------------------------------------------ REML (metafor's default)
+def test_reml_reproduces_metafor_on_dat_bcg():
+    r = meta.random_effects(YI, VI, "reml")
+    assert printed(r.estimate, "-0.7145") and printed(r.tau2, "0.3132") and printed(r.se, "0.1798")
+    assert printed(r.ci[0], "-1.0669") and printed(r.ci[1], "-0.3622")
+    assert printed(r.i2, "92.22") and printed(r.h2, "12.86")
+    # rma.mv(test="t"): t on k - 1 = 12 df with the model-based SE
+    assert printed(2 * st.t.sf(abs(r.estimate / r.se), 12), "0.0018")
+    # the estimate is the root of the REML score, and the restricted likelihood is larger there than nearby
+    assert abs(meta._reml_score(r.tau2, YI, VI, np.ones((13, 1)))) < 1e-9
+    # the DL values beside it are unchanged (issue 16: DL -0.7141, SE 0.1787, tau^2 0.3088)
+    d = meta.random_effects(YI, VI, "dl")
+    assert printed(d.estimate, "-0.7141") and printed(d.se, "0.1787") and printed(d.tau2, "0.3088")
+
+
+def _restricted_loglik(tau2, y, v):
+    w = 1 / (v + tau2)
+    mu = np.sum(w * y) / np.sum(w)
+    return -0.5 * (np.sum(np.log(v + tau2)) + np.log(np.sum(w)) + np.sum(w * (y - mu) ** 2))
+
+
+def test_reml_maximizes_the_restricted_likelihood():
+    from scipy import optimize
+
+    best = optimize.minimize_scalar(lambda t: -_restricted_loglik(t, YI, VI), bounds=(0, 5), method="bounded",
+                                    options={"xatol": 1e-10})
+    assert meta.tau2_reml(YI, VI) == pytest.approx(best.x, abs=1e-7)
+
+
+def test_reml_reproduces_metafor_on_morris_smcr():
+    # Morris (2008) treatment groups as metafor's escalc(measure="SMCR") computes them
+    m_pre, m_post = np.array([30.6, 23.5, 0.5, 53.4, 35.6]), np.array([38.5, 26.8, 0.7, 75.9, 36.0])
+    sd_pre, n, r = np.array([15.0, 3.1, 0.1, 14.5, 4.7]), np.array([20, 50, 9, 10, 14]), np.array(
+        [.47, .64, .77, .89, .44])
+    yi = np.array([meta.smc_correction(k) for k in n]) * (m_post - m_pre) / sd_pre
+    vi = 2 * (1 - r) / n + yi**2 / (2 * n)
+    assert np.round(yi, 4).tolist() == [0.5056, 1.0481, 1.8054, 1.4181, 0.0801]
+    assert np.round(vi, 4).tolist() == [0.0594, 0.0254, 0.2322, 0.1225, 0.0802]
+    assert printed(meta.tau2_reml(yi, vi), "0.3164")
+
+
+def test_reml_is_zero_when_the_studies_agree_too_well():
+    assert meta.tau2_reml([0.10, 0.12, 0.11], [0.04, 0.05, 0.06]) == 0.0
+
+
+# ------------------------------------------------------------------ standardized mean changes
+MORRIS = {  # m_pre, m_post, sd_pre, sd_post, n, r; metafor's escalc(measure="SMCC") yi and vi
+    "treatment": ([30.6, 23.5, 0.5, 53.4, 35.6], [38.5, 26.8, 0.7, 75.9, 36.0], [15.0, 3.1, 0.1, 14.5, 4.7],
+                  [11.6, 4.1, 0.1, 4.4, 4.6], [20, 50, 9, 10, 14], [.47, .64, .77, .89, .44],
+                  [0.5417, 1.0198, 2.6619, 1.9088, 0.0765], [0.0573, 0.0304, 0.5048, 0.2822, 0.0716]),
+    "control": ([23.1, 24.9, 0.6, 55.7, 34.8], [19.7, 25.3, 0.6, 60.7, 33.4], [13.8, 4.1, 0.2, 17.3, 3.1],
+                [14.8, 3.3, 0.2, 17.9, 6.9], [20, 42, 9, 11, 14], [.47, .64, .77, .89, .44],
+                [-0.2213, 0.1219, 0.0000, 0.5575, -0.2126], [0.0512, 0.0240, 0.1111, 0.1050, 0.0730]),
+}
+
+
+@pytest.mark.parametrize("group", list(MORRIS))
+def test_corrected_smc_reproduces_metafor_escalc_smcc(group):
+    m_pre, m_post, sd_pre, sd_post, n, r, yi_ref, vi_ref = (np.array(x, float) for x in MORRIS[group])
+    sd_change = np.sqrt(sd_post**2 + sd_pre**2 - 2 * r * sd_pre * sd_post)
+    dz = (m_post - m_pre) / sd_change
+    yi = np.array([meta.smc_corrected(d, int(k)) for d, k in zip(dz, n)])
+    vi = np.array([meta.var_smc_ls(g, int(k)) for g, k in zip(yi, n)])
+    assert (np.round(yi, 4) + 0.0).tolist() == yi_ref.tolist()
+    assert np.round(vi, 4).tolist() == vi_ref.tolist()
+
+
+def test_smc_correction_is_the_exact_gamma_form():
+    # J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m - 1)/2)); close to Hedges' 1 - 3/(4m - 1)
+    for n in (4, 5, 10, 30):
+        m = n - 1
+        exact = math.gamma(m / 2) / (math.sqrt(m / 2) * math.gamma((m - 1) / 2))
+        assert meta.smc_correction(n) == pytest.approx(exact, rel=1e-13)
+        assert meta.smc_correction(n) == pytest.approx(1 - 3 / (4 * m - 1), abs=0.01)
+
+
+@pytest.mark.parametrize("n, delta", [(4, 0.5), (5, -6.951533), (5, -5.546521), (6, 1.5), (10, -0.74381), (15, 1.0)])
+def test_exact_smc_variance_equals_scipy_noncentral_t(n, delta):
+    # dz = t / sqrt(n), t ~ noncentral t(n - 1, delta sqrt(n)): scipy's closed-form variance of the noncentral t
+    var_t = float(st.nct(n - 1, delta * math.sqrt(n)).var())
+    assert meta.var_smc_exact(delta, n, corrected=False) == pytest.approx(var_t / n, rel=1e-10)
+    j = stats.hedges_correction(n - 1)
+    assert meta.var_smc_exact(delta, n) == pytest.approx(j**2 * var_t / n, rel=1e-10)
+
+
+def test_exact_smc_variance_at_n5_by_numerical_integration():
+    # the fourth moment of t on 4 df is infinite, so a Monte Carlo variance does not settle at n = 5; integrate
+    from scipy import integrate
+
+    n, delta = 5, -6.951533
+    dist = st.nct(n - 1, delta * math.sqrt(n))
+    mean = integrate.quad(lambda t: t * dist.pdf(t), -np.inf, np.inf, epsabs=1e-12, limit=400)[0]
+    second = integrate.quad(lambda t: (t - mean) ** 2 * dist.pdf(t), -np.inf, np.inf, epsabs=1e-10, limit=400)[0]
+    assert meta.var_smc_exact(delta, n, corrected=False) == pytest.approx(second / n, rel=1e-6)
+    assert mean / math.sqrt(n) == pytest.approx(delta / stats.hedges_correction(n - 1), rel=1e-8)   # E dz = delta/J
+
+
+@pytest.mark.parametrize("n, delta", [(6, 1.5), (10, -0.74381), (10, 2.0)])
+def test_exact_smc_variance_equals_a_seeded_monte_carlo(n, delta):
+    # whole samples of n changes ~ N(delta, 1): dz = mean / SD; J dz is unbiased and has the exact variance
+    rng = np.random.default_rng(20260416)
+    draws = 200_000
+    x = rng.normal(delta, 1.0, size=(draws, n))
+    g = meta.smc_correction(n) * x.mean(axis=1) / x.std(axis=1, ddof=1)
+    exact = meta.var_smc_exact(delta, n)
+    assert abs(g.mean() - delta) < 4 * math.sqrt(exact / draws)
+    # the standard error of a sample variance needs the fourth moment: finite for n - 1 > 4
+    c = g - g.mean()
+    se_var = math.sqrt((np.mean(c**4) - np.mean(c**2) ** 2) / draws)
+    assert abs(np.var(g, ddof=1) - exact) < 4 * se_var
+
+
+def test_smc_unbiased_at_n5_by_monte_carlo():
+    rng = np.random.default_rng(20260417)
+    draws, n, delta = 400_000, 5, -5.546521
+    x = rng.normal(delta, 1.0, size=(draws, n))
+    g = meta.smc_correction(n) * x.mean(axis=1) / x.std(axis=1, ddof=1)
+    assert abs(g.mean() - delta) < 4 * math.sqrt(meta.var_smc_exact(delta, n) / draws)
+
+
+def test_the_issues_numbers_and_which_variance_the_reviewer_used():
+    dz = [-6.951533, -0.813908]
+    n = [5, 10]
+    # large-sample variance of dz = -6.95 at n = 5: 5.03; exact noncentral-t variance: 21.1
+    assert round(meta.var_dz(dz[0], 5), 2) == 5.03
+    assert round(meta.var_smc_exact(dz[0], 5, corrected=False), 1) == 21.1
+    sens = meta.variance_sensitivity(dz, n, "dl").set_index("variant")
+    assert round(sens.Q_p["ls_uncorrected"], 3) == 0.007
+    # the reviewer's p = .18: the uncorrected dz as estimate and as plug-in of the exact variance
+    assert round(sens.Q_p["exact_uncorrected"], 2) == 0.18
+    # what this collection pools: corrected values, exact variance at the corrected value
+    assert sens.loc["exact_corrected", "effects"][0] == pytest.approx(meta.smc_correction(5) * dz[0], rel=1e-12)
+    assert sens.Q_p["exact_corrected"] > 0.05 and sens.Q_p["ls_corrected"] < 0.05
+    # Q of two studies is (y1 - y2)^2 / (v1 + v2)
+    y, v = meta.smc_inputs(dz, n)
+    assert sens.Q["exact_corrected"] == pytest.approx((y[0] - y[1]) ** 2 / (v[0] + v[1]), rel=1e-12)
+
+
+def test_exact_variance_needs_n_at_least_4():
+    with pytest.raises(ValueError, match="n >= 4"):
+        meta.var_smc_exact(1.0, 3)
+    with pytest.raises(ValueError, match="whole number"):
+        meta.smc_corrected(1.0, 2.5)
+
+
+# ------------------------------------------------------------------ Higgins prediction interval
+def _higgins(y, v, alpha=0.05):
+    """The independent computation: statsmodels' DL tau^2 (truncated at 0 as in Higgins et al.), the inverse-variance
+    mean and its SE written out, scipy's t on k - 2."""
+    y, v = np.asarray(y, float), np.asarray(v, float)
+    with np.errstate(invalid="ignore"):
+        tau2 = max(combine_effects(y, v, method_re="dl").tau2, 0.0)
+    w = 1 / (v + tau2)
+    mu, se = np.sum(w * y) / np.sum(w), math.sqrt(1 / np.sum(w))
+    half = st.t.isf(alpha / 2, len(y) - 2) * math.sqrt(tau2 + se**2)
+    return mu - half, mu + half
+
+
+def test_higgins_prediction_interval_equals_an_independent_computation():
+    r = meta.random_effects(YI, VI, "dl")
+    assert r.pi == pytest.approx(_higgins(YI, VI), rel=1e-10)
+    for sub in (slice(0, 3), slice(3, 7), slice(6, 13)):
+        t = meta.random_effects(YI[sub], VI[sub], "dl")
+        assert t.pi == pytest.approx(_higgins(YI[sub], VI[sub]), rel=1e-10)
+
+
+def test_the_old_k3_tnfa_interval_was_26_times_too_narrow():
+    # the former inputs (uncorrected dz, large-sample variances, DL): the Higgins interval is about [-64.6, 55.5]
+    y = [-6.951533, -6.951533, -0.813908]
+    v = [meta.var_dz(-6.951533, 5), meta.var_dz(-6.951533, 5), meta.var_dz(-0.813908, 10)]
+    r = meta.random_effects(y, v, "dl")
+    assert round(r.pi[0], 1) == -64.6 and round(r.pi[1], 1) == 55.5
+    old = meta.prediction_interval(r.estimate, r.se_hksj_mod, r.tau2, 2)     # what was reported: [-24.9, 15.8]
+    assert round(old[0], 1) == -24.9 and round(old[1], 1) == 15.8
+    assert (r.pi[1] - r.pi[0]) / (old[1] - old[0]) == pytest.approx(2.95, abs=0.01)
+
+
+def test_no_prediction_interval_for_two_studies():
+    r = meta.random_effects([0.2, 0.8], [0.04, 0.05])
+    assert not r.has_prediction and all(np.isnan(r.pi))
+    with pytest.raises(ValueError, match="k >= 3"):
+        meta.prediction_interval(0.0, 0.1, 0.1, df=0)
+
+
+# ------------------------------------------------------------------ degenerate input: no test, no p
+@pytest.mark.parametrize("y", [[0.5, 0.5, 0.5], [0.1 + 0.2, 0.3], [7.0, 7.0]])
+def test_identical_studies_have_no_hksj_p(y):
+    v = [0.04, 0.05, 0.06][:len(y)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for m in meta.METHODS:
+            r = meta.random_effects(y, v, m)
+            assert r.se_hksj == 0 and np.isnan(r.p_hksj) and all(np.isnan(r.ci_hksj))
+            assert 0 < r.p_hksj_mod < 1 and r.se_hksj_mod == r.se      # the modified interval remains
+            assert r.q_p == pytest.approx(1.0, abs=1e-6)                # Q at (or within round-off of) 0
+
+
+def test_a_meta_regression_through_every_point_has_no_p():
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = meta.meta_regression(0.5 + 0.25 * x, [0.04, 0.05, 0.06, 0.05, 0.04], x, "dl")
+    assert (m.se_hksj == 0).all() and np.isnan(m.p_hksj).all() and np.isnan(m.ci_hksj).all()
+    assert m.params == pytest.approx([0.5, 0.25], rel=1e-12)
+
+
+def test_an_empty_p_is_written_empty(tmp_path):
+    from msc_frailty.results import write_estimates
+
+    table = pd.DataFrame({"set": "tnfa_100m", "n": [5, 10], "pooled": True})
+    r = meta.random_effects([0.5, 0.5], [0.04, 0.05])
+    rows = meta.estimate_rows(r, "tnfa_100m", table)
+    text = write_estimates(rows, tmp_path, "synthesis", "all").read_text("utf-8")
+    line = next(x for x in text.splitlines() if "re_reml_hksj_corrected_dz" in x)
+    assert ",,,re_reml_hksj_corrected_dz" in line                  # ci_low, ci_high and p all empty
+
+
+# ------------------------------------------------------------------ meta-regression refuses what it cannot carry
 def test_saturated_meta_regression_is_refused():
     with pytest.raises(ValueError, match="saturated"):
         meta.meta_regression([1.0, 2.0], [0.1, 0.1], [0.0, 1.0])
 
 
+def test_one_residual_degree_of_freedom_is_refused():
+    with pytest.raises(ValueError, match="1 residual"):
+        meta.meta_regression([1.0, 2.0, 2.5], [0.1, 0.1, 0.1], [0.0, 1.0, 2.0])
+
+
+def test_a_coefficient_fixed_by_one_study_is_refused():
+    # four studies, two residual df, but the only study at x = 1 sets the slope alone (leverage 1)
+    with pytest.raises(ValueError, match="leverage 1"):
+        meta.meta_regression([1.0, 1.2, 0.9, 3.0], [0.1, 0.2, 0.1, 0.1], [0.0, 0.0, 0.0, 1.0])
+
+
+def test_alpha_is_validated():
+    for bad in (0.0, 1.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="alpha"):
+            meta.random_effects(YI, VI, alpha=bad)
+    with pytest.raises(ValueError, match="method"):
+        meta.random_effects(YI, VI, "ml")
+
+
+def test_no_warning_leaks_from_statsmodels():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        meta.random_effects([0.10, 0.12, 0.11], [0.04, 0.05, 0.06], "dl")     # DL negative before truncation
+        meta.random_effects(YI, VI, "reml")
+
+
 # ------------------------------------------------------------------ the record
 @pytest.fixture(scope="module")
-def table():
-    return meta.pooling_table(reanalysis.published_estimates())
+def published():
+    return reanalysis.published_estimates()
+
+
+@pytest.fixture(scope="module")
+def table(published):
+    return meta.pooling_table(published)
 
 
 def test_bounds_of_the_record_are_carried_as_bounds_not_values(table):
     assert table.pooled.sum() > 0
-    out = table[~table.pooled]
+    out = table[~table.value]
     assert (out.why != "").all()
     assert set(out[out.arm.ne("Placebo")].bound) <= {"range", "lower"}
-    assert out[out.bound.isin(["range", "lower"])].variance.isna().all()
+    assert out.variance.isna().all()
     assert table[table.pooled].bound.eq("").all() and table[table.pooled].variance.gt(0).all()
     assert not table[table.pooled].arm.eq("Placebo").any()
 
 
 def test_sets_hold_what_the_record_prints(table):
     pooled = table[table.pooled].groupby("set").apply(lambda d: sorted(zip(d.study, d.arm)), include_groups=False)
-    assert pooled["sixmwd_msc_arms"] == [("CRATUS-P1", "all"), ("CRATUS-P2", "100M")]
+    assert set(pooled.index) == {"tnfa_100m", "tnfa_msc_arms"}            # 6MWD is not pooled
     assert pooled["tnfa_100m"] == [("CRATUS-P1", "100M"), ("CRATUS-P2", "100M")]
     assert pooled["tnfa_msc_arms"] == [("CRATUS-P1", "100M"), ("CRATUS-P1", "200M"), ("CRATUS-P2", "100M")]
-    assert pooled["dose_100m_vs_200m"] == [("CRATUS-P1", "100M"), ("CRATUS-P2", "100M")]
-    assert meta.pool(table, "sixmwd_100m") is None and meta.pool(table, "tnfa_200m") is None
+    six = table[table.set == "sixmwd_arms"]
+    assert sorted(zip(six.study, six.arm, six.value)) == [
+        ("CRATUS-P1", "all", True), ("CRATUS-P2", "100M", True), ("CRATUS-P2", "200M", False),
+        ("CRATUS-P2", "Placebo", False)]
+    assert not six.pooled.any() and meta.pool(table, "sixmwd_arms") is None
 
 
-def test_variances_are_those_of_the_reanalysis(table):
-    r = table[(table.set == "tnfa_100m") & (table.study == "CRATUS-P2")].iloc[0]
-    assert r.variance == pytest.approx(1 / 10 + r.estimate**2 / 20)
-    d = table[(table.set == "dose_100m_vs_200m") & table.pooled & (table.study == "CRATUS-P2")].iloc[0]
-    assert math.sqrt(d.variance) * 2 * st.norm.isf(0.025) == pytest.approx(d.ci_high - d.ci_low)
+def test_one_parameter_per_set_and_per_row(table):
+    assert all(";" not in s.paramcd for s in meta.SETS.values())
+    for name, s in meta.SETS.items():
+        assert set(table[table.set == name].paramcd) == {s.paramcd}
+    for name, s in meta.SETS.items():
+        if s.pooled:
+            for m in meta.METHODS:
+                rows = meta.estimate_rows(meta.pool(table, name, m), name, table)
+                assert not rows.paramcd.str.contains(";").any() and set(rows.paramcd) == {s.paramcd}
+
+
+def test_pooled_values_are_the_corrected_dz_with_exact_variances(table, published):
+    for r in table[table.pooled].itertuples():
+        # escalc(measure="SMCC") from a p-value: d = qt(p/2, n - 1, lower = FALSE) / sqrt(n), yi = J d
+        t = st.t.isf(r.p_value / 2, r.n - 1)
+        assert abs(r.estimate) == pytest.approx(t / math.sqrt(r.n), rel=1e-9)        # the record's dz, kept
+        assert r.dz_corrected == pytest.approx(meta.smc_correction(r.n) * r.estimate, rel=1e-12)
+        assert r.variance == pytest.approx(meta.var_smc_exact(r.dz_corrected, r.n), rel=1e-12)
+        assert r.variance_ls == pytest.approx(1 / r.n + r.dz_corrected**2 / (2 * r.n), rel=1e-12)
+    # the published-basis rows of the reanalysis stay uncorrected
+    p1 = published[(published.study == "CRATUS-P1") & (published.paramcd == "TNFA") & (published.arm == "100M")]
+    assert p1.estimate.iloc[0] == pytest.approx(-6.951533, abs=1e-6)
 
 
 def test_estimate_rows_follow_the_contract(table):
     from msc_frailty.results import check_estimates
 
-    r = meta.pool(table, "tnfa_100m", "pm")
-    rows = meta.estimate_rows(r, "tnfa_100m", table)
-    checked = check_estimates(rows)
-    assert set(checked.basis) == {"published"} and set(checked.finding) == {"synthesis"}
-    assert list(rows.method) == ["re_pm_hksj", "re_pm_hksj_mod", "re_pm_wald", "re_pm_prediction",
-                                 "re_pm_tau2_qprofile", "re_pm_i2_qprofile"]
-    assert rows.n.iloc[0] == 15
+    for name, k, n in (("tnfa_100m", 2, 15), ("tnfa_msc_arms", 3, 20)):
+        r = meta.pool(table, name, "reml")
+        rows = meta.estimate_rows(r, name, table)
+        checked = check_estimates(rows)
+        assert set(checked.basis) == {"published"} and set(checked.finding) == {"synthesis"}
+        kinds = ["hksj_mod", "hksj", "wald"] + (["prediction"] if k >= 3 else []) + ["tau2_qprofile", "i2_qprofile"]
+        assert list(rows.method) == [f"re_reml_{x}_corrected_dz" for x in kinds]
+        assert rows.n.iloc[0] == n and r.k == k
+        head = rows.iloc[0]
+        assert (head.ci_low, head.ci_high) == pytest.approx(r.ci_hksj_mod)   # the headline is the modified HKSJ
+    with pytest.raises(ValueError, match="not pooled"):
+        meta.estimate_rows(r, "sixmwd_arms", table)
+
+
+def test_the_log_dose_design_of_the_record_is_refused(table):
+    arms = table[(table.set == "tnfa_msc_arms") & table.pooled]
+    x = np.log2(arms.arm.str.rstrip("M").astype(float) / 100.0)
+    with pytest.raises(ValueError, match="residual degree"):
+        meta.meta_regression(arms.dz_corrected, arms.variance, x, "reml")
+    with pytest.raises(ValueError, match="leverage 1"):
+        meta.meta_regression(arms.dz_corrected, arms.variance, x, "reml", min_residual_df=1)
+
+
+def test_dose_contrasts_are_side_by_side_and_never_pooled(table, published):
+    c = meta.dose_contrasts(published).set_index("study", append=True)
+    assert list(c.index.get_level_values("study")) == ["CRATUS-P1", "CRATUS-P2", "CRATUS-P2", "LOMECEL-P2B"]
+    p1 = c.xs("CRATUS-P1", level="study").iloc[0]
+    g = meta.smc_correction(5) * -6.951533
+    se = math.sqrt(2 * meta.var_smc_exact(g, 5))
+    assert p1.estimate == pytest.approx(0.0, abs=1e-12)
+    assert p1.ci_high == pytest.approx(st.norm.isf(0.025) * se, rel=1e-6)
+    rows = c.xs("CRATUS-P2", level="study")
+    bcell = rows[rows.outcome.str.startswith("B-cell")].iloc[0]
+    rec = published[published.method.eq("implied_g_difference")].iloc[0]
+    assert (bcell.estimate, bcell.ci_low, bcell.ci_high) == (rec.estimate, rec.ci_low, rec.ci_high)
+    rng = rows[rows.bound == "range"].iloc[0]
+    assert np.isnan(rng.estimate) and rng.ci_low < 0 < rng.ci_high
+    assert c.xs("LOMECEL-P2B", level="study").bound.iloc[0] == "none"
+
+
+# ------------------------------------------------------------------ the default run
+def test_the_default_run_writes_only_what_survives(default_run):
+    est = pd.read_csv(default_run / "results" / "estimates.csv", keep_default_na=False)
+    syn = est[est.finding == "synthesis"]
+    assert len(syn) and not syn.paramcd.str.contains(";").any()
+    assert not syn.method.str.contains("meta_regression|prob_100m_better").any()
+    assert not syn[syn.method.str.startswith("posterior_normal")].paramcd.ne("SIXMWD").any()
+    pooled = syn[syn.method.str.startswith("re_")]
+    assert set(pooled.paramcd) == {"TNFA"} and pooled.method.str.endswith("_corrected_dz").all()
+    assert not pooled[pooled.arm == "100M"].method.str.contains("prediction").any()       # k = 2
+    assert pooled.method.str.contains("re_reml_hksj_mod").any()
+    assert not (default_run / "figures" / "published" / "synthesis_dose_response.png").exists()
+
+
+@pytest.mark.parametrize("notebook", ["evidence_synthesis", "trial_planning"])
+def test_no_warning_reaches_the_executed_notebook(default_run, notebook):
+    nb = json.loads((default_run / "notebooks" / "all" / f"{notebook}.ipynb").read_text("utf-8"))
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            assert not (out.get("output_type") == "stream" and out.get("name") == "stderr"), "".join(out["text"])
+            assert "Warning" not in "".join(out.get("text", [])), "".join(out["text"])

@@ -1,5 +1,7 @@
-"""msc_frailty.planning: sample size against statsmodels' power classes and the textbook, posteriors,
-assurance against a seeded Monte Carlo, and the named assumptions file.
+"""msc_frailty.planning: sample size against statsmodels' power classes and the textbook, posteriors and the
+predictive distribution against numerical Bayes, assurance (exact t over the predictive distribution) against
+adaptive quadrature and a seeded Monte Carlo of whole trials, the validation of alpha and the prior tail, and the
+named assumptions file.
 
 Textbook value: Cohen J (1988), Statistical Power Analysis for the Behavioral Sciences, 2nd ed., Table 2.4.1:
 d = 0.5, power 0.80, two-sided alpha 0.05 -> n = 64 per group.
@@ -96,25 +98,113 @@ def test_sceptical_prior_gives_five_percent_above_the_effect():
     assert planning.prob_greater(0.0, s, 50.0) == pytest.approx(0.05, rel=1e-12)
 
 
-@pytest.mark.parametrize("mean, sd, se", [(60.0, 21.0, 21.6), (42.0, 17.6, 21.6), (63.4, 0.0, 30.0),
-                                          (20.0, 25.0, 10.0), (-5.0, 20.0, 15.0)])
-def test_assurance_closed_form_equals_seeded_monte_carlo(mean, sd, se):
-    rng = np.random.default_rng(20260410)
-    draws = 400_000
+def test_power_beside_the_sample_size_is_the_same_exact_t():
+    # issue 16: at 21 per arm, SD 70 m and +63.4 m the z approximation gave 0.835, the exact t 0.817
+    n = planning.n_per_arm(63.4, 70.0, 0.8)
+    assert n == 21
+    z = st.norm.sf(st.norm.isf(0.025) - 63.4 / planning.se_new_trial(70.0, n))
+    assert round(z, 3) == 0.835
+    assert round(planning.power_two_sample(63.4, 70.0, n), 3) == 0.817
+    assert planning.power_two_sample(63.4, 70.0, n) == pytest.approx(
+        TTestIndPower().power(effect_size=63.4 / 70.0, nobs1=n, alpha=0.05, ratio=1.0), rel=1e-10)
+    # the favourable region alone differs by the other tail only
+    assert planning.power_two_sample(63.4, 70.0, n) - planning.power_benefit(63.4, 70.0, n) == pytest.approx(
+        st.nct.cdf(-st.t.isf(0.025, 40), 40, 63.4 / planning.se_new_trial(70.0, n)), rel=1e-6)
+
+
+def _assurance_by_quad(mean, sd, sd_change, n, alpha=0.05):
+    """Adaptive quadrature, the power curve's rise given to quad as breakpoints."""
+    df, scale = 2 * n - 2, sd_change * math.sqrt(2 / n)
+    crit = st.t.isf(alpha / 2, df)
+    u0, w = (crit * scale - mean) / sd, scale / sd
+    edges = sorted({-10.0, 10.0, *[x for x in (u0 - 40 * w, u0 - 10 * w, u0, u0 + 10 * w, u0 + 40 * w)
+                                  if -10 < x < 10]})
+    f = lambda u: st.nct.sf(crit, df, (mean + sd * u) / scale) * st.norm.pdf(u)  # noqa: E731
+    return sum(integrate.quad(f, a, b, epsabs=1e-15, epsrel=1e-13, limit=1000)[0]
+               for a, b in zip(edges[:-1], edges[1:]))
+
+
+@pytest.mark.parametrize("mean, sd, sd_change, n", [(58.3, 34.7, 70.0, 21), (42.0, 17.6, 70.0, 21),
+                                                     (63.4, 30.0, 70.0, 5), (-20.0, 5.0, 70.0, 300),
+                                                     (10.0, 50.0, 70.0, 1000),
+                                                     (40.0, 1000.0, 46.0, 3000), (20.0, 0.5, 50.9, 160)])
+def test_assurance_equals_adaptive_quadrature(mean, sd, sd_change, n):
+    assert planning.assurance(mean, sd, sd_change, n) == pytest.approx(
+        _assurance_by_quad(mean, sd, sd_change, n), abs=1e-10)
+
+
+@pytest.mark.parametrize("mean, sd, sd_change, n", [(58.3, 34.7, 70.0, 21), (42.0, 17.6, 70.0, 21),
+                                                     (63.4, 0.0, 70.0, 21), (20.0, 25.0, 50.9, 40),
+                                                     (-5.0, 20.0, 70.0, 8)])
+def test_assurance_equals_a_seeded_monte_carlo_of_whole_trials(mean, sd, sd_change, n):
+    # draw the new trial's true benefit, then the trial: difference in means N(theta, 2 SD^2 / n) and pooled
+    # variance SD^2 chi2(2n - 2) / (2n - 2); success: two-sided t-test significant with the estimate above 0
+    rng = np.random.default_rng(20260411)
+    draws, df = 400_000, 2 * n - 2
     theta = rng.normal(mean, sd, draws) if sd > 0 else np.full(draws, mean)
-    estimate = rng.normal(theta, se)
-    mc = float(np.mean(estimate / se > st.norm.isf(0.025)))
-    closed = planning.assurance(mean, sd, se)
-    assert abs(mc - closed) < 4 * math.sqrt(closed * (1 - closed) / draws) + 1e-12
+    diff = rng.normal(theta, sd_change * math.sqrt(2 / n))
+    pooled = sd_change * np.sqrt(rng.chisquare(df, draws) / df)
+    t = diff / (pooled * math.sqrt(2 / n))
+    mc = float(np.mean(t > st.t.isf(0.025, df)))
+    exact = planning.assurance(mean, sd, sd_change, n)
+    assert abs(mc - exact) < 4 * math.sqrt(exact * (1 - exact) / draws) + 1e-12
 
 
 def test_assurance_is_below_the_power_at_the_point_estimate():
-    se = planning.se_new_trial(70.0, 21)
-    power = planning.power_z(63.4, se)
+    power = planning.power_benefit(63.4, 70.0, 21)
     assert power > 0.5
     for sd in (5.0, 20.0, 50.0):
-        assert planning.assurance(63.4, sd, se) < power
-    assert planning.assurance(63.4, 1e-9, se) == pytest.approx(power, rel=1e-9)
+        assert planning.assurance(63.4, sd, 70.0, 21) < power
+    assert planning.assurance(63.4, 0.0, 70.0, 21) == pytest.approx(power, rel=1e-12)
+    assert planning.assurance(63.4, 1e-6, 70.0, 21) == pytest.approx(power, rel=1e-9)
+
+
+def test_predictive_equals_numerical_bayes():
+    # mu ~ N(0, s0^2); the printed trial's effect theta_1 ~ N(mu, tau^2), its estimate ~ N(theta_1, se^2); a new
+    # trial's effect theta ~ N(mu, tau^2): its predictive mean and variance by direct integration over mu
+    s0, est, se, tau = 100.0, 63.4, 21.7, 20.0
+    p = planning.predictive(0.0, s0, est, se, tau)
+    post = lambda mu: st.norm.pdf(mu, 0, s0) * st.norm.pdf(est, mu, math.sqrt(se**2 + tau**2))  # noqa: E731
+    z = integrate.quad(post, -600, 600)[0]
+    mean = integrate.quad(lambda mu: mu * post(mu), -600, 600)[0] / z
+    var_mu = integrate.quad(lambda mu: (mu - mean) ** 2 * post(mu), -600, 600)[0] / z
+    assert p["mean"] == pytest.approx(mean, rel=1e-8) and p["sd"] == pytest.approx(math.sqrt(var_mu), rel=1e-8)
+    assert p["predictive_sd"] == pytest.approx(math.sqrt(var_mu + tau**2), rel=1e-8)
+    same = planning.predictive(0.0, s0, est, se, 0.0)
+    assert (same["mean"], same["sd"]) == pytest.approx(planning.normal_posterior(0.0, s0, est, se))
+    with pytest.raises(ValueError, match="tau"):
+        planning.predictive(0.0, s0, est, se, -1.0)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, -0.05, 1.5, float("nan"), "0.05"])
+def test_alpha_outside_0_1_is_refused(alpha):
+    # alpha = 0 used to raise OverflowError from an infinite critical value
+    for call in (lambda: planning.n_per_arm(0.5, 1.0, 0.8, alpha),
+                 lambda: planning.power_two_sample(0.5, 1.0, 20, alpha),
+                 lambda: planning.assurance(50.0, 20.0, 70.0, 21, alpha=alpha),
+                 lambda: planning.sample_size_table({"a": 50.0}, {"s": 70.0}, alpha=alpha)):
+        with pytest.raises(ValueError, match="alpha"):
+            call()
+
+
+@pytest.mark.parametrize("tail", [0.5, 0.7, 0.0, -0.1, 1.0, float("nan")])
+def test_a_prior_tail_outside_0_half_is_refused(tail):
+    # a tail of 0.5 or more would give a zero or negative SD
+    with pytest.raises(ValueError, match="tail"):
+        planning.sceptical_sd(50.0, tail)
+
+
+def test_other_planning_inputs_are_validated():
+    with pytest.raises(ValueError, match="effect"):
+        planning.sceptical_sd(-50.0)
+    with pytest.raises(ValueError, match="sd"):
+        planning.power_two_sample(0.5, 0.0, 20)
+    with pytest.raises(ValueError, match="at least 2"):
+        planning.assurance(50.0, 10.0, 70.0, 1)
+    with pytest.raises(ValueError, match="sd must"):
+        planning.assurance(50.0, -1.0, 70.0, 20)
+    with pytest.raises(ValueError, match="difference"):
+        planning.n_per_arm(0.0, 1.0)
 
 
 def test_prior_sensitivity_moves_to_the_likelihood():
@@ -132,7 +222,10 @@ def test_shipped_assumptions_validate_and_carry_their_sources():
     assert sourced.source_url.str.match(r"https?://").all()
     assert a.citation.str.strip().ne("").all()
     assert {"MCID_6MWD_SMALL", "MCID_6MWD_SUBSTANTIAL", "SD_CHANGE_6MWD_BASE", "SD_CHANGE_6MWD_RECORD_MIN",
-            "PRIOR_SCEPTICAL_TAIL", "PRIOR_WEAK_6MWD_SD"} <= set(a.index)
+            "PRIOR_SCEPTICAL_TAIL", "PRIOR_WEAK_6MWD_SD", "TAU_6MWD"} <= set(a.index)
+    # the base SD of change and tau are design choices: no source prints them for these trials
+    assert set(a.loc[["SD_CHANGE_6MWD_BASE", "TAU_6MWD"], "kind"]) == {"design_choice"}
+    assert a.loc["SD_CHANGE_6MWD_BASE", "source_url"] == ""
     assert planning.assumption(a, "MCID_6MWD_SMALL") == 20 and planning.assumption(a, "MCID_6MWD_SUBSTANTIAL") == 50
 
 
