@@ -10,6 +10,7 @@ from scipy import stats as st
 
 from msc_frailty import endpoints, findings, style
 from msc_frailty.analysis import ESTIMATE_COLUMNS
+from test_plots import continuous, dose_data  # the same data as the figures' tests
 
 
 def change_data():
@@ -250,10 +251,6 @@ def readers_words(cap):
     return cap
 
 
-def continuous(d):
-    return d.assign(CHG=d["CHG"] + 0.37 * (np.arange(len(d)) % 3 + 1))
-
-
 def test_trajectory_caption_says_marks_offsets_n_per_visit_and_the_interval():
     d = continuous(change_data()).drop(index=[15])                 # Low-0 missed the 6-month visit
     cap = readers_words(findings.trajectory_caption(d, "SIXMWD", "synthetic", ["Placebo", "Low", "100M"]))
@@ -319,24 +316,11 @@ def test_vs_placebo_caption_gives_each_panels_n_the_model_and_the_cues():
     assert "favours which arm" not in only and "no side is said to favour either arm" in only
 
 
-def pair_data(seed=4, n=8):
-    rng = np.random.default_rng(seed)
-    rows = []
-    for arm, dose in (("Low", 10.0), ("Mid", 20.0), ("High", 30.0)):
-        for i in range(n):
-            for p, scale in (("SIXMWD", 40.0), ("TNFA", 0.8), ("CRP", 3.0)):
-                base = rng.normal(100, 10)
-                chg = rng.normal(dose / 30 * scale, scale)
-                rows.append({"STUDYID": "S", "USUBJID": f"{arm}-{i}", "PARAMCD": p, "AVISITN": 4.0, "TRT01A": arm,
-                             "TRT01AN": dose, "BASE": base, "AVAL": base + chg, "CHG": chg})
-    return pd.DataFrame(rows)
-
-
 def test_standardized_pairs_against_an_independent_computation():
     import statsmodels.formula.api as smf
     from msc_frailty.analysis import vs_arm
 
-    chg = pair_data()
+    chg = dose_data()
     chg = chg.drop(index=chg.index[(chg.USUBJID == "Mid-3") & (chg.PARAMCD == "TNFA")])   # a missing value
     rows = vs_arm(chg, "dose_comparison", "supplied", ["SIXMWD", "TNFA", "CRP"])
     rows = rows[rows.method == "ancova"]
@@ -379,16 +363,17 @@ def test_dose_pattern_rising_falling_and_not_monotone():
 def test_dose_forest_caption_says_the_scale_and_what_is_reversed():
     from msc_frailty.analysis import vs_arm
 
-    chg = pair_data()
+    chg = dose_data()
     rows = vs_arm(chg, "dose_comparison", "supplied", ["SIXMWD", "TNFA", "CRP"])
     std = findings.standardized_pairs(rows[rows.method == "ancova"], chg)
     cap = readers_words(findings.dose_forest_caption(std, "supplied"))
     assert "divided by the pooled SD of change of the two doses, a standardized mean difference (SMD)" in cap
-    assert "for Serum TNF-\u03b1, where lower is better, the sign of the SMD is reversed" in cap
+    assert "for serum TNF-\u03b1, where lower is better, the sign of the SMD is reversed" in cap
     assert "CRP had no stated direction: drawn as measured, with open symbols, favouring no side" in cap
     assert "n per arm: Low 8, Mid 8, High 8" in cap and "no adjustment for multiplicity" in cap
     plain = readers_words(findings.dose_forest_caption(std[std.paramcd == "SIXMWD"], "published"))
-    assert "reversed" not in plain and "no stated direction" not in plain and plain.endswith("From published summaries.")
+    assert "reversed" not in plain and "no stated direction" not in plain
+    assert plain.endswith("From published summaries.")
 
 
 def test_dose_response_caption_gives_the_trend_test_and_says_not_monotone():

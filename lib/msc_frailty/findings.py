@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, stats, style
-from .endpoints import (MAX_POINTS_ARM, MINUS, NEUTRAL, Labels, arm_counts, arm_order, direction_text, n_text,
-                        ordered_params, parameter_info, pooled_arms, row_counts, shows_points, time_course_plan,
-                        visit_text)
+from .endpoints import (MAX_POINTS_ARM, MINUS, NEUTRAL, Labels, arm_counts, arm_order, direction_text,
+                        is_whole_score, n_text, ordered_params, parameter_info, pooled_arms, row_counts, shows_points,
+                        time_course_plan, visit_text)
 
 #: The 15 columns of an analysis-plan row; ``analysis.ESTIMATE_COLUMNS`` may add more (filled with "").
 _PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
@@ -435,6 +435,21 @@ def n_per_arm(counts_by: dict) -> str:
     return "n per arm: " + "; ".join(f"{', '.join(panels)}: {text}" for text, panels in groups.items()) + pooled
 
 
+def in_sentence(label: str) -> str:
+    """A parameter's label inside a sentence: a first word in title case loses its capital unless every word is
+    in title case (a name such as "Short Physical Performance Battery") or it is not an ordinary word.
+
+    Examples
+    --------
+    >>> in_sentence("Serum TNF-\u03b1"), in_sentence("Short Physical Performance Battery"), in_sentence("ADAS-Cog total")
+    ('serum TNF-α', 'Short Physical Performance Battery', 'ADAS-Cog total')
+    """
+    words = str(label).split()
+    if words and words[0].isalpha() and words[0].istitle() and not all(w.istitle() for w in words[1:]):
+        return label[0].lower() + label[1:]
+    return label
+
+
 def _panels(keys, label) -> str:
     """``"a, 6MWD; b, SPPB"``: the panel letters of :func:`msc_frailty.style.panel_letters` and what each shows."""
     return "; ".join(f"{'abcdefghijklmnopqrstuvwxyz'[i]}, {label(k)}" for i, k in enumerate(keys))
@@ -465,6 +480,13 @@ def _subjects(points: bool, whole: bool, where: str) -> str:
     return f"small symbols are individual subjects, {where} ({spread})"
 
 
+def _stacked(data: pd.DataFrame) -> str:
+    """The words for panels of several parameters of which some are whole-number scores (stacked, not jittered)."""
+    if not any(is_whole_score(g["CHG"]) for _, g in data.groupby("PARAMCD")) or not shows_points(arm_counts(data)):
+        return ""
+    return "; whole-number scores are stacked side by side where subjects share a value"
+
+
 def _pooled_note(pooled) -> str:
     return (f"{', '.join(pooled)} (the active arms pooled) is drawn as means only: its subjects are those of the "
             "other arms" if pooled else "")
@@ -477,6 +499,7 @@ def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, 
     visit."""
     plan = time_course_plan(data, arms, y="LCHG" if log else "CHG")
     name = parameter_info(paramcd, labels)["label"]
+    name = name if log else in_sentence(name)      # the log view opens with the name
     unit = (labels.visit_unit if labels is not None else "months") or "visit units"
     shown = (f"{name}, ratio of the geometric mean to baseline by arm and visit, log scale (supplementary)"
              if log else f"Change from baseline in {name} by arm and visit")
@@ -514,22 +537,14 @@ def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | N
 
     pooled = pooled_arms(data, arms)
     own = data[~data["TRT01A"].isin(pooled)]
-    whole = any(is_whole(own.loc[own["PARAMCD"] == p, "CHG"]) for p in params)
     counts = _by(data, "PARAMCD", arms, lambda p: parameter_info(p, labels)["short"])
     where = _panels(params, what) if len(params) > 1 else what(params[0]) if params else ""
     marks = ["large symbols are arm means with their 95% intervals",
-             _subjects(shows_points(arm_counts(own)), False, "in a strip under their arm's mean")
-             + ("; whole-number scores are stacked side by side where subjects share a value" if whole else ""),
+             _subjects(shows_points(arm_counts(own)), False, "in a strip under their arm's mean") + _stacked(own),
              _pooled_note(pooled)]
     return style.caption(f"Change from baseline by arm at each outcome's main visit ({where}); "
                          + "; ".join(m for m in marks if m), n_per_arm(counts),
                          "Interval: paired t interval of the mean change from baseline", basis)
-
-
-def is_whole(values) -> bool:
-    """:func:`msc_frailty.endpoints.is_whole_score` (a score whose points are stacked)."""
-    from .endpoints import is_whole_score
-    return is_whole_score(values)
 
 
 def _directions(params, labels) -> tuple[list, list]:
@@ -574,8 +589,8 @@ def dose_forest_caption(rows: pd.DataFrame, basis: str, labels: Labels | None = 
              "taken as fixed, so a bar excludes 0 exactly when the ANCOVA interval does); beside each row, the same "
              f"difference and CI in the outcome's own unit{', never reversed,' if flipped else ''} and n per dose"]
     if flipped:
-        marks.append(f"for {', '.join(flipped)}, where lower is better, the sign of the SMD is reversed, so that "
-                     "right of 0 favours the lower dose for every outcome with a stated direction")
+        marks.append(f"for {', '.join(map(in_sentence, flipped))}, where lower is better, the sign of the SMD is "
+                     "reversed, so that right of 0 favours the lower dose for every outcome with a stated direction")
     if blind:
         marks.append(f"{', '.join(blind)} had no stated direction: drawn as measured, with open symbols, "
                      "favouring no side")
@@ -603,11 +618,7 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
     pattern = {p: dose_pattern(data[data["PARAMCD"] == p]) for p in params}
     bumpy = [what(p) for p in params if pattern[p] == "not monotone"]
     marks = ["large symbols are the arm means with their 95% intervals (paired t interval of the mean change)",
-             _subjects(shows_points(arm_counts(data)), is_whole(data["CHG"]) and data["PARAMCD"].nunique() == 1,
-                       "to the right of their dose's mean")
-             + ("; whole-number scores are stacked side by side where subjects share a value"
-                if data["PARAMCD"].nunique() > 1 and any(is_whole(g["CHG"]) for _, g in data.groupby("PARAMCD"))
-                else ""),
+             _subjects(shows_points(arm_counts(data)), False, "to the right of their dose's mean") + _stacked(data),
              "the grey line joins the means in dose order, a guide to the eye, not a model"]
     if bumpy:
         marks.append(f"the means are not monotone in dose (they rise and fall) for {', '.join(bumpy)}: no straight "

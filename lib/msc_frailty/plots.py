@@ -34,8 +34,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from . import stats, style
-from .endpoints import (MINUS, arm_counts, arm_order, axis_label, n_label, ordered_params, parameter_info,
-                        shows_points, time_course_plan, visit_axis_label, visit_text)
+from .endpoints import (MINUS, arm_counts, arm_order, axis_label, is_whole_score, n_label, ordered_params,
+                        parameter_info, pooled_arms, shows_points, time_course_plan, visit_axis_label, visit_text)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
 from .findings import basis_banner, dose_pattern, fmt_num  # noqa: F401
@@ -156,7 +156,6 @@ def strip_offsets(values, halfwidth: float, step: float, rng=None, whole: bool |
         raise ValueError(f"side must be 'centre' or 'right', got {side!r}")
     v = np.asarray(values, dtype=float)
     if whole is None:
-        from .endpoints import is_whole_score
         whole = is_whole_score(v)
     low = -halfwidth if side == "centre" else 0.0
     if not whole:
@@ -258,7 +257,6 @@ def means_and_points(data: pd.DataFrame, x: str, y: str, hue: str = "TRT01A", hu
             gaps = np.diff(np.unique(d[pos].astype(float)))
             halfwidth = STRIP_SHARE_ALONE * (gaps.min() if len(gaps) else 1.0)
         if whole is None:
-            from .endpoints import is_whole_score
             whole = is_whole_score(dots[value])
         step = STACK_MM * units_per_mm(ax, "x" if orient == "x" else "y") if whole else 0.0
         rng = np.random.default_rng(JITTER_SEED)
@@ -535,12 +533,11 @@ def _row_mm(order, row_mm: float) -> float:
 def change_figure(data: pd.DataFrame, params, visits: dict, hue_order=None, labels=None):
     """Change from baseline at each parameter's main visit: one panel per parameter (panel letters), one row per
     arm, the mean with its 95% t interval and every subject's change in a strip just under it
-    (:func:`means_and_points` on its side; whole-number scores stacked). A pooled arm (``All``) is drawn as its mean alone. Rows are labelled by arm:
-    no legend."""
+    (:func:`means_and_points` on its side; whole-number scores stacked). A pooled arm (``All``) is drawn as its
+    mean alone. Rows are labelled by arm: no legend."""
     arms = [a for a in (hue_order if hue_order is not None else arm_order(data)) if a in set(data["TRT01A"])]
     params = [p for p in params if p in set(data["PARAMCD"])]
     d = data.assign(_row=data["TRT01A"].map({a: i for i, a in enumerate(arms)}))
-    from .endpoints import pooled_arms
     pooled = pooled_arms(d, arms)
     fig, axes = panels(params, panel_height_mm=14 + _row_mm(arms, 7.0) * len(arms), sharey=True)
     for p, ax in axes.items():
