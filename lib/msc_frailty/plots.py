@@ -574,8 +574,11 @@ def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: s
     (n per arm is the caption's)."""
     params = [p for p in params if p in set(rows["paramcd"])]
     order = list(order) if order is not None else list(pd.unique(rows[y]))
-    fig, axes = panels(params, panel_height_mm=19 + max(_row_mm(order, row_mm) * len(order), 2 * row_mm),
+    room = 23 if cues else 19          # the cue takes a line of its own above each panel
+    fig, axes = panels(params, panel_height_mm=room + max(_row_mm(order, row_mm) * len(order), 2 * row_mm),
                        sharey=True)
+    if cues:                           # and a panel's title, above its cue, stays clear of the x label above it
+        fig.get_layout_engine().set(h_pad=5 / 72)
     for p, ax in axes.items():
         forest(rows[rows["paramcd"] == p], y, hue=hue, order=order, ax=ax)
         ax.set_xlabel(xlabel(p) if xlabel else axis_label(p, "panel_change", labels))
@@ -652,8 +655,11 @@ def dose_forest_figure(rows: pd.DataFrame, visits: dict | None = None, labels=No
                 shown.append(outcome(p) if one_pair else pair)
                 bold.append(False)
     rows["_key"] = rows["paramcd"] + "|" + rows["pair"]
-    lines = sum(max(t.count("\n") + 1, 1) for t in shown)
-    fig, axes = panels(["dose"], panel_height_mm=24 + 3.8 * lines, legend=())
+    # rows are evenly spaced: as high as the tallest label needs where labels of two lines follow each other (one
+    # pair), else a little more than one line (a two-line heading has a blank row above it)
+    tallest = max(t.count("\n") + 1 for t in shown)
+    row_mm = 3.2 * tallest + 0.8 if one_pair else 4.0 + 0.6 * (tallest - 1)
+    fig, axes = panels(["dose"], panel_height_mm=26 + row_mm * len(shown), legend=())
     fig.set_size_inches(style.DOUBLE_COLUMN, fig.get_figheight())       # one forest, the width of a page
     ax = axes["dose"]
     forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=order, ax=ax)
