@@ -10,6 +10,7 @@ from scipy import stats as st
 
 from msc_frailty import endpoints, findings, style
 from msc_frailty.analysis import ESTIMATE_COLUMNS
+from test_plots import continuous, dose_data  # the same data as the figures' tests
 
 
 def change_data():
@@ -81,6 +82,45 @@ def test_row_counts_from_arm_and_reference():
     assert endpoints.row_counts(rows) == {"20M": [5], "100M": [4], "200M": [5]}
     placebo = pd.DataFrame({"arm": ["A"], "ref_arm": [""], "n": [3], "n_ref": [np.nan]})
     assert endpoints.row_counts(placebo) == {"A": [3]}
+
+
+def plan_data(arms, visits, n, whole=False, seed=2):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame([{"USUBJID": f"{a}-{i}", "TRT01A": a, "TRT01AN": float(k), "AVISITN": v,
+                          "CHG": float(round(rng.normal(0, 2))) if whole else rng.normal(0, 2)}
+                         for k, a in enumerate(arms) for i in range(n) for v in visits])
+
+
+@pytest.mark.parametrize("arms, visits, gap", [(["P", "A", "B"], [3.0, 6.0, 12.0], 3.0),
+                                               (["P", "A", "B", "C"], [4.0, 12.0, 26.0], 4.0),
+                                               (["P", "A"], [1.0, 2.0], 1.0)])
+def test_time_course_plan_spreads_arms_over_under_a_third_of_the_gap(arms, visits, gap):
+    plan = endpoints.time_course_plan(plan_data(arms, visits, 5))
+    assert plan.gap == gap and plan.visits == visits and not plan.per_arm and plan.points
+    assert plan.spread == pytest.approx(endpoints.OFFSET_SHARE * gap) and plan.spread <= gap / 3
+    assert list(plan.offsets) == arms and sorted(plan.offsets.values()) == list(plan.offsets.values())
+    assert sum(plan.offsets.values()) == pytest.approx(0.0)        # centred on the visit
+    assert plan.step == pytest.approx(plan.spread / (len(arms) - 1))
+
+
+def test_time_course_plan_one_panel_per_arm_when_crowded_or_a_score():
+    crowded = endpoints.time_course_plan(plan_data(["P", "A", "B", "C", "D"], [3.0, 6.0], 9))   # 45 > 40 a visit
+    assert crowded.per_arm and set(crowded.offsets.values()) == {0.0} and crowded.step == 0.0
+    assert not endpoints.time_course_plan(plan_data(["P", "A", "B", "C"], [3.0], 10)).per_arm          # 40: fits
+    score = endpoints.time_course_plan(plan_data(["P", "A"], [3.0], 5, whole=True))
+    assert score.whole and score.per_arm
+    assert not endpoints.time_course_plan(plan_data(["P", "A"], [3.0], 5, whole=True), panels=False).per_arm
+    many = endpoints.time_course_plan(plan_data(["P", "A", "B", "C", "D"], [3.0], 31))   # no points: one panel
+    assert not many.points and not many.per_arm and many.spread == pytest.approx(0.9)
+    assert endpoints.is_whole_score([0.0, 2.0, -1.0]) and not endpoints.is_whole_score(np.arange(40.0))
+
+
+def test_pooled_arm_is_found_by_its_subjects():
+    d = plan_data(["A", "B"], [3.0], 3)
+    both = pd.concat([d, d.assign(TRT01A="All")])
+    assert endpoints.pooled_arms(both, ["A", "B", "All"]) == ["All"]
+    assert endpoints.time_course_plan(both, ["A", "B", "All"]).pooled == ["All"]
+    assert endpoints.pooled_arms(d, ["A", "B"]) == []
 
 
 # ---------------------------------------------------------------------------------------------- rows and words
@@ -204,31 +244,152 @@ def test_n_per_arm_groups_panels_with_the_same_numbers():
         "n per arm: 20M 5, All 15 (All: the active arms pooled)")
 
 
-def test_trajectory_caption_says_what_n_the_test_and_synthetic():
-    d = change_data().drop(index=[15])
-    cap = findings.trajectory_caption(d, "SIXMWD", "synthetic", ["Placebo", "Low", "100M"])
-    assert cap.startswith("Change from baseline in 6-minute walk distance by arm and visit; each small symbol is "
-                          "one subject")
+def readers_words(cap):
+    """A caption fit to print: no internal name, no hyphen-minus, every abbreviation defined."""
+    from msc_frailty import captions
+    assert captions.wording_problems(cap) == [] and captions.undefined_abbreviations(cap) == [], cap
+    return cap
+
+
+def test_trajectory_caption_says_marks_offsets_n_per_visit_and_the_interval():
+    d = continuous(change_data()).drop(index=[15])                 # Low-0 missed the 6-month visit
+    cap = readers_words(findings.trajectory_caption(d, "SIXMWD", "synthetic", ["Placebo", "Low", "100M"]))
+    assert cap.startswith("Change from baseline in 6-minute walk distance by arm and visit; large symbols are arm "
+                          "means with their 95% intervals; small symbols are individual subjects")
+    # the offsets drawn (endpoints.time_course_plan): 3 arms over 0.3 of the 3 months between visits
+    plan = endpoints.time_course_plan(d, ["Placebo", "Low", "100M"])
+    assert (plan.step, plan.spread, plan.gap) == pytest.approx((0.45, 0.9, 3.0))
+    assert ("arms offset horizontally by 0.45 months from one another (0.9 months in all, under a third of the "
+            "3 months between visits)") in cap
+    assert "open symbols at 0 months mark baseline, where the change is 0 by definition" in cap
+    assert "lines join the arm means as a guide to the eye" in cap
     assert "n per arm: 3 months: Placebo 3, Low 3, 100M 3; 6 months: Placebo 3, Low 2, 100M 3" in cap
-    assert "95% t interval (paired t" in cap and cap.endswith("SYNTHETIC DATA: generated, not trial results.")
-    log = findings.trajectory_caption(d, "TNFA", "supplied", log=True)
-    assert "log scale (supplementary)" in log and "log_ratio_paired_t" in log and "SYNTHETIC" not in log
+    assert "a subject who missed a visit is left out of it" in cap
+    assert "paired t interval of the mean change from baseline" in cap and cap.endswith(
+        "SYNTHETIC DATA: generated, not trial results.")
+    log = readers_words(findings.trajectory_caption(d.assign(LCHG=d.CHG / 100), "TNFA", "supplied", log=True))
+    assert "log scale (supplementary)" in log and "where the ratio is 1 by definition" in log
+    assert "back-transformed" in log and "SYNTHETIC" not in log
+
+
+def test_trajectory_caption_of_one_panel_per_arm_and_of_stacked_scores():
+    d = change_data()                                              # whole numbers: a score
+    cap = readers_words(findings.trajectory_caption(d, "SIXMWD", "supplied", ["Placebo", "Low", "100M"]))
+    assert "one panel per arm (a, Placebo; b, Low; c, 100M), shared axes" in cap
+    assert "to the right of each mean (stacked side by side where subjects share a value)" in cap
+    assert "offset" not in cap                                     # one arm a panel: nothing offset
+    weeks = endpoints.Labels(visit_unit="weeks")
+    assert "at 0 weeks" in findings.trajectory_caption(continuous(d), "SIXMWD", "supplied", labels=weeks)
 
 
 def test_captions_of_large_arms_say_means_only():
     big = pd.DataFrame({"USUBJID": [f"s{i}" for i in range(62)], "TRT01A": ["A"] * 31 + ["B"] * 31,
                         "TRT01AN": [0.0] * 31 + [1.0] * 31, "PARAMCD": "SIXMWD", "AVISITN": 6.0, "CHG": 1.0})
     for cap in (findings.change_caption(big, "supplied"), findings.dose_response_caption(big, "supplied")):
-        assert "means and intervals only: every arm has more than 30 subjects" in cap
+        assert "means and intervals only: every arm has more than 30 subjects" in readers_words(cap)
         assert "n per arm: A 31, B 31" in cap and "SYNTHETIC" not in cap
 
 
-def test_forest_captions_give_each_panels_n_and_the_model():
+def test_change_caption_names_the_panels_and_the_pooled_arm():
+    d = continuous(change_data()).query("AVISITN == 6.0")
+    d = pd.concat([d, d.assign(PARAMCD="SPPB", CHG=np.round(d.CHG))])
+    active = d[d.TRT01A != "Placebo"]
+    both = pd.concat([active, findings.pool_active(active)])
+    cap = readers_words(findings.change_caption(both, "supplied", ["Low", "100M", "All"],
+                                                visits={"SIXMWD": 6.0, "SPPB": 6.0}))
+    assert "(a, 6MWD at 6 months; b, SPPB at 6 months)" in cap
+    assert "All (the active arms pooled) is drawn as means only" in cap
+    assert "whole-number scores are stacked side by side" in cap
+
+
+def test_vs_placebo_caption_gives_each_panels_n_the_model_and_the_cues():
     rows = pd.DataFrame({"paramcd": ["SIXMWD", "SQOLF"], "arm": "100M", "ref_arm": "Placebo", "n": [10, 5],
                          "n_ref": [10, 5]})
-    cap = findings.vs_placebo_caption(rows, "Placebo", "synthetic")
-    assert "each active arm \u2212 Placebo" in cap and "ANCOVA of change on arm and baseline" in cap
+    cap = readers_words(findings.vs_placebo_caption(rows, "Placebo", "synthetic", visits={"SIXMWD": 6.0, "SQOLF": 6.0}))
+    assert "each active arm \u2212 Placebo" in cap and "(ANCOVA) of change on arm and baseline" in cap
+    assert "(a, 6MWD at 6 months; b, SQOL-F at 6 months)" in cap
     assert "n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5" in cap
-    pairs = rows.assign(ref_arm="200M")
-    cap = findings.dose_forest_caption(pairs, "published")
-    assert "lower \u2212 higher" in cap and "vs_arm rows" in cap and cap.endswith("From published summaries.")
+    assert "which side favours which arm" in cap and "no direction was stated" not in cap
+    crp = readers_words(findings.vs_placebo_caption(rows.assign(paramcd=["SIXMWD", "CRP"]), "Placebo", "supplied"))
+    assert "none for CRP, for which no direction was stated" in crp
+    only = readers_words(findings.vs_placebo_caption(rows.assign(paramcd="CRP").iloc[:1], "Placebo", "supplied"))
+    assert "favours which arm" not in only and "no side is said to favour either arm" in only
+
+
+def test_standardized_pairs_against_an_independent_computation():
+    import statsmodels.formula.api as smf
+    from msc_frailty.analysis import vs_arm
+
+    chg = dose_data()
+    chg = chg.drop(index=chg.index[(chg.USUBJID == "Mid-3") & (chg.PARAMCD == "TNFA")])   # a missing value
+    rows = vs_arm(chg, "dose_comparison", "supplied", ["SIXMWD", "TNFA", "CRP"])
+    rows = rows[rows.method == "ancova"]
+    std = findings.standardized_pairs(rows, chg)
+    assert len(std) == 9 and list(std.columns[:len(rows.columns)]) == list(rows.columns)
+    for _, r in std.iterrows():
+        two = chg[(chg.PARAMCD == r.paramcd) & chg.TRT01A.isin([r.arm, r.ref_arm])].copy()
+        # the ANCOVA by statsmodels (the collection fits it with pingouin), arm minus ref_arm
+        two["is_arm"] = (two.TRT01A == r.arm).astype(float)
+        fit = smf.ols("CHG ~ is_arm + BASE", data=two).fit()
+        (lo, hi), est = fit.conf_int().loc["is_arm"].to_numpy(), fit.params["is_arm"]
+        assert (r.estimate, r.ci_low, r.ci_high) == pytest.approx((est, lo, hi), rel=1e-9)
+        # the pooled SD of change of the two arms, by pandas
+        a, b = two.loc[two.is_arm == 1, "CHG"], two.loc[two.is_arm == 0, "CHG"]
+        sd = math.sqrt(((len(a) - 1) * a.var() + (len(b) - 1) * b.var()) / (len(a) + len(b) - 2))
+        assert r.sd == pytest.approx(sd, rel=1e-12)
+        sign = {"SIXMWD": 1, "TNFA": -1, "CRP": 0}[r.paramcd]
+        assert r.sign == sign
+        flip = -1.0 if sign == -1 else 1.0
+        assert r.smd == pytest.approx(flip * est / sd, rel=1e-9)
+        assert (r.smd_low, r.smd_high) == pytest.approx(tuple(sorted((flip * lo / sd, flip * hi / sd))), rel=1e-9)
+        # the standardized interval excludes 0 exactly when the ANCOVA interval does
+        assert (r.smd_low > 0 or r.smd_high < 0) == (lo > 0 or hi < 0)
+    # a row that is not of these data is refused
+    with pytest.raises(ValueError, match="hold 8 and 8 subjects"):
+        findings.standardized_pairs(rows.iloc[:1].assign(n=5), chg)
+    # a direction stated by params.csv is used: CRP lower is better
+    labels = endpoints.Labels(params={"CRP": endpoints.resolve_parameter("CRP", {"direction": "lower_better"})})
+    assert set(findings.standardized_pairs(rows, chg, labels).query("paramcd == 'CRP'").sign) == {-1}
+
+
+def test_dose_pattern_rising_falling_and_not_monotone():
+    d = pd.DataFrame({"TRT01AN": [0, 0, 25, 25, 50, 50], "CHG": [1.0, 3.0, 2.0, 2.0, 5.0, 7.0]})
+    assert findings.dose_pattern(d) == "rising"                    # equal neighbours break no rise
+    assert findings.dose_pattern(d.assign(CHG=-d.CHG)) == "falling"
+    assert findings.dose_pattern(d.assign(CHG=[0.0, 0.0, 5.0, 5.0, 1.0, 1.0])) == "not monotone"
+    assert findings.dose_pattern(d[d.TRT01AN == 0]) is None
+
+
+def test_dose_forest_caption_says_the_scale_and_what_is_reversed():
+    from msc_frailty.analysis import vs_arm
+
+    chg = dose_data()
+    rows = vs_arm(chg, "dose_comparison", "supplied", ["SIXMWD", "TNFA", "CRP"])
+    std = findings.standardized_pairs(rows[rows.method == "ancova"], chg)
+    cap = readers_words(findings.dose_forest_caption(std, "supplied"))
+    assert "divided by the pooled SD of change of the two doses, a standardized mean difference (SMD)" in cap
+    assert "for serum TNF-\u03b1, where lower is better, the sign of the SMD is reversed" in cap
+    assert "CRP had no stated direction: drawn as measured, with open symbols, favouring no side" in cap
+    assert "n per arm: Low 8, Mid 8, High 8" in cap and "no adjustment for multiplicity" in cap
+    plain = readers_words(findings.dose_forest_caption(std[std.paramcd == "SIXMWD"], "published"))
+    assert "reversed" not in plain and "no stated direction" not in plain
+    assert plain.endswith("From published summaries.")
+
+
+def test_dose_response_caption_gives_the_trend_test_and_says_not_monotone():
+    from msc_frailty.analysis import dose_trend
+
+    d = change_data().query("AVISITN == 6.0")
+    bump = d.assign(PARAMCD="FEV1", CHG=np.where(d.TRT01A == "Low", d.CHG + 40.0, d.CHG))
+    both = pd.concat([d, bump])
+    trend = dose_trend(both, "dose_comparison", "supplied")
+    cap = readers_words(findings.dose_response_caption(both, "synthetic", trend=trend,
+                                                       visits={"SIXMWD": 6.0, "FEV1": 6.0}))
+    assert ("the means are not monotone in dose (they rise and fall) for FEV1 at 6 months (b): no straight line in "
+            "dose describes them") in cap
+    assert "6MWD at 6 months (a)" in cap and "not monotone in dose (they rise and fall) for 6MWD" not in cap
+    for _, r in trend.iterrows():                     # slope, interval and p of each parameter, from the rows
+        assert findings.describe(r) in cap
+    assert cap.count("a summary of means that are not monotone") == 1
+    assert "slope of change per 100 million cells" in cap and "(placebo as dose 0)" in cap
+    assert "Trend test" not in findings.dose_response_caption(both, "synthetic")

@@ -149,8 +149,10 @@ def test_figure_texts_for_weeks_and_no_direction(tmp_path):
                                   labels)
     titles = [a.get_title() for a in fig.axes]
     assert titles == ["ADAS-Cog total, Week 12", "Serum TNF-\u03b1, Week 12"]
-    assert not DIRECTION.search(fig.axes[0].get_xlabel())
-    assert fig.axes[1].get_xlabel().endswith("(lower is better)")
+    # a difference axis states no direction; its ends say which side favours which arm, only where one was given
+    assert not any(DIRECTION.search(a.get_xlabel()) for a in fig.axes)
+    cues = [[t.get_text() for t in a.texts if "favours" in t.get_text()] for a in fig.axes]
+    assert cues == [[], ["\u2190 favours active arm", "favours Control \u2192"]]
 
 
 # ---------------------------------------------------------------------------------------------- notebooks
@@ -204,11 +206,15 @@ def test_figures_state_weeks_and_no_direction_nobody_gave(adam_runs):
     assert "Weeks since infusion" in walk and "(higher is better)" in walk
     forest = texts_of(figures / "physical_vs_placebo.svg")
     assert "6MWD, Week 12" in forest and "months" not in forest
-    # the dose figures show every parameter: one direction per built-in panel, none for ADAS
-    for name in ("dose_response", "dose_forest"):
-        text = texts_of(figures / f"{name}.svg")
-        assert "ADAS-Cog total, Week 12" in text
-        assert len(DIRECTION.findall(text)) == 2, (name, DIRECTION.findall(text))
+    # the dose figures show every parameter: one direction per built-in panel of the dose response, none for ADAS
+    text = texts_of(figures / "dose_response.svg")
+    assert "ADAS-Cog total, Week 12" in text
+    assert len(DIRECTION.findall(text)) == 2, DIRECTION.findall(text)
+    # the dose forest: one standardized axis; TNF-alpha reversed (and says why), ADAS as measured, no side favoured
+    forest = texts_of(figures / "dose_forest.svg")
+    assert "ADAS-Cog total, Week 12" in forest and "(direction not stated: as measured)" in forest
+    assert [m.group(0) for m in DIRECTION.finditer(forest)] == ["lower is better"] * 2   # the TNF-alpha row, axis note
+    assert "favours lower dose" in forest
     # the executed notebook's sentences: no direction claimed, no "favourable" for ADAS
     nb = json.loads((plain / "notebooks" / "TOY-1" / "other_endpoints.ipynb").read_text(encoding="utf-8"))
     out = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))

@@ -3,8 +3,15 @@
 - the interval drawn around each mean is the t interval of the plan's ``paired_t`` rows (scipy and
   msc_frailty.analysis as references), the mean the pandas mean;
 - a small arm's figure has one point per subject and visit, drawn beside its arm's mean, the same on every
-  run; an arm of more than 30 subjects is drawn as means and intervals only;
-- one colour and one marker per arm; n per arm in the legend equals the data's n;
+  run; an arm of more than 30 subjects is drawn as means and intervals only; whole-number scores are stacked,
+  a marker's width apart, never on top of each other;
+- time courses: baseline drawn at change 0, arms offset by at most a third of the gap between visits in all
+  (measured on the drawn artists), one panel per arm when the arms are too many to follow in one;
+- differences: the "favours" cue exactly when the parameter's direction is known; no legend of text alone;
+  the dose pairs of a trial in one forest on the standardized axis of ``findings.standardized_pairs``;
+- dose response: no slope drawn or headlined, "not monotone" said when the means rise and fall;
+- one colour and one marker per arm; n per arm in the legend equals the data's n; panel letters on every
+  figure of more than one panel;
 - every figure is 85 or 180 mm wide, has no text under 6 pt and no text outside its canvas.
 """
 
@@ -19,7 +26,7 @@ from matplotlib.colors import to_hex
 from matplotlib.container import ErrorbarContainer
 from scipy import stats as st
 
-from msc_frailty import analysis, plots, style
+from msc_frailty import analysis, endpoints, findings, plots, style
 
 matplotlib.use("agg")
 
@@ -107,7 +114,7 @@ def test_trajectory_draws_means_and_the_paired_t_intervals_of_the_plan():
             assert (lo, hi) == pytest.approx(t_ci(values), rel=1e-9)  # scipy
             row = rows[(rows.arm == arm) & (rows.visit == visit)].iloc[0]
             assert (lo, hi) == pytest.approx((row.ci_low, row.ci_high), rel=1e-9)  # the estimates rows
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["3", "6"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "3", "6"]     # baseline is on the axis
     assert ax.get_xlabel() == "Months since infusion"
 
 
@@ -155,18 +162,147 @@ def test_arms_over_30_subjects_are_means_and_intervals_only():
     assert len(points(plots.trajectory(small, hue_order=["Placebo", "Low", "100M"]))) == len(small)
 
 
+def continuous(d):
+    """``d`` with changes that are not whole numbers (a measurement, not a score)."""
+    return d.assign(CHG=d["CHG"] + 0.37 * (np.arange(len(d)) % 3 + 1))
+
+
+def visit_data(visits=(3.0, 6.0, 12.0), arms=(("Placebo", 0.0), ("100M", 100.0), ("200M", 200.0)), n=10, seed=1,
+               whole=False):
+    """``n`` subjects per arm at each visit (CRATUS Phase 2's shape); whole-number changes when ``whole``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for arm, dose in arms:
+        for i in range(n):
+            for v in visits:
+                c = rng.normal(10, 30)
+                rows.append({"STUDYID": "S", "USUBJID": f"{arm}-{i}", "PARAMCD": "SPPB" if whole else "SIXMWD",
+                             "AVISITN": v, "TRT01A": arm, "TRT01AN": dose,
+                             "CHG": float(np.clip(round(c / 30), -3, 3)) if whole else c})
+    return pd.DataFrame(rows)
+
+
+def mean_positions(ax):
+    """``{colour: [x of each mean]}`` of the error-bar containers (the arms' means)."""
+    return {c: sorted(x for x, *_ in v) for c, v in bars(ax).items()}
+
+
 def test_trajectory_figure_width_legend_n_and_print_rules():
-    d = change_data().drop(index=11)   # 100M-2 missing at 6 months
+    d = continuous(change_data()).drop(index=11)   # 100M-2 missing at 6 months
     fig = plots.trajectory_figure(d, "SIXMWD", hue_order=["Placebo", "Low", "100M", "All"])
     assert fig.get_figwidth() * 25.4 == pytest.approx(85)
     ax = fig.axes[0]
-    assert ax.get_ylabel() == "Change in 6MWD (m)\n(higher is better)"
+    assert ax.get_ylabel() == "Change in 6MWD (m)\n(higher is better)"     # an axis of the outcome itself
     assert ax.get_title() == "6-minute walk distance"
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     n = d.groupby(["TRT01A", "AVISITN"]).USUBJID.nunique()
     assert legend == ["Placebo (n = 3)", "Low (n = 3)", f"100M (n = {n['100M'].min()}\u2013{n['100M'].max()})"]
     assert [h.get_marker() for h in fig.legends[0].legend_handles] == [style.arm_marker(a) for a in ARMS]
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+@pytest.mark.parametrize("visits, gap", [((3.0, 6.0, 12.0), 3.0), ((4.0, 12.0, 26.0), 4.0), ((28.0, 56.0), 28.0)])
+def test_arms_are_offset_by_at_most_a_third_of_the_gap_between_visits(visits, gap):
+    d = visit_data(visits)
+    fig = plots.trajectory_figure(d, "SIXMWD")
+    (ax,) = fig.axes
+    means = mean_positions(ax)
+    assert len(means) == 3
+    for i, visit in enumerate(visits):
+        xs = [v[i] for v in means.values()]
+        assert max(xs) - min(xs) <= gap / 3 + 1e-9                      # measured on the drawn means
+        assert min(xs) < visit < max(xs)                               # centred on the visit
+    # every subject's point lies in its own arm's strip: nearer its mean than any other arm's
+    arms = ["Placebo", "100M", "200M"]
+    plan = endpoints.time_course_plan(d, arms)
+    half = plots.strip_halfwidth(plan)
+    assert half < plan.step / 2                                        # strips of neighbouring arms do not meet
+    pts = points(ax)
+    assert len(pts) == len(d)
+    for arm in arms:
+        for visit in visits:
+            centre = visit + plan.offsets[arm]
+            mine = d[(d.TRT01A == arm) & (d.AVISITN == visit)]["CHG"].to_numpy()
+            near = pts[np.abs(pts[:, 0] - centre) <= half + 1e-9]
+            assert sorted(near[:, 1]) == pytest.approx(sorted(mine))
+
+
+def test_baseline_is_drawn_at_change_zero_and_joined_to_the_first_visit():
+    d = visit_data((3.0, 6.0))
+    (ax,) = plots.trajectory_figure(d, "SIXMWD").axes
+    plan = endpoints.time_course_plan(d)
+    assert ax.get_xticks()[0] == 0.0 and ax.get_xlim()[0] < plan.offsets["Placebo"]
+    for arm in plan.arms:
+        colour = style.arm_color(arm)
+        base = [ln for ln in ax.get_lines() if ln.get_marker() == style.arm_marker(arm)
+                and ln.get_markerfacecolor() == "white" and len(ln.get_xdata()) == 1]
+        assert len(base) == 1 and base[0].get_xydata().tolist() == [[plan.offsets[arm], 0.0]]   # open symbol at 0
+        first = d[(d.TRT01A == arm) & (d.AVISITN == 3.0)]["CHG"].mean()
+        joins = [ln.get_xydata().tolist() for ln in ax.get_lines() if to_hex(ln.get_color()) == colour.lower()
+                 and len(ln.get_xdata()) == 2]
+        assert [[plan.offsets[arm], 0.0], [3.0 + plan.offsets[arm], pytest.approx(first)]] in joins
+
+
+def test_subjects_points_are_dark_enough_to_see():
+    ax = plots.trajectory(visit_data((3.0,)))
+    (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert dots.get_alpha() >= 0.6
+
+
+def test_whole_number_scores_are_stacked_a_marker_apart_not_jittered():
+    d = visit_data((3.0, 6.0, 12.0), whole=True)
+    fig = plots.trajectory_figure(d, "SPPB")
+    assert len(fig.axes) == 3                          # a score: one panel per arm, room for the stacks
+    fig.canvas.draw()
+    step_px = plots.STACK_MM / 25.4 * fig.dpi
+    for ax, arm in zip(fig.axes, ["Placebo", "100M", "200M"]):
+        pts = points(ax)
+        assert sorted(pts[:, 1]) == sorted(d.loc[d.TRT01A == arm, "CHG"])
+        px = ax.transData.transform(pts)
+        for visit in (3.0, 6.0, 12.0):
+            here = pts[(pts[:, 0] > visit) & (pts[:, 0] < visit + 0.7 * 3.0)]
+            assert len(here) == 10                     # beside the visit's mean, before the next visit
+            per_unit = ax.transData.transform([[1.0, 0.0]])[0, 0] - ax.transData.transform([[0.0, 0.0]])[0, 0]
+            strip_px = 2 * plots.strip_halfwidth(endpoints.time_course_plan(d)) * per_unit
+            for value in np.unique(here[:, 1]):
+                xs = np.sort(px[(pts[:, 0] > visit) & (pts[:, 0] < visit + 0.7 * 3.0) & (pts[:, 1] == value), 0])
+                room = min(step_px, strip_px / (len(xs) - 1)) if len(xs) > 1 else step_px
+                # side by side, a marker's width apart (closer only when more than fit in the strip), none hidden
+                assert np.all(np.diff(xs) >= room * 0.95), (arm, visit, value)   # 20% air in STACK_MM
+        # the means sit on the visits, the points to their right
+        assert mean_positions(ax)[style.arm_color(arm).lower()] == pytest.approx([3.0, 6.0, 12.0])
+        assert pts[:, 0].min() > 3.0
+    letters = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"]
+    assert letters == ["a", "b", "c"]
+    assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+def test_five_arms_of_thirty_become_one_panel_per_arm_on_shared_axes():
+    arms = (("Placebo", 0.0), ("25M", 25.0), ("50M", 50.0), ("100M", 100.0), ("200M", 200.0))
+    d = visit_data((3.0, 6.0, 9.0), arms=arms, n=30)
+    d = d[~((d.TRT01A == "25M") & (d.USUBJID == "25M-0") & (d.AVISITN == 9.0))]      # a missed visit
+    plan = endpoints.time_course_plan(d)
+    assert plan.per_arm and set(plan.offsets.values()) == {0.0}
+    fig = plots.trajectory_figure(d, "SIXMWD")
+    assert fig.get_figwidth() * 25.4 == pytest.approx(180) and len(fig.axes) == 5
+    assert [ax.get_title() for ax in fig.axes] == ["Placebo (n = 30)", "25M (n = 29\u201330)", "50M (n = 30)",
+                                                   "100M (n = 30)", "200M (n = 30)"]
+    assert len({ax.get_ylim() for ax in fig.axes}) == 1 and len({ax.get_xlim() for ax in fig.axes}) == 1
+    for ax, (arm, _) in zip(fig.axes, arms):
+        assert list(mean_positions(ax)) == [style.arm_color(arm).lower()]   # one arm a panel, in its colour
+    assert fig._suptitle.get_text() == "6-minute walk distance" and not fig.legends
+    assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+def test_a_pooled_arm_is_drawn_as_means_only():
+    d = visit_data((3.0, 6.0), arms=(("20M", 20.0), ("100M", 100.0)), n=5)
+    pooled = findings.pool_active(d)
+    both = pd.concat([d, pooled], ignore_index=True)
+    plan = endpoints.time_course_plan(both, ["20M", "100M", "All"])
+    assert plan.pooled == ["All"] and not plan.per_arm
+    ax = plots.trajectory(both, hue_order=["20M", "100M", "All"])
+    assert len(points(ax)) == len(d)                        # every subject once, in their own arm
+    assert style.arm_color("All").lower() in mean_positions(ax)
 
 
 # ---------------------------------------------------------------------------------------------- change figure
@@ -240,19 +376,39 @@ def test_forest_row_without_interval_is_its_point_and_dose_pairs_are_black():
     assert spans == [[-2.0, 0.5]]     # no interval, or only one limit: the point alone, at its estimate
 
 
-def test_vs_placebo_figure_legend_gives_each_arms_n_from_the_rows():
-    rows = pd.DataFrame({"paramcd": ["TNFA", "TNFA", "SIXMWD"], "arm": ["High", "Low", "High"],
-                         "ref_arm": "Control", "n": [8, 7, 8], "n_ref": [8, 8, 6], "estimate": [-1.0, -0.5, 3.0],
-                         "ci_low": [-2.0, -1.0, 1.0], "ci_high": [0.0, 0.2, 5.0]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD", "TNFA"], ["Low", "High"], "Control",
-                                  {"SIXMWD": 4.0, "TNFA": 4.0})
+def cue_texts(ax):
+    """The "favours" cue of :func:`msc_frailty.style.favours` written on ``ax``."""
+    return [t.get_text() for t in ax.texts if "favours" in t.get_text()]
+
+
+def test_vs_placebo_figure_cues_where_the_direction_is_known_and_no_legend():
+    rows = pd.DataFrame({"paramcd": ["TNFA", "TNFA", "SIXMWD", "CRP"], "arm": ["High", "Low", "High", "High"],
+                         "ref_arm": "Control", "n": [8, 7, 8, 8], "n_ref": [8, 8, 6, 8],
+                         "estimate": [-1.0, -0.5, 3.0, 1.0], "ci_low": [-2.0, -1.0, 1.0, 0.5],
+                         "ci_high": [0.0, 0.2, 5.0, 1.5]})
+    fig = plots.vs_placebo_figure(rows, ["SIXMWD", "TNFA", "CRP"], ["Low", "High"], "Control",
+                                  {"SIXMWD": 4.0, "TNFA": 4.0, "CRP": 4.0})
     assert fig.get_figwidth() * 25.4 == pytest.approx(180)
-    assert [ax.get_xlabel() for ax in fig.axes] == ["Arm \u2212 Control (m)\n(higher is better)",
-                                                    "Arm \u2212 Control (pg/mL)\n(lower is better)"]
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Low", "High"]
-    legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["High (n = 8)", "Low (n = 7)", "vs Control (n = 6\u20138)"]
+    six, tnf, crp = fig.axes
+    # the difference axes say nothing about which way is better: the cue at their ends does
+    assert [ax.get_xlabel() for ax in fig.axes] == ["Arm \u2212 Control (m)", "Arm \u2212 Control (pg/mL)",
+                                                    "Arm \u2212 Control"]
+    assert cue_texts(six) == ["\u2190 favours Control", "favours active arm \u2192"]   # higher is better
+    assert cue_texts(tnf) == ["\u2190 favours active arm", "favours Control \u2192"]   # lower is better: reversed
+    assert cue_texts(crp) == []                                                      # nobody stated a direction
+    assert [t.get_text() for t in six.get_yticklabels()] == ["Low", "High"]
+    assert not fig.legends                                # rows are labelled; n per arm is the caption's
+    letters = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"]
+    assert letters == ["a", "b", "c"]
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+def test_vs_placebo_cue_names_the_one_active_arm():
+    rows = pd.DataFrame({"paramcd": ["SIXMWD"], "arm": ["100M"], "ref_arm": "Placebo", "n": [10], "n_ref": [10],
+                         "estimate": [3.0], "ci_low": [1.0], "ci_high": [5.0]})
+    fig = plots.vs_placebo_figure(rows, ["SIXMWD"], ["100M"], "Placebo", {"SIXMWD": 6.0})
+    assert cue_texts(fig.axes[0]) == ["\u2190 favours Placebo", "favours 100M \u2192"]
+    assert [t.get_text() for t in fig.axes[0].texts if t.get_fontweight() == "bold"] == []   # one panel: no letter
 
 
 def test_forest_figure_with_long_arm_labels_stays_on_the_canvas():
@@ -275,23 +431,38 @@ def test_dose_response_means_at_their_doses_with_subjects_and_guide_line():
         values = d6[d6.TRT01A == arm]["CHG"]
         assert (x, mean) == pytest.approx((dose, values.mean()))
         assert (lo, hi) == pytest.approx(t_ci(values), rel=1e-9)
-    assert len(points(ax)) == len(d6)
+    pts = points(ax)
+    assert len(pts) == len(d6)
+    for arm, dose in (("Placebo", 0.0), ("Low", 10.0), ("100M", 100.0)):   # beside the mean, to its right
+        mine = pts[np.isin(pts[:, 1], d6.loc[d6.TRT01A == arm, "CHG"])]
+        assert np.all(mine[:, 0] > dose) and np.all(mine[:, 0] < dose + 0.5 * 10.0)
     guide = [ln for ln in ax.get_lines() if to_hex(ln.get_color()) == to_hex("0.55")]
     assert len(guide) == 1 and guide[0].get_ydata().tolist() == pytest.approx([2.0, 8.0, 24.0])
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "10", "100"]
     assert ax.get_xlabel() == "Dose (million cells)"
 
 
-def test_dose_response_figure_panels_and_n():
+def test_dose_response_figure_panels_letters_and_no_slope_headline():
     d = change_data()
     d = pd.concat([d, d.assign(PARAMCD="TNFA", CHG=-d.CHG / 10)]).query("AVISITN == 6.0")
     d = d[~((d.PARAMCD == "TNFA") & (d.USUBJID == "100M-2"))]  # one fewer 100M subject for TNFA
-    fig = plots.dose_response_figure(d, ["SIXMWD", "TNFA"], title=lambda p: f"{p}!")
-    assert [ax.get_title() for ax in fig.axes] == ["SIXMWD!", "TNFA!"]
+    fig = plots.dose_response_figure(d, ["SIXMWD", "TNFA"], visits={"SIXMWD": 6.0, "TNFA": 6.0})
+    # means 2, 8, 24 rise with dose; no slope drawn or written anywhere on the figure
+    assert [ax.get_title() for ax in fig.axes] == ["6MWD, 6 months", "Serum TNF-\u03b1, 6 months"]
     assert fig.get_figwidth() * 25.4 == pytest.approx(180)
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Placebo (n = 3)", "Low (n = 3)",
-                                                                 "100M (n = 2\u20133)"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Placebo", "Low", "100M"]   # n is the caption's
+    texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    assert "slope" not in texts
+    assert [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"] == ["a", "b"]
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+def test_dose_response_title_says_when_the_means_rise_and_fall():
+    d = change_data().query("AVISITN == 6.0")
+    bump = d.assign(CHG=np.where(d.TRT01A == "Low", d.CHG + 40.0, d.CHG))          # 2, 48, 24: up, then down
+    assert findings.dose_pattern(bump) == "not monotone" and findings.dose_pattern(d) == "rising"
+    fig = plots.dose_response_figure(pd.concat([d, bump.assign(PARAMCD="FEV1")]), ["SIXMWD", "FEV1"])
+    assert [ax.get_title() for ax in fig.axes] == ["6MWD", "FEV1\nmeans not monotone in dose"]
 
 
 # ---------------------------------------------------------------------------------------------- layout, files
@@ -333,3 +504,104 @@ def test_names_kept_importable_from_plots():
     # consort.py, the cohort and safety notebooks and test_names use these through plots
     for name in ("basis_banner", "save_and_show", "figure_name", "arm_order", "parameter_info", "visit_scale"):
         assert callable(getattr(plots, name)), name
+
+
+# ---------------------------------------------------------------------------------------------- dose forest
+
+def dose_data(seed=4, n=8):
+    """Three doses (Low 10, Mid 20, High 30) x SIXMWD (higher is better), TNFA (lower) and CRP (no direction), one
+    visit, ``n`` subjects an arm; changes in very different units."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for arm, dose in (("Low", 10.0), ("Mid", 20.0), ("High", 30.0)):
+        for i in range(n):
+            for p, scale in (("SIXMWD", 40.0), ("TNFA", 0.8), ("CRP", 3.0)):
+                base = rng.normal(100, 10)
+                chg = rng.normal(dose / 30 * scale, scale)
+                rows.append({"STUDYID": "S", "USUBJID": f"{arm}-{i}", "PARAMCD": p, "AVISITN": 4.0, "TRT01A": arm,
+                             "TRT01AN": dose, "BASE": base, "AVAL": base + chg, "CHG": chg})
+    return pd.DataFrame(rows)
+
+
+def dose_rows(chg, params=("SIXMWD", "TNFA", "CRP")):
+    rows = analysis.vs_arm(chg, "dose_comparison", "supplied", list(params))
+    rows = rows[rows.method == "ancova"].copy()
+    rows["pair"] = rows["arm"] + " \u2212 " + rows["ref_arm"]
+    return findings.standardized_pairs(rows, chg)
+
+
+def marks_of(ax):
+    """``[(x, row)]`` of the filled markers seaborn's pointplot drew (one per row with data)."""
+    out = []
+    for ln in ax.get_lines():
+        if ln.get_marker() == "o" and ln.get_markerfacecolor() != "white":
+            xy = ln.get_xydata()
+            out += [tuple(p) for p in xy[np.isfinite(xy).all(axis=1)]]
+    return sorted(out, key=lambda p: p[1])
+
+
+def test_dose_forest_is_one_forest_a_row_per_outcome_and_pair_on_the_standardized_axis():
+    chg = dose_data()
+    rows = dose_rows(chg)
+    fig = plots.dose_forest_figure(rows, {"SIXMWD": 4.0, "TNFA": 4.0, "CRP": 4.0})
+    (ax,) = fig.axes                                           # one forest, not a grid of panels
+    assert fig.get_figwidth() * 25.4 == pytest.approx(180)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    pairs = ["Low \u2212 Mid", "Low \u2212 High", "Mid \u2212 High"]
+    assert labels == (["6MWD, 4 months", *pairs, "",                # a header row per outcome, a blank between
+                       "Serum TNF-\u03b1, 4 months\n(lower is better: sign reversed)", *pairs, "",
+                       "CRP, 4 months\n(direction not stated: as measured)", *pairs])
+    drawn = marks_of(ax)
+    row_of = {(param, pair): labels.index(pair, 5 * k) for k, param in enumerate(["SIXMWD", "TNFA", "CRP"])
+              for pair in pairs}                     # each outcome's block: header, three pairs, blank
+    assert sorted(row_of.values()) == [1, 2, 3, 6, 7, 8, 11, 12, 13]
+    for (param, pair), y in row_of.items():
+        r = rows[(rows.paramcd == param) & (rows.pair == pair)].iloc[0]
+        # the symbol: the ANCOVA difference over the pooled SD, reversed where lower is better
+        expected = r.estimate / r.sd * (-1 if param == "TNFA" else 1)
+        assert expected == pytest.approx(r.smd)
+        assert (pytest.approx(expected), y) in drawn, (param, pair)
+        # beside the row, the ANCOVA difference in the outcome's own unit, never reversed, and n
+        unit = endpoints.parameter_info(param)["unit"]
+        beside = [t.get_text() for t in ax.texts if t.xy[1] == y and "n = " in t.get_text()]
+        assert beside == [f"{'+' if r.estimate > 0 else ''}{findings.fmt_num(r.estimate)}{' ' + unit if unit else ''}"
+                          f" ({findings.fmt_num(r.ci_low)} to {findings.fmt_num(r.ci_high)}); n = {r.n}, {r.n_ref}"]
+    # outcomes without a stated direction: open symbols at their (unreversed) values
+    open_marks = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
+    assert len(open_marks) == 1
+    crp = rows[rows.paramcd == "CRP"]
+    assert sorted(open_marks[0].get_xdata()) == pytest.approx(sorted(crp.estimate / crp.sd))
+    assert cue_texts(ax) == ["\u2190 favours higher dose", "favours lower dose \u2192"]
+    assert "(higher is better)" not in ax.get_xlabel() and "sign reversed" in ax.get_xlabel()
+    assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+def test_dose_forest_without_any_direction_has_no_cue_and_one_pair_names_the_figure():
+    chg = dose_data()
+    chg = chg[chg.TRT01A != "Mid"]
+    rows = dose_rows(chg, ["CRP"])
+    fig = plots.dose_forest_figure(rows, {"CRP": 4.0})
+    (ax,) = fig.axes
+    assert cue_texts(ax) == [] and "sign reversed" not in ax.get_xlabel()
+    assert fig._suptitle.get_text() == "Low \u2212 High"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["CRP, 4 months\n(direction not stated: as measured)"]
+    with pytest.raises(ValueError, match="no dose pair"):
+        plots.dose_forest_figure(rows.iloc[:0])
+
+
+# ---------------------------------------------------------------------------------------------- change summary
+
+def test_change_figure_panel_letters_stacked_scores_and_no_legend():
+    d = change_data().query("AVISITN == 6.0")
+    two = pd.concat([continuous(d), d.assign(PARAMCD="SPPB", CHG=np.round(d.CHG / 10))])
+    fig = plots.change_figure(two, ["SIXMWD", "SPPB"], {"SIXMWD": 6.0, "SPPB": 6.0}, hue_order=ARMS)
+    assert not fig.legends
+    assert [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"] == ["a", "b"]
+    sppb = points(fig.axes[1])
+    for row, arm in enumerate(ARMS):
+        mine = sppb[np.abs(sppb[:, 1] - row) < 0.5]
+        assert np.all(mine[:, 1] > row)                      # under the arm's mean (the rows run down the axis)
+        assert sorted(mine[:, 0]) == sorted(two.loc[(two.PARAMCD == "SPPB") & (two.TRT01A == arm), "CHG"])
+        for value in np.unique(mine[:, 0]):
+            ys = np.sort(mine[mine[:, 0] == value, 1])
+            assert len(set(ys)) == len(ys)                  # ties stacked, none on top of another

@@ -465,3 +465,137 @@ def shows_points(counts: dict) -> bool:
     (True, False)
     """
     return any(min(np.atleast_1d(n)) <= MAX_POINTS_ARM for n in counts.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# The layout of a time course (issue 16): offsets, one panel or one per arm, what the points are
+# --------------------------------------------------------------------------------------------------
+
+#: Arms at one visit are spread over this share of the smallest gap between visits (baseline included), in all:
+#: under the third that ``figures.md`` allows, so an arm never looks as if it were measured at another time.
+OFFSET_SHARE = 0.3
+#: A time course whose arms hold more subjects' values than this at one visit gets one panel per arm (small
+#: multiples): beside each other in one panel they would be a cloud in which no arm can be followed.
+PANEL_POINTS = 40
+#: Scores with at most this many distinct whole-number values are stacked (a dot strip), not jittered.
+MAX_SCORE_LEVELS = 25
+
+
+@dataclass(frozen=True)
+class TimeCourse:
+    """How a time course of one parameter is drawn (:func:`time_course_plan`); its caption says the same.
+
+    Attributes
+    ----------
+    arms : list of str
+        The arms drawn, in order.
+    visits : list of float
+        The post-baseline visits with data (baseline, 0, is drawn as well).
+    gap : float
+        The smallest gap between two neighbouring visits, baseline included.
+    per_arm : bool
+        One panel per arm (shared axes) instead of all arms in one panel.
+    offsets : dict
+        ``{arm: horizontal offset}`` in visit units (all 0 with one panel per arm).
+    points : bool
+        Whether every subject's value is drawn beside the means (:func:`shows_points`).
+    whole : bool
+        The values are whole-number scores: subjects with the same value are stacked side by side.
+    pooled : list of str
+        Arms whose subjects all belong to other arms drawn (the pooled active arms ``All``): means only.
+    """
+
+    arms: list
+    visits: list
+    gap: float
+    per_arm: bool
+    offsets: dict
+    points: bool
+    whole: bool
+    pooled: list
+
+    @property
+    def step(self) -> float:
+        """The horizontal distance between two neighbouring arms (0 with one arm or one panel per arm)."""
+        values = sorted(set(self.offsets.values()))
+        return float(values[1] - values[0]) if len(values) > 1 else 0.0
+
+    @property
+    def spread(self) -> float:
+        """The horizontal distance between the first and the last arm at a visit."""
+        values = list(self.offsets.values())
+        return float(max(values) - min(values)) if values else 0.0
+
+
+def is_whole_score(values) -> bool:
+    """Whether ``values`` are whole numbers with few distinct levels (a score such as the SPPB): stacked, not
+    jittered.
+
+    Examples
+    --------
+    >>> is_whole_score([0.0, 1.0, -2.0, 1.0]), is_whole_score([0.5, 1.0]), is_whole_score(range(100))
+    (True, False, False)
+    """
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return bool(v.size and np.all(v == np.round(v)) and np.unique(v).size <= MAX_SCORE_LEVELS)
+
+
+def pooled_arms(data: pd.DataFrame, arms, hue: str = "TRT01A", units: str = "USUBJID") -> list:
+    """The arms of ``arms`` made of the subjects of several other arms of ``data`` (a pooled arm such as ``All``).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"TRT01A": ["A", "B", "All", "All"], "USUBJID": ["1", "2", "1", "2"]})
+    >>> pooled_arms(d, ["A", "B", "All"])
+    ['All']
+    """
+    subjects = {a: set(data.loc[data[hue] == a, units]) for a in arms}
+
+    def pooled(a):
+        others = [s for b, s in subjects.items() if b != a]
+        # made of the subjects of other arms, and of more than one of them (an arm inside a pool is not a pool)
+        return bool(subjects[a]) and subjects[a] <= set().union(*others) and not any(subjects[a] <= s for s in others)
+
+    return [a for a in arms if pooled(a)]
+
+
+def time_course_plan(data: pd.DataFrame, arms=None, y: str = "CHG", x: str = "AVISITN", hue: str = "TRT01A",
+                     units: str = "USUBJID", panels: bool = True) -> TimeCourse:
+    """How to draw one parameter's change by arm and visit (``data``: one row per subject and post-baseline visit).
+
+    - Arms in one panel are offset around each visit over :data:`OFFSET_SHARE` of the smallest gap between visits
+      (baseline, 0, included), in all.
+    - One panel per arm (small multiples, shared axes) when subjects are drawn and either more than
+      :data:`PANEL_POINTS` values share a visit (the Phase 2b trial: 5 arms of about 30) or the values are a
+      whole-number score, whose stacks need the width of a panel.
+    - A pooled arm (:func:`pooled_arms`) is drawn as means only: its subjects are drawn in their own arms.
+
+    ``panels=False`` plans one panel whatever the data (a time course drawn on a given axes).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"AVISITN": [3.0, 3.0, 6.0, 6.0], "CHG": [1.5, 2.5, 0.5, 3.0], "TRT01A": ["A", "B"] * 2,
+    ...                   "USUBJID": ["1", "2", "1", "2"]})
+    >>> plan = time_course_plan(d)
+    >>> plan.gap, plan.offsets, plan.per_arm, plan.whole
+    (3.0, {'A': -0.45, 'B': 0.45}, False, False)
+    """
+    arms = [a for a in (arms if arms is not None else arm_order(data, hue)) if a in set(data[hue])]
+    d = data[data[hue].isin(arms)]
+    visits = sorted({float(v) for v in d[x] if float(v) > 0})
+    positions = sorted({0.0, *visits})
+    gap = float(np.diff(positions).min()) if len(positions) > 1 else 1.0
+    pooled = pooled_arms(d, arms, hue, units)
+    own = d[~d[hue].isin(pooled)]
+    points = shows_points(arm_counts(own, hue, units)) if len(own) else False
+    whole = is_whole_score(own[y]) if len(own) else False
+    crowded = bool(len(own)) and int(own.groupby(x)[units].count().max()) > PANEL_POINTS
+    per_arm = panels and points and len(arms) > 1 and (crowded or whole)
+    if per_arm or len(arms) < 2:
+        offsets = {a: 0.0 for a in arms}
+    else:
+        spread = OFFSET_SHARE * gap
+        offsets = {a: round(float(o), 12) for a, o in zip(arms, np.linspace(-spread / 2, spread / 2, len(arms)))}
+    return TimeCourse(arms=arms, visits=visits, gap=gap, per_arm=per_arm, offsets=offsets, points=points,
+                      whole=whole, pooled=pooled)

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, stats, style
-from .endpoints import (MAX_POINTS_ARM, MINUS, NEUTRAL, Labels, arm_counts, arm_order, direction_text, n_text,
-                        ordered_params, parameter_info, row_counts, shows_points, visit_text)
+from .endpoints import (MAX_POINTS_ARM, MINUS, NEUTRAL, Labels, arm_counts, arm_order, direction_text,
+                        is_whole_score, n_text, ordered_params, parameter_info, pooled_arms, row_counts, shows_points,
+                        time_course_plan, visit_text)
 
 #: The 15 columns of an analysis-plan row; ``analysis.ESTIMATE_COLUMNS`` may add more (filled with "").
 _PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
@@ -321,6 +322,95 @@ def multiplicity_note(rows: pd.DataFrame, arms: pd.DataFrame, study: str) -> str
 
 
 # --------------------------------------------------------------------------------------------------
+# Doses: the shape of the means, and the pairs on one standardized axis
+# --------------------------------------------------------------------------------------------------
+
+def dose_pattern(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG") -> str | None:
+    """Whether the mean of ``y`` by dose ``x`` rises, falls or is ``"not monotone"`` (rises and falls); None with
+    fewer than two doses. Equal neighbouring means break neither a rise nor a fall.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"TRT01AN": [0, 0, 100, 100, 200, 200], "CHG": [0, 2, 5, 7, 3, 3]})
+    >>> dose_pattern(d), dose_pattern(d[d.TRT01AN < 200]), dose_pattern(d.assign(CHG=-d.TRT01AN))
+    ('not monotone', 'rising', 'falling')
+    """
+    means = data.groupby(x)[y].mean().sort_index().to_numpy(dtype=float)
+    if means.size < 2:
+        return None
+    steps = np.diff(means)
+    if np.all(steps >= 0):
+        return "rising"
+    if np.all(steps <= 0):
+        return "falling"
+    return "not monotone"
+
+
+def pooled_sd(x, y) -> float:
+    """The pooled SD of two groups: sqrt(((n_x − 1) s_x² + (n_y − 1) s_y²) / (n_x + n_y − 2)).
+
+    Examples
+    --------
+    >>> round(pooled_sd([1.0, 2.0, 3.0], [2.0, 4.0, 6.0, 8.0]), 4)
+    2.0976
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.size < 2 or y.size < 2:
+        raise ValueError("pooled_sd needs at least 2 values per group")
+    return float(math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)))
+
+
+def standardized_pairs(rows: pd.DataFrame, chg: pd.DataFrame, labels: Labels | None = None) -> pd.DataFrame:
+    """Dose pairs (``vs_arm`` ANCOVA rows: estimate = lower − higher dose) on one standardized axis.
+
+    Each row's ANCOVA difference and its 95% interval are divided by the pooled SD of the change from baseline
+    of the two arms (:func:`pooled_sd`, the same subjects and visit as the ANCOVA): a standardized mean
+    difference (SMD) whose interval is the ANCOVA interval on that scale (the SD taken as fixed), so it excludes
+    0 exactly when the ANCOVA interval does. Where lower is better the sign is reversed (``sign`` −1), so that
+    a positive value favours the lower dose for every outcome with a stated direction; an outcome without one
+    keeps its sign (``sign`` 0) and favours no side.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        ANCOVA rows of :func:`msc_frailty.analysis.vs_arm` (paramcd, visit, arm, ref_arm, n, n_ref, estimate,
+        ci_low, ci_high).
+    chg : pandas.DataFrame
+        The change data they were computed from (:func:`msc_frailty.data.add_change`).
+    labels : Labels, optional
+        The trial's labels: the direction of each parameter.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rows`` with sd, sign, smd, smd_low and smd_high added.
+
+    Raises
+    ------
+    ValueError
+        When the change data do not hold the row's n and n_ref subjects (they are not the data of the rows).
+    """
+    out = rows.copy()
+    sds, signs = [], []
+    for _, r in rows.iterrows():
+        cell = chg[(chg["PARAMCD"] == r["paramcd"]) & (chg["AVISITN"].astype(float) == float(r["visit"]))]
+        x, y = (cell.loc[cell["TRT01A"] == a, "CHG"].dropna() for a in (r["arm"], r["ref_arm"]))
+        if (len(x), len(y)) != (int(r["n"]), int(r["n_ref"])):
+            raise ValueError(f"standardized_pairs: {r['paramcd']} at visit {r['visit']:g}, {r['arm']} vs "
+                             f"{r['ref_arm']}: the change data hold {len(x)} and {len(y)} subjects, the row "
+                             f"{int(r['n'])} and {int(r['n_ref'])}")
+        sds.append(pooled_sd(x, y))
+        better_up = parameter_info(r["paramcd"], labels)["higher_is_better"]
+        signs.append(0 if better_up is None else 1 if better_up else -1)
+    sd = np.asarray(sds, dtype=float)
+    scale = np.where(np.asarray(signs) == -1, -1.0, 1.0) / np.where(sd > 0, sd, np.nan)
+    ends = np.sort(np.column_stack([out["ci_low"].to_numpy(float) * scale, out["ci_high"].to_numpy(float) * scale]),
+                   axis=1) if len(out) else np.empty((0, 2))
+    return out.assign(sd=sd, sign=np.asarray(signs, dtype=int), smd=out["estimate"].to_numpy(float) * scale,
+                      smd_low=ends[:, 0], smd_high=ends[:, 1])
+
+
+# --------------------------------------------------------------------------------------------------
 # Figure captions (what is shown, n per arm, the test or interval, the basis: msc_frailty.style.caption)
 # --------------------------------------------------------------------------------------------------
 
@@ -345,11 +435,29 @@ def n_per_arm(counts_by: dict) -> str:
     return "n per arm: " + "; ".join(f"{', '.join(panels)}: {text}" for text, panels in groups.items()) + pooled
 
 
-def _points(counts: dict) -> str:
-    if shows_points(counts):
-        return "each small symbol is one subject, large symbols are arm means"
-    return (f"means and intervals only: every arm has more than {MAX_POINTS_ARM} subjects, too many to show "
-            "each one")
+def in_sentence(label: str) -> str:
+    """A parameter's label inside a sentence: a first word in title case loses its capital unless every word is
+    in title case (a name such as "Short Physical Performance Battery") or it is not an ordinary word.
+
+    Examples
+    --------
+    >>> in_sentence("Serum TNF-\u03b1"), in_sentence("Short Physical Performance Battery"), in_sentence("ADAS-Cog total")
+    ('serum TNF-α', 'Short Physical Performance Battery', 'ADAS-Cog total')
+    """
+    words = str(label).split()
+    if words and words[0].isalpha() and words[0].istitle() and not all(w.istitle() for w in words[1:]):
+        return label[0].lower() + label[1:]
+    return label
+
+
+def _panels(keys, label) -> str:
+    """``"a, 6MWD; b, SPPB"``: the panel letters of :func:`msc_frailty.style.panel_letters` and what each shows."""
+    return "; ".join(f"{'abcdefghijklmnopqrstuvwxyz'[i]}, {label(k)}" for i, k in enumerate(keys))
+
+
+def _number(v: float) -> str:
+    """A distance on an axis in words: two significant figures, a true minus."""
+    return f"{v:.2g}".replace("-", MINUS)
 
 
 def _by(data: pd.DataFrame, by: str, arms=None, label=str) -> dict:
@@ -363,52 +471,169 @@ def _by_rows(rows: pd.DataFrame, labels: Labels | None) -> dict:
             for p in ordered_params(rows["paramcd"])}
 
 
+def _subjects(points: bool, whole: bool, where: str) -> str:
+    """What the small symbols are and where (``where``, e.g. "around their arm's mean"), or why there are none."""
+    if not points:
+        return (f"means and intervals only: every arm has more than {MAX_POINTS_ARM} subjects, too many to show "
+                "each one")
+    spread = "stacked side by side where subjects share a value" if whole else "spread by a seeded random jitter"
+    return f"small symbols are individual subjects, {where} ({spread})"
+
+
+def _stacked(data: pd.DataFrame) -> str:
+    """The words for panels of several parameters of which some are whole-number scores (stacked, not jittered)."""
+    if not any(is_whole_score(g["CHG"]) for _, g in data.groupby("PARAMCD")) or not shows_points(arm_counts(data)):
+        return ""
+    return "; whole-number scores are stacked side by side where subjects share a value"
+
+
+def _pooled_note(pooled) -> str:
+    return (f"{', '.join(pooled)} (the active arms pooled) is drawn as means only: its subjects are those of the "
+            "other arms" if pooled else "")
+
+
 def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, log: bool = False,
                        labels: Labels | None = None) -> str:
-    """The caption of :func:`msc_frailty.plots.trajectory_figure` (``log``: the log-ratio view)."""
+    """The caption of :func:`msc_frailty.plots.trajectory_figure` (``log``: the log-ratio view, ``data`` with LCHG):
+    the layout of :func:`msc_frailty.endpoints.time_course_plan`, what each mark is, the offsets, n per arm and
+    visit."""
+    plan = time_course_plan(data, arms, y="LCHG" if log else "CHG")
     name = parameter_info(paramcd, labels)["label"]
+    name = name if log else in_sentence(name)      # the log view opens with the name
+    unit = (labels.visit_unit if labels is not None else "months") or "visit units"
     shown = (f"{name}, ratio of the geometric mean to baseline by arm and visit, log scale (supplementary)"
              if log else f"Change from baseline in {name} by arm and visit")
-    method = ("Mean of log(value / baseline) with its 95% t interval, back-transformed (log_ratio_paired_t)"
-              if log else "Mean change with its 95% t interval (paired t: the change_from_baseline rows)")
-    counts = _by(data, "AVISITN", arms, lambda v: visit_text(v, labels))
-    return style.caption(f"{shown}; {_points(arm_counts(data, arms=arms))}", n_per_arm(counts) +
-                         " (per visit, subjects with a baseline value and a value at that visit)", method, basis)
+    if plan.per_arm:
+        shown += f"; one panel per arm ({_panels(plan.arms, str)}), shared axes"
+    where = ("to the right of each mean" if plan.per_arm else
+             "in a narrow strip around their arm's mean" if len(plan.arms) > 1 else "around the mean")
+    marks = ["large symbols are arm means" + (" of log(value / baseline), shown as ratios" if log else "")
+             + " with their 95% intervals", _subjects(plan.points, plan.whole, where),
+             _pooled_note(plan.pooled),
+             f"open symbols at 0 {unit} mark baseline, where the {'ratio is 1' if log else 'change is 0'} by "
+             "definition", "lines join the arm means as a guide to the eye"]
+    if plan.step > 0:
+        marks.append(f"arms offset horizontally by {_number(plan.step)} {unit} from one another "
+                     f"({_number(plan.spread)} {unit} in all, under a third of the {_number(plan.gap)} {unit} "
+                     "between visits)")
+    counts = _by(data, "AVISITN", plan.arms, lambda v: visit_text(v, labels))
+    n = (n_per_arm(counts) + "; at each visit, the subjects with a baseline value and a value at that visit (a "
+         "subject who missed a visit is left out of it)")
+    method = ("Interval: paired t interval of the mean of log(value / baseline), back-transformed; a value of 0 or "
+              "less cannot be logged and is left out" if log else
+              "Interval: paired t interval of the mean change from baseline")
+    return style.caption(f"{shown}; " + "; ".join(m for m in marks if m), n, method, basis)
 
 
-def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | None = None) -> str:
+def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | None = None,
+                   visits: dict | None = None) -> str:
     """The caption of :func:`msc_frailty.plots.change_figure` (``data``: each parameter at its main visit)."""
+    arms = [a for a in (arms if arms is not None else arm_order(data)) if a in set(data["TRT01A"])]
+    params = ordered_params(data["PARAMCD"])
+
+    def what(p):
+        short = parameter_info(p, labels)["short"]
+        return f"{short} at {visit_text(visits[p], labels)}" if visits and p in visits else short
+
+    pooled = pooled_arms(data, arms)
+    own = data[~data["TRT01A"].isin(pooled)]
     counts = _by(data, "PARAMCD", arms, lambda p: parameter_info(p, labels)["short"])
-    return style.caption(f"Change from baseline by arm at each parameter's main visit (panel titles); "
-                         f"{_points(arm_counts(data, arms=arms))}", n_per_arm(counts),
-                         "Mean change with its 95% t interval (paired t: the change_from_baseline rows)", basis)
+    where = _panels(params, what) if len(params) > 1 else what(params[0]) if params else ""
+    marks = ["large symbols are arm means with their 95% intervals",
+             _subjects(shows_points(arm_counts(own)), False, "in a strip under their arm's mean") + _stacked(own),
+             _pooled_note(pooled)]
+    return style.caption(f"Change from baseline by arm at each outcome's main visit ({where}); "
+                         + "; ".join(m for m in marks if m), n_per_arm(counts),
+                         "Interval: paired t interval of the mean change from baseline", basis)
 
 
-def vs_placebo_caption(rows: pd.DataFrame, placebo: str, basis: str, labels: Labels | None = None) -> str:
+def _directions(params, labels) -> tuple[list, list]:
+    """The short names of the parameters with a stated direction and of those without."""
+    up = [p for p in params if parameter_info(p, labels)["higher_is_better"] is not None]
+    return ([parameter_info(p, labels)["short"] for p in up],
+            [parameter_info(p, labels)["short"] for p in params if p not in up])
+
+
+def vs_placebo_caption(rows: pd.DataFrame, placebo: str, basis: str, labels: Labels | None = None,
+                       visits: dict | None = None) -> str:
     """The caption of :func:`msc_frailty.plots.vs_placebo_figure`."""
-    counts = _by_rows(rows, labels)
+    params = ordered_params(rows["paramcd"])
+
+    def what(p):
+        short = parameter_info(p, labels)["short"]
+        return f"{short} at {visit_text(visits[p], labels)}" if visits and p in visits else short
+
+    where = _panels(params, what) if len(params) > 1 else what(params[0]) if params else ""
+    stated, unstated = _directions(params, labels)
+    cue = ("the words at either end of an axis say which side favours which arm" if stated else "")
+    if stated and unstated:
+        cue += f"; none for {', '.join(unstated)}, for which no direction was stated"
+    elif unstated:
+        cue = f"no side is said to favour either arm: no direction was stated for {', '.join(unstated)}"
+    marks = ["symbols are the estimates, bars their 95% confidence intervals", cue]
     return style.caption(f"Difference in change from baseline, each active arm {MINUS} {placebo}, adjusted for "
-                         "baseline, at each parameter's main visit (panel titles): estimate and 95% interval",
-                         n_per_arm(counts), f"ANCOVA of change on arm and baseline fitted to that arm and {placebo} "
-                         "only (the vs_placebo rows); no adjustment for multiplicity", basis)
+                         f"baseline, at each outcome's main visit ({where}); " + "; ".join(m for m in marks if m),
+                         n_per_arm(_by_rows(rows, labels)),
+                         f"Analysis of covariance (ANCOVA) of change on arm and baseline, fitted to that arm and "
+                         f"{placebo} only; no adjustment for multiplicity", basis)
 
 
 def dose_forest_caption(rows: pd.DataFrame, basis: str, labels: Labels | None = None) -> str:
-    """The caption of the dose forest (:func:`msc_frailty.plots.forest_figure` of the ``vs_arm`` rows)."""
-    counts = _by_rows(rows, labels)
-    return style.caption(f"Difference in change from baseline between two active doses, lower {MINUS} higher, "
-                         "adjusted for baseline, at each parameter's main visit (panel titles): estimate and "
-                         "95% interval", n_per_arm(counts), "ANCOVA of change on arm and baseline fitted to the "
-                         "two arms (the vs_arm rows); no adjustment for multiplicity", basis)
+    """The caption of :func:`msc_frailty.plots.dose_forest_figure` (``rows``: :func:`standardized_pairs`)."""
+    params = ordered_params(rows["paramcd"])
+    short = {p: parameter_info(p, labels)["short"] for p in params}
+    flipped = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == -1).any()]
+    blind = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == 0).any()]
+    marks = [f"symbols are the ANCOVA difference (lower {MINUS} higher dose) divided by the pooled SD of change of "
+             "the two doses, a standardized mean difference (SMD); bars are its 95% CI on the same scale (the SD "
+             "taken as fixed, so a bar excludes 0 exactly when the ANCOVA interval does); beside each row, the same "
+             f"difference and CI in the outcome's own unit{', never reversed,' if flipped else ''} and n per dose"]
+    if flipped:
+        marks.append(f"for {', '.join(map(in_sentence, flipped))}, where lower is better, the sign of the SMD is "
+                     "reversed, so that right of 0 favours the lower dose for every outcome with a stated direction")
+    if blind:
+        marks.append(f"{', '.join(blind)} had no stated direction: drawn as measured, with open symbols, "
+                     "favouring no side")
+    return style.caption("Each pair of active doses compared directly at each outcome's main visit: difference in "
+                         "change from baseline, adjusted for baseline, one row per outcome and pair on one "
+                         "standardized axis; " + "; ".join(marks), n_per_arm(_by_rows(rows, labels)),
+                         "Analysis of covariance (ANCOVA) of change on dose group and baseline, fitted to the two "
+                         "doses of each pair; no adjustment for multiplicity", basis)
 
 
-def dose_response_caption(data: pd.DataFrame, basis: str, slopes: bool = True, labels: Labels | None = None) -> str:
-    """The caption of :func:`msc_frailty.plots.dose_response_figure` (``data``: each parameter at its main visit)."""
+def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | None = None,
+                          labels: Labels | None = None, visits: dict | None = None) -> str:
+    """The caption of :func:`msc_frailty.plots.dose_response_figure` (``data``: each parameter at its main visit):
+    the marks, which panels' means are not monotone in dose (:func:`dose_pattern`), and the trend test of each
+    parameter from ``trend`` (:func:`msc_frailty.analysis.dose_trend` rows), which the figure does not draw."""
+    params = ordered_params(data["PARAMCD"])
+    letters = {p: "abcdefghijklmnopqrstuvwxyz"[i] for i, p in enumerate(params)} if len(params) > 1 else {}
+
+    def what(p):
+        short = parameter_info(p, labels)["short"]
+        text = f"{short} at {visit_text(visits[p], labels)}" if visits and p in visits else short
+        return f"{text} ({letters[p]})" if p in letters else text
+
     counts = _by(data, "PARAMCD", None, lambda p: parameter_info(p, labels)["short"])
-    slope = ("; panel titles give the slope per 100 million cells adjusted for baseline, with its 95% interval "
-             "(linear_trend)") if slopes else ""
-    return style.caption(f"Change from baseline by dose (million cells, linear axis) at each parameter's main "
-                         f"visit; {_points(arm_counts(data))}; the grey line joins the means, a guide to the eye, "
-                         "not a model", n_per_arm(counts),
-                         f"Mean change with its 95% t interval (paired t: the change_from_baseline rows){slope}",
-                         basis)
+    pattern = {p: dose_pattern(data[data["PARAMCD"] == p]) for p in params}
+    bumpy = [what(p) for p in params if pattern[p] == "not monotone"]
+    marks = ["large symbols are the arm means with their 95% intervals (paired t interval of the mean change)",
+             _subjects(shows_points(arm_counts(data)), False, "to the right of their dose's mean") + _stacked(data),
+             "the grey line joins the means in dose order, a guide to the eye, not a model"]
+    if bumpy:
+        marks.append(f"the means are not monotone in dose (they rise and fall) for {', '.join(bumpy)}: no straight "
+                     "line in dose describes them")
+    shown = (f"Change from baseline by dose (million cells, linear axis) at each outcome's main visit; "
+             + "; ".join(marks))
+    method = ""
+    if trend is not None and len(trend):
+        placebo = (data["TRT01AN"] == 0).any()
+        tests = []
+        for p in params:
+            for _, r in trend[trend["paramcd"] == p].iterrows():
+                tests.append(f"{what(p)}, {describe(r, labels=labels)}"
+                             + (", a summary of means that are not monotone" if pattern[p] == "not monotone" else ""))
+        method = ("Trend test, not drawn: slope of change per 100 million cells from an analysis of covariance "
+                  f"(ANCOVA) of change on dose and baseline over all arms{' (placebo as dose 0)' if placebo else ''}: "
+                  + "; ".join(tests))
+    return style.caption(shown, n_per_arm(counts), method, basis)

@@ -2,14 +2,19 @@
 
 Every drawing function takes a tidy DataFrame (``data=``) with seaborn's column arguments, draws on an
 ``ax`` and returns it; every ``*_figure`` function lays out a whole figure at a print width (85 or 180 mm,
-:func:`msc_frailty.style.figure`) with one arm legend that gives n per arm.
+:func:`msc_frailty.style.figure`), with panel letters when it has more than one panel.
 
 - Means with their 95% t interval by ``sns.lineplot(errorbar=t_interval, err_style="bars")``:
-  :func:`t_interval` is the interval of the plan's ``paired_t`` rows, not a bootstrap, so nothing is random.
+  :func:`t_interval` is the interval of the plan's paired t rows, not a bootstrap, so nothing is random.
 - Each subject's value beside the means by ``sns.scatterplot`` when an arm has at most
-  :data:`~msc_frailty.endpoints.MAX_POINTS_ARM` subjects (:func:`~msc_frailty.endpoints.shows_points`),
-  spread by a seeded jitter (deterministic).
-- Precomputed estimates with their intervals (ANCOVA differences, dose pairs): :func:`forest`.
+  :data:`~msc_frailty.endpoints.MAX_POINTS_ARM` subjects (:func:`~msc_frailty.endpoints.shows_points`): spread
+  sideways by a seeded jitter, or, for a whole-number score, stacked side by side (:func:`strip_offsets`).
+- Time courses (:func:`trajectory_figure`): baseline drawn (the change is 0 there), arms offset by at most a
+  third of the gap between visits in all, or one panel per arm when the arms are too many to follow in one
+  (:func:`msc_frailty.endpoints.time_course_plan`).
+- Precomputed estimates with their intervals (ANCOVA differences): :func:`forest`, with the "favours" cue of
+  :func:`msc_frailty.style.favours` on an axis of a difference whose direction is known; the dose pairs of a
+  trial on one standardized axis: :func:`dose_forest_figure`.
 - One colour and one marker per arm everywhere (:func:`msc_frailty.style.arm_palette`,
   :func:`msc_frailty.style.arm_markers`).
 
@@ -19,6 +24,7 @@ sentences and captions are in :mod:`msc_frailty.findings`.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -28,18 +34,33 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from . import stats, style
-from .endpoints import (MINUS, arm_counts, arm_order, axis_label, n_label, parameter_info, row_counts, shows_points,
-                        visit_axis_label, visit_text)
+from .endpoints import (MINUS, arm_counts, arm_order, axis_label, is_whole_score, n_label, ordered_params,
+                        parameter_info, pooled_arms, shows_points, time_course_plan, visit_axis_label, visit_text)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
-from .findings import basis_banner  # noqa: F401
+from .findings import basis_banner, dose_pattern, fmt_num  # noqa: F401
 
 #: Space kept free at the bottom of every figure for the basis stamp of :func:`style.save_figure`.
 STAMP_MM = 3.5
-#: Seed of the horizontal jitter of the subjects' points (the same figure on every run).
+#: Seed of the sideways jitter of the subjects' points (the same figure on every run).
 JITTER_SEED = 2017
-#: Marker size (points) of the means, area (points squared) of the subjects' points.
-MEAN_MS, POINT_S = 3.8, 4.5
+#: Marker size (points) of the means, area (points squared) and opacity of the subjects' points: dark enough to
+#: see each one, light enough that the mean and its interval drawn over them stay visible.
+MEAN_MS, POINT_S, POINT_ALPHA = 4.2, 6.0, 0.7
+#: Half-width of a strip of subjects' points: share of the distance between neighbouring arms in one panel, and
+#: share of the smallest gap between positions when an arm has a position to itself.
+STRIP_SHARE_ARMS, STRIP_SHARE_ALONE = 0.42, 0.2
+#: With one panel per arm, the strip of points starts this share of the gap between visits after the visit's mean
+#: and is twice ``BESIDE_HALF`` of it wide: beside the mean, clear of the next visit.
+BESIDE_START, BESIDE_HALF = 0.08, 0.15
+#: The same for stacked whole-number scores, whose ties need the width (up to 0.68 of the gap: clear of the next).
+BESIDE_HALF_STACKED = 0.3
+#: In a panel of one row per arm, the strip of points starts this far under the row's mean (in rows) and is
+#: twice ``ROW_STRIP_HALF`` deep.
+ROW_STRIP_START, ROW_STRIP_HALF = 0.1, 0.16
+#: In a dose-response panel, the strip of points starts this share of the smallest gap between doses after the
+#: dose's mean and is twice ``DOSE_STRIP_HALF`` of it wide.
+DOSE_STRIP_START, DOSE_STRIP_HALF = 0.07, 0.16
 
 
 def t_interval(values, confidence: float = 0.95) -> tuple[float, float]:
@@ -109,78 +130,211 @@ def _ax(ax):
     return ax if ax is not None else panel_figure()[1][0, 0]
 
 
+def strip_offsets(values, halfwidth: float, step: float, rng=None, whole: bool | None = None,
+                  side: str = "centre") -> np.ndarray:
+    """Sideways offsets of the subjects' points around (or beside) their arm's position: a dot strip.
+
+    Whole-number scores (:func:`~msc_frailty.endpoints.is_whole_score`) are stacked: subjects with the same value
+    side by side, ``step`` apart (closer when more than fit in the strip, ``2 * halfwidth`` wide), so that none
+    hides another. Other values get a seeded uniform jitter across the strip (``rng``, a
+    :class:`numpy.random.Generator`; the figure is the same on every run). ``side="centre"``: the strip is
+    centred on 0; ``"right"``: it runs from 0 to ``2 * halfwidth``, stacks starting at 0.
+
+    Examples
+    --------
+    >>> strip_offsets([1.0, 0.0, 1.0, 1.0], halfwidth=1.0, step=0.2).round(2).tolist()
+    [-0.2, 0.0, 0.0, 0.2]
+    >>> strip_offsets([1.0, 1.0, 1.0], halfwidth=0.1, step=0.2).round(2).tolist()   # squeezed into the strip
+    [-0.1, 0.0, 0.1]
+    >>> strip_offsets([1.0, 0.0, 1.0], halfwidth=1.0, step=0.2, side="right").round(2).tolist()
+    [0.0, 0.0, 0.2]
+    >>> off = strip_offsets([0.5, 1.7], 0.3, 0.1, np.random.default_rng(1))
+    >>> bool(np.all(np.abs(off) <= 0.3))
+    True
+    """
+    if side not in ("centre", "right"):
+        raise ValueError(f"side must be 'centre' or 'right', got {side!r}")
+    v = np.asarray(values, dtype=float)
+    if whole is None:
+        whole = is_whole_score(v)
+    low = -halfwidth if side == "centre" else 0.0
+    if not whole:
+        if rng is None:
+            raise ValueError("strip_offsets: jitter needs a seeded numpy Generator (rng)")
+        return rng.uniform(low, low + 2 * halfwidth, v.size)
+    out = np.zeros(v.size)
+    for level in np.unique(v):
+        where = np.flatnonzero(v == level)       # in the order given: the same subjects, the same places
+        k = where.size
+        if k > 1:
+            gap = min(step, 2 * halfwidth / (k - 1))
+            out[where] = (np.arange(k) - ((k - 1) / 2 if side == "centre" else 0)) * gap
+    return out
+
+
+def units_per_mm(ax, axis: str = "x") -> float:
+    """Data units per millimetre along ``axis`` of ``ax``, after the figure's layout has run (the width a
+    marker takes in data units, for :func:`strip_offsets`)."""
+    fig = ax.figure
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+    box = ax.get_position()
+    size_mm = (box.width * fig.get_figwidth() if axis == "x" else box.height * fig.get_figheight()) * 25.4
+    lo, hi = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    return abs(hi - lo) / size_mm if size_mm > 0 else 0.0
+
+
+#: Centre-to-centre distance of two stacked points (mm): the point's diameter and a little air.
+STACK_MM = math.sqrt(POINT_S) / 72 * 25.4 * 1.2
+
+
 def means_and_points(data: pd.DataFrame, x: str, y: str, hue: str = "TRT01A", hue_order=None, ax=None,
-                     orient: str = "x", dodge: float = 0.6, join: bool = True, units: str = "USUBJID"):
+                     orient: str = "x", offsets: dict | None = None, halfwidth: float | None = None,
+                     join: bool = True, units: str = "USUBJID", points=None, whole: bool | None = None,
+                     lim: tuple | None = None, beside: float | None = None):
     """Each arm's mean with its 95% t interval at every position, and each subject's value beside it.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        One row per subject and position (visit, dose or arm).
+        One row per subject and position (visit, dose or arm row).
     x, y : str
         The position and the value (``orient="x"``), or the value and the position (``orient="y"``).
     hue, hue_order : str, list
-        The arm column and the arms in order; each arm is shifted by its dodge offset.
-    dodge : float
-        Share of the smallest gap between positions over which the arms are spread (0: not dodged).
+        The arm column and the arms in order.
+    offsets : dict, optional
+        ``{arm: offset}`` added to the position of the arm's means and points (arms side by side at a visit).
+    halfwidth : float, optional
+        Half-width of each arm's strip of points, in position units; default a fifth of the smallest gap
+        between positions.
     join : bool
         Join an arm's means across positions (a trajectory).
-    units : str
-        The subject column: when an arm has at most ``MAX_POINTS_ARM`` subjects, every row is a point.
+    points : list of str, optional
+        The arms whose subjects are drawn; default every arm when any has at most ``MAX_POINTS_ARM`` subjects
+        (:func:`~msc_frailty.endpoints.shows_points`), else none.
+    whole : bool, optional
+        Stack the points as a whole-number score (:func:`strip_offsets`); default: decided from the values.
+    lim : tuple, optional
+        Limits of the position axis, set before the points are placed (stacks are a marker's width apart).
+    beside : float, optional
+        Draw each strip of points beside its mean instead of around it: from ``beside`` after the mean's position
+        to ``2 * halfwidth`` further (where many points would hide the mean and its interval).
 
     Returns
     -------
     matplotlib.axes.Axes
-        A ``PathCollection`` of the subjects' points (when shown) and per arm one line of means with an
-        error-bar container.
+        Per arm one line of means with an error-bar container, and a ``PathCollection`` of the subjects' points
+        (when drawn).
 
     Examples
     --------
     >>> d = pd.DataFrame({"AVISITN": [3.0] * 4 + [6.0] * 4, "CHG": [1.0, 2.0, 5.0, 6.0, 2.0, 3.0, 8.0, 9.0],
     ...                   "TRT01A": ["A", "A", "B", "B"] * 2, "USUBJID": ["1", "2", "3", "4"] * 2})
-    >>> ax = means_and_points(d, "AVISITN", "CHG", hue_order=["A", "B"])
-    >>> len(ax.collections[0].get_offsets())   # one point per subject and visit
-    8
+    >>> ax = means_and_points(d, "AVISITN", "CHG", hue_order=["A", "B"], offsets={"A": -0.3, "B": 0.3})
+    >>> from matplotlib.collections import PathCollection
+    >>> [len(c.get_offsets()) for c in ax.collections if isinstance(c, PathCollection)]   # a subject a visit
+    [8]
     """
     ax = _ax(ax)
     pos, value = (x, y) if orient == "x" else (y, x)
     arms = [a for a in (hue_order if hue_order is not None else arm_order(data, hue)) if a in set(data[hue])]
     d = data[data[hue].isin(arms)].copy()
-    where = d[pos].astype(float)
-    gaps = np.diff(np.unique(where))
-    gap = gaps.min() if len(gaps) else 1.0
-    offsets = np.linspace(-dodge * gap / 2, dodge * gap / 2, len(arms)) if len(arms) > 1 else [0.0]
-    d["_pos"] = where + d[hue].map(dict(zip(arms, offsets))).astype(float)
-    slot = gap * (dodge / len(arms) if dodge and len(arms) > 1 else 0.4)
+    shift = {a: float((offsets or {}).get(a, 0.0)) for a in arms}
+    d["_pos"] = d[pos].astype(float).to_numpy() + d[hue].map(shift).astype(float).to_numpy()
+    if lim is not None:
+        (ax.set_xlim if orient == "x" else ax.set_ylim)(lim)
     kws = {"hue": hue, "hue_order": arms, "style": hue, "style_order": arms, "palette": style.arm_palette(arms),
            "markers": style.arm_markers(arms), "legend": False, "ax": ax}
     xy = (lambda p: {"x": p, "y": value}) if orient == "x" else (lambda p: {"x": value, "y": p})
-    if shows_points(arm_counts(d, hue, units)):
-        jitter = np.random.default_rng(JITTER_SEED).uniform(-0.32 * slot, 0.32 * slot, len(d))
-        sns.scatterplot(data=d.assign(_jit=d["_pos"].to_numpy() + jitter), **xy("_jit"), s=POINT_S, alpha=0.4,
-                        linewidth=0, zorder=2, **kws)
     sns.lineplot(data=d, **xy("_pos"), orient=orient, dashes=False, errorbar=t_interval, err_style="bars",
-                 err_kws={"capsize": 1.5, "elinewidth": 0.9, "capthick": 0.9, "zorder": 3}, ms=MEAN_MS,
-                 lw=1.0 if join else 0, zorder=4, **kws)
+                 err_kws={"capsize": 1.5, "elinewidth": 1.0, "capthick": 1.0, "zorder": 4}, ms=MEAN_MS,
+                 lw=1.0 if join else 0, zorder=5, **kws)
+    shown = list(points) if points is not None else (arms if shows_points(arm_counts(d, hue, units)) else [])
+    dots = d[d[hue].isin(shown)]
+    if len(dots):
+        if halfwidth is None:
+            gaps = np.diff(np.unique(d[pos].astype(float)))
+            halfwidth = STRIP_SHARE_ALONE * (gaps.min() if len(gaps) else 1.0)
+        if whole is None:
+            whole = is_whole_score(dots[value])
+        step = STACK_MM * units_per_mm(ax, "x" if orient == "x" else "y") if whole else 0.0
+        rng = np.random.default_rng(JITTER_SEED)
+        values = dots[value].to_numpy(dtype=float)
+        spread = np.zeros(len(dots))
+        for arm in arms:                                   # in arm and position order: the same draws every run
+            mine = dots[hue].to_numpy() == arm
+            for where in sorted(set(dots.loc[mine, "_pos"])):
+                idx = np.flatnonzero(mine & (dots["_pos"].to_numpy() == where))
+                spread[idx] = strip_offsets(values[idx], halfwidth, step, rng, whole,
+                                            side="centre" if beside is None else "right") + (beside or 0.0)
+        dots = dots.assign(_dot=dots["_pos"].to_numpy() + spread)
+        sns.scatterplot(data=dots, **xy("_dot"), s=POINT_S, alpha=POINT_ALPHA, linewidth=0.25, edgecolor="white",
+                        zorder=2, **kws)
     return ax
 
 
+def _baseline(ax, data: pd.DataFrame, x: str, y: str, hue: str, plan):
+    """Each arm at baseline: an open symbol at change 0 (by definition), joined to its first visit's mean."""
+    for arm in plan.arms:
+        mine = data[data[hue] == arm]
+        if not len(mine):
+            continue
+        first = float(mine[x].astype(float).min())
+        mean = float(mine.loc[mine[x].astype(float) == first, y].mean())
+        o = plan.offsets.get(arm, 0.0)
+        colour = style.arm_color(arm)
+        ax.plot([o, first + o], [0.0, mean], color=colour, lw=1.0, zorder=3.5)
+        ax.plot([o], [0.0], ls="none", marker=style.arm_marker(arm), ms=MEAN_MS, color=colour, mfc="white",
+                mec=colour, mew=0.9, zorder=6)
+
+
+def strip_halfwidth(plan) -> float:
+    """Half-width of each arm's strip of points in a time course of ``plan``
+    (:func:`msc_frailty.endpoints.time_course_plan`), in visit units: a share of the distance between neighbouring
+    arms in one panel, of the gap between visits with one panel per arm."""
+    if plan.per_arm:
+        return (BESIDE_HALF_STACKED if plan.whole else BESIDE_HALF) * plan.gap
+    return STRIP_SHARE_ARMS * plan.step if plan.step > 0 else STRIP_SHARE_ALONE * plan.gap
+
+
+def strip_start(plan) -> float | None:
+    """Where the strip of points starts after its visit with one panel per arm (None: around the mean)."""
+    return BESIDE_START * plan.gap if plan.per_arm else None
+
+
 def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str = "TRT01A", hue_order=None,
-               ax=None, xlabel: str = "Months since infusion"):
-    """Mean change with its 95% t interval by arm (``hue``) and visit (``x``), the subjects beside it.
+               ax=None, xlabel: str = "Months since infusion", plan=None):
+    """Mean change with its 95% t interval by arm (``hue``) and visit (``x``), the subjects beside it, and
+    baseline (visit 0, where the change is 0 by definition) drawn as an open symbol joined to the first visit.
+
+    Laid out as ``plan`` says (:func:`msc_frailty.endpoints.time_course_plan`, computed from ``data`` when not
+    given): arms offset around each visit, in all at most a third of the smallest gap between visits, each
+    subject's point in a strip around its arm's mean; with one panel per arm the mean sits on the visit and the
+    strip of points beside it, to the right (:func:`strip_start`), where 30 points would otherwise hide it.
 
     Examples
     --------
     >>> d = pd.DataFrame({"AVISITN": [3.0, 3.0, 6.0, 6.0], "CHG": [1.0, 3.0, 2.0, 6.0], "TRT01A": "A",
     ...                   "USUBJID": ["1", "2", "1", "2"]})
     >>> [t.get_text() for t in trajectory(d).get_xticklabels()]
-    ['3', '6']
+    ['0', '3', '6']
     """
-    ax = means_and_points(data, x, y, hue, hue_order, ax=ax)
+    plan = plan if plan is not None else time_course_plan(data, hue_order, y=y, x=x, hue=hue, panels=False)
+    ax = _ax(ax)
+    positions = [0.0, *plan.visits]
+    half = strip_halfwidth(plan) if plan.points else 0.0
+    start = strip_start(plan) if plan.points else None
+    left, right = ((plan.spread / 2 + half,) * 2 if start is None else (0.0, start + 2 * half))
+    pad = max(0.05 * (positions[-1] - positions[0]), 0.1 * plan.gap)
+    ax.set_xticks(positions, [f"{v:g}" for v in positions])
+    ax.set(xlabel=xlabel)
     ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
-    visits = sorted(set(data[x].astype(float)))
-    ax.set_xticks(visits, [f"{v:g}" for v in visits])
-    ax.set(xlabel=xlabel, ylabel="")
+    dots = [a for a in plan.arms if a not in plan.pooled] if plan.points else []
+    means_and_points(data, x, y, hue, plan.arms, ax=ax, offsets=plan.offsets, halfwidth=half or None, points=dots,
+                     whole=plan.whole, lim=(positions[0] - left - pad, positions[-1] + right + pad), beside=start)
+    _baseline(ax, data, x, y, hue, plan)
+    ax.set(ylabel="")
     return ax
 
 
@@ -243,28 +397,35 @@ def forest(data: pd.DataFrame, y: str, x: str = "estimate", xmin: str = "ci_low"
 
 
 def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: str = "TRT01A", ax=None):
-    """Mean change with its 95% t interval per dose on a linear axis, the subjects beside it, and a thin grey
-    line joining the means in dose order (a guide to the eye, not a model)."""
+    """Mean change with its 95% t interval per dose on a linear axis, the subjects beside it (to the right, where
+    they hide neither the mean nor its interval), and a thin grey line joining the means in dose order (a guide
+    to the eye, not a model)."""
+    ax = _ax(ax)
     arms = arm_order(data, hue, x)
-    ax = means_and_points(data, x, y, hue, arms, ax=ax, dodge=0, join=False)
     means = data.groupby(x)[y].mean().sort_index()
-    if len(means) > 1:
-        ax.plot(means.index, means.to_numpy(), color="0.55", lw=0.7, zorder=1)
-    ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
     doses = means.index.tolist()
     span = (max(doses) - min(doses)) or 1.0
+    gap = float(np.diff(doses).min()) if len(doses) > 1 else span
+    half, start = DOSE_STRIP_HALF * gap, DOSE_STRIP_START * gap
     ax.set_xticks(doses, [f"{d:g}" for d in doses])
-    ax.set(xlim=(min(doses) - 0.08 * span, max(doses) + 0.08 * span), xlabel="Dose (million cells)", ylabel="")
+    ax.set(xlabel="Dose (million cells)")
+    ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
+    means_and_points(data, x, y, hue, arms, ax=ax, join=False, halfwidth=half, beside=start,
+                     lim=(min(doses) - 0.06 * span, max(doses) + start + 2 * half + 0.04 * span))
+    if len(means) > 1:
+        ax.plot(means.index, means.to_numpy(), color="0.55", lw=0.7, zorder=1)
+    ax.set(ylabel="")
     return ax
 
 
-def arm_handles(counts: dict, notes=()) -> list:
-    """Legend entries: each arm of ``counts`` (``{arm: n}``, n an int or the distinct n of the panels,
-    :func:`~msc_frailty.endpoints.arm_counts`) as its marker in its colour and ``"100M (n = 10)"``, then each
-    of ``notes`` as text alone (e.g. the reference arm of differences); long labels wrapped."""
-    return ([Line2D([], [], color=style.arm_color(a), marker=style.arm_marker(a), ls="none", ms=MEAN_MS,
-                    label=style.wrap_label(n_label(a, n), 22)) for a, n in counts.items()]
-            + [Line2D([], [], ls="none", label=style.wrap_label(note, 22)) for note in notes])
+def arm_handles(counts) -> list:
+    """Legend entries: each arm of ``counts`` as its marker in its colour, labelled ``"100M (n = 10)"`` (``counts``
+    a dict ``{arm: n}``, n an int or the distinct n of the panels, :func:`~msc_frailty.endpoints.arm_counts`) or
+    by its name alone (``counts`` a list of arms); long labels wrapped. Only symbols that appear: a legend never
+    holds a sentence."""
+    items = counts.items() if isinstance(counts, dict) else ((a, None) for a in counts)
+    return [Line2D([], [], color=style.arm_color(a), marker=style.arm_marker(a), ls="none", ms=MEAN_MS,
+                   label=style.wrap_label(str(a) if n is None else n_label(a, n), 22)) for a, n in items]
 
 
 def log_ratio_axis(ax, axis: str = "y"):
@@ -313,26 +474,55 @@ def save_and_show(fig, name: str, output_dir, study: str, basis: str, width_px: 
 # Whole figures
 # --------------------------------------------------------------------------------------------------
 
+def _letters(axes):
+    """Panel letters (:func:`msc_frailty.style.panel_letters`) when there is more than one panel."""
+    axes = list(axes)
+    return style.panel_letters(axes) if len(axes) > 1 else []
+
+
 def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str = "CHG", kind: str = "change",
                       title: str | None = None, labels=None):
-    """One parameter's :func:`trajectory`, 85 mm wide, titled, with an arm legend giving n per arm.
+    """One parameter's time course (:func:`trajectory`) as :func:`msc_frailty.endpoints.time_course_plan` lays
+    it out: all arms in one panel 85 mm wide, offset around each visit, with an arm legend giving n per arm; or
+    one panel per arm (shared axes, panel letters, each titled by its arm and n) when the arms are too many to
+    follow in one.
 
-    ``kind`` is the :func:`~msc_frailty.endpoints.axis_label` kind of the y axis (``"ratio"`` for a log
-    change; then call :func:`log_ratio_axis` on ``fig.axes[0]``); ``labels`` the trial's
+    ``kind`` is the :func:`~msc_frailty.endpoints.axis_label` kind of the y axis (``"ratio"``: ``y`` holds log
+    ratios to baseline, drawn on ratio ticks by :func:`log_ratio_axis`); ``labels`` the trial's
     (:func:`~msc_frailty.endpoints.resolve_labels`).
     """
-    arms = [a for a in (hue_order if hue_order is not None else arm_order(data)) if a in set(data["TRT01A"])]
-    fig, axes = panels([paramcd], panel_height_mm=52,
-                       legend=arm_handles(arm_counts(data, by="AVISITN", arms=arms)))
-    ax = trajectory(data, y=y, hue_order=arms, ax=axes[paramcd], xlabel=visit_axis_label(labels))
-    ax.set(ylabel=axis_label(paramcd, kind, labels),
-           title=title if title is not None else parameter_info(paramcd, labels)["label"])
+    plan = time_course_plan(data, hue_order, y=y)
+    title = title if title is not None else parameter_info(paramcd, labels)["label"]
+    ylabel, xlabel = axis_label(paramcd, kind, labels), visit_axis_label(labels)
+    counts = arm_counts(data, by="AVISITN", arms=plan.arms)
+    if not plan.per_arm:
+        fig, axes = panels([paramcd], panel_height_mm=52, legend=arm_handles(counts))
+        ax = axes[paramcd]
+        ax.set_title(title)
+        trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan)
+        ax.set_ylabel(ylabel)
+        drawn = [ax]
+    else:
+        ncols = min(len(plan.arms), 5)
+        fig, axes = panels(plan.arms, ncols=ncols, panel_height_mm=46, extra_mm=8, sharey=True)
+        fig.suptitle(title, fontsize=style.RC["axes.titlesize"])
+        for arm, ax in axes.items():
+            ax.set_title(n_label(arm, counts[arm]), fontsize=style.RC["axes.labelsize"])
+            one = dataclasses.replace(plan, arms=[arm], offsets={arm: 0.0},
+                                      pooled=[arm] if arm in plan.pooled else [])
+            trajectory(data[data["TRT01A"] == arm], y=y, ax=ax, xlabel=xlabel, plan=one)
+            ax.set_ylabel(ylabel if ax.get_subplotspec().is_first_col() else "")
+        drawn = list(axes.values())
+        _letters(drawn)
+    if kind == "ratio":
+        for ax in drawn:
+            log_ratio_axis(ax)
     return fig
 
 
-def _titled(ax, p, visits, labels):
+def _titled(ax, p, visits, labels, extra: str = ""):
     t = parameter_info(p, labels)["short"]
-    ax.set_title(f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t)
+    ax.set_title((f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t) + extra)
 
 
 def _row_mm(order, row_mm: float) -> float:
@@ -341,59 +531,185 @@ def _row_mm(order, row_mm: float) -> float:
 
 
 def change_figure(data: pd.DataFrame, params, visits: dict, hue_order=None, labels=None):
-    """Change from baseline at each parameter's main visit: one panel per parameter, one row per arm, the
-    mean with its 95% t interval and every subject's change (:func:`means_and_points` on its side)."""
+    """Change from baseline at each parameter's main visit: one panel per parameter (panel letters), one row per
+    arm, the mean with its 95% t interval and every subject's change in a strip just under it
+    (:func:`means_and_points` on its side; whole-number scores stacked). A pooled arm (``All``) is drawn as its
+    mean alone. Rows are labelled by arm: no legend."""
     arms = [a for a in (hue_order if hue_order is not None else arm_order(data)) if a in set(data["TRT01A"])]
     params = [p for p in params if p in set(data["PARAMCD"])]
     d = data.assign(_row=data["TRT01A"].map({a: i for i, a in enumerate(arms)}))
-    fig, axes = panels(params, panel_height_mm=14 + _row_mm(arms, 7.0) * len(arms), sharey=True,
-                       legend=arm_handles(arm_counts(data, by="PARAMCD", arms=arms)))
+    pooled = pooled_arms(d, arms)
+    fig, axes = panels(params, panel_height_mm=14 + _row_mm(arms, 7.0) * len(arms), sharey=True)
     for p, ax in axes.items():
-        means_and_points(d[d["PARAMCD"] == p], "CHG", "_row", hue_order=arms, ax=ax, orient="y", dodge=0)
         ax.axvline(0, color="0.6", lw=0.6, ls="--", zorder=0)
         ax.set_yticks(range(len(arms)), [style.wrap_label(a) for a in arms])
-        ax.set(ylim=(len(arms) - 0.5, -0.5), ylabel="", xlabel=axis_label(p, "panel_change", labels))
+        ax.set(xlabel=axis_label(p, "panel_change", labels))
         ax.tick_params(axis="y", length=0)
         _titled(ax, p, visits, labels)
+        mine = d[d["PARAMCD"] == p]
+        own = mine[~mine["TRT01A"].isin(pooled)]
+        dots = [a for a in arms if a not in pooled] if shows_points(arm_counts(own)) else []
+        # the points in a strip just under their arm's mean and interval, where they hide neither
+        means_and_points(mine, "CHG", "_row", hue_order=arms, ax=ax, orient="y", halfwidth=ROW_STRIP_HALF,
+                         points=dots, lim=(len(arms) - 0.5, -0.5), beside=ROW_STRIP_START)
+        ax.set(ylabel="")
+    _letters(axes.values())
     return fig
 
 
+def _cue(paramcd, labels, low_side: str, high_side: str):
+    """``(low, high)`` for :func:`msc_frailty.style.favours` on an axis of ``low_side``-beats-``high_side``
+    differences: what a low and a high value favour, or None when nobody stated which way is better."""
+    better_up = parameter_info(paramcd, labels)["higher_is_better"]
+    if better_up is None:
+        return None
+    return (high_side, low_side) if better_up else (low_side, high_side)
+
+
 def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: str | None = "arm",
-                  visits: dict | None = None, xlabel=None, notes=(), row_mm: float = 6.0, labels=None):
-    """:func:`forest` panels, one per parameter (``rows["paramcd"]``), rows ``y`` in ``order``, sharing the y
-    axis; ``xlabel(paramcd)`` labels the x axes. The legend gives n per arm from the rows' ``n`` and ``n_ref``
-    (:func:`~msc_frailty.endpoints.row_counts`): the arms drawn (``hue``) with their markers, the others
-    (reference arms, or the arms of dose pairs) as text, then ``notes``."""
+                  visits: dict | None = None, xlabel=None, row_mm: float = 6.0, labels=None, cues=None):
+    """:func:`forest` panels, one per parameter (``rows["paramcd"]``; panel letters), rows ``y`` in ``order``,
+    sharing the y axis; ``xlabel(paramcd)`` labels the x axes and ``cues(paramcd)`` gives the ``(low, high)``
+    of the "favours" cue (:func:`msc_frailty.style.favours`), None for none. The rows are labelled: no legend
+    (n per arm is the caption's)."""
     params = [p for p in params if p in set(rows["paramcd"])]
     order = list(order) if order is not None else list(pd.unique(rows[y]))
-    counts = row_counts(rows)
-    drawn = {a: n for a, n in counts.items() if hue and a in set(rows[hue])}
-    rest = [("vs " if drawn else "") + n_label(a, n) for a, n in counts.items() if a not in drawn]
-    fig, axes = panels(params, panel_height_mm=17 + max(_row_mm(order, row_mm) * len(order), 2 * row_mm), sharey=True,
-                       legend=arm_handles(drawn, rest + list(notes)))
+    room = 23 if cues else 19          # the cue takes a line of its own above each panel
+    fig, axes = panels(params, panel_height_mm=room + max(_row_mm(order, row_mm) * len(order), 2 * row_mm),
+                       sharey=True)
+    if cues:                           # and a panel's title, above its cue, stays clear of the x label above it
+        fig.get_layout_engine().set(h_pad=5 / 72)
     for p, ax in axes.items():
         forest(rows[rows["paramcd"] == p], y, hue=hue, order=order, ax=ax)
         ax.set_xlabel(xlabel(p) if xlabel else axis_label(p, "panel_change", labels))
         _titled(ax, p, visits, labels)
+        cue = cues(p) if cues else None
+        if cue:
+            style.favours(ax, *cue)
+            ax.set_title(ax.get_title(), pad=12)     # above the cue
+    _letters(axes.values())
     return fig
 
 
 def vs_placebo_figure(rows: pd.DataFrame, params, arms, placebo: str, visits: dict, labels=None):
-    """:func:`forest_figure` of baseline-adjusted differences from placebo, x axes "Arm − <placebo>"."""
+    """:func:`forest_figure` of baseline-adjusted differences from placebo, x axes "Arm − <placebo> (unit)",
+    each with "← favours <placebo> | favours <arm> →" (reversed where lower is better) when the parameter's
+    direction is known, and none where nobody stated it."""
+    drawn = [a for a in arms if a in set(rows["arm"])]
+    active = drawn[0] if len(drawn) == 1 else "active arm"
+
     def xlabel(p):
-        return axis_label(p, "difference", labels).replace("Difference in change", f"Arm {MINUS} {placebo}")
+        unit = parameter_info(p, labels)["unit"]
+        return f"Arm {MINUS} {placebo}" + (f" ({unit})" if unit else "")
 
-    return forest_figure(rows, params, order=[a for a in arms if a in set(rows["arm"])], visits=visits,
-                         xlabel=xlabel, labels=labels)
+    return forest_figure(rows, params, order=drawn, visits=visits, xlabel=xlabel, labels=labels,
+                         cues=lambda p: _cue(p, labels, active, placebo))
 
 
-def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None):
-    """:func:`dose_response` panels, one per parameter (``data`` at each one's main visit), titled by
-    ``title(paramcd)``, with an arm legend giving n per arm."""
+def dose_forest_figure(rows: pd.DataFrame, visits: dict | None = None, labels=None):
+    """The dose pairs of one trial in one forest: a row per outcome and pair on one standardized axis.
+
+    ``rows`` are :func:`msc_frailty.findings.standardized_pairs`: per outcome and pair (lower dose − higher
+    dose) the ANCOVA difference divided by the pooled SD of change, its sign reversed where lower is better
+    (``sign`` −1), so that a value right of 0 favours the lower dose for every outcome with a stated direction;
+    an outcome without one (``sign`` 0) is drawn as it is, with an open symbol, and its label says so. Beside
+    each row: the ANCOVA difference in the outcome's own unit with its 95% interval (never reversed), and n.
+    The cue "← favours higher dose | favours lower dose →" is written when any row has a stated direction.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"paramcd": ["SIXMWD"], "pair": ["100M \\u2212 200M"], "estimate": [40.0],
+    ...                      "ci_low": [-5.0], "ci_high": [85.0], "n": [10], "n_ref": [10], "sd": [50.0],
+    ...                      "sign": [1], "smd": [0.8], "smd_low": [-0.1], "smd_high": [1.7]})
+    >>> fig = dose_forest_figure(rows, {"SIXMWD": 6.0})
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['6MWD, 6 months']
+    """
+    if rows.empty:
+        raise ValueError("dose_forest_figure: no dose pair to draw")
+    rows = rows.copy()
+    params = ordered_params(rows["paramcd"])
+    pairs = list(dict.fromkeys(rows["pair"]))
+    one_pair = len(pairs) == 1
+
+    def outcome(p):
+        t = parameter_info(p, labels)["short"]
+        t = f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
+        sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
+        note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
+        return t + (f"\n({note})" if note else "")
+
+    order, shown, bold = [], [], []
+    for i, p in enumerate(params):
+        if not one_pair:
+            if i:                                   # a blank row between two outcomes
+                order.append(f"{p}|gap")
+                shown.append("")
+                bold.append(False)
+            order.append(f"{p}|")
+            shown.append(outcome(p))
+            bold.append(True)
+        for pair in pairs:
+            if ((rows["paramcd"] == p) & (rows["pair"] == pair)).any():
+                order.append(f"{p}|{pair}")
+                shown.append(outcome(p) if one_pair else pair)
+                bold.append(False)
+    rows["_key"] = rows["paramcd"] + "|" + rows["pair"]
+    # rows are evenly spaced: as high as the tallest label needs where labels of two lines follow each other (one
+    # pair), else a little more than one line (a two-line heading has a blank row above it)
+    tallest = max(t.count("\n") + 1 for t in shown)
+    row_mm = 3.2 * tallest + 0.8 if one_pair else 4.0 + 0.6 * (tallest - 1)
+    fig, axes = panels(["dose"], panel_height_mm=26 + row_mm * len(shown), legend=())
+    fig.set_size_inches(style.DOUBLE_COLUMN, fig.get_figheight())       # one forest, the width of a page
+    ax = axes["dose"]
+    forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=order, ax=ax)
+    ax.set_yticklabels(shown)
+    for tick, heavy in zip(ax.get_yticklabels(), bold):
+        tick.set_fontweight("bold" if heavy else "normal")
+    # outcomes without a stated direction: open symbols (not reversed, no side favoured)
+    blind = rows[rows["sign"] == 0]
+    if len(blind):
+        ax.plot(blind["smd"], [order.index(k) for k in blind["_key"]], ls="none", marker="o", ms=MEAN_MS - 1.2,
+                mfc="white", mec="black", mew=0.0, zorder=6)
+    # beside each row: the difference in the outcome's own unit, never reversed, and n
+    axis_rows = ax.get_yaxis_transform()
+    for _, r in rows.iterrows():
+        unit = parameter_info(r["paramcd"], labels)["unit"]
+        est = ("+" if r["estimate"] > 0 else "") + fmt_num(r["estimate"])
+        text = (f"{est}{' ' + unit if unit else ''} ({fmt_num(r['ci_low'])} to {fmt_num(r['ci_high'])}); "
+                f"n = {int(r['n'])}, {int(r['n_ref'])}")
+        ax.annotate(text, (1, order.index(r["_key"])), xycoords=axis_rows, xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=6.5)
+    ax.annotate(f"Lower {MINUS} higher dose in the\noutcome's unit (95% CI); n per dose", (1, 1),
+                xycoords="axes fraction", xytext=(8, 3), textcoords="offset points", ha="left", va="bottom",
+                fontsize=6.5, fontweight="bold")
+    flipped = (rows["sign"] == -1).any()
+    ax.set_xlabel(f"Standardized difference, lower {MINUS} higher dose (SMD)"
+                  + ("\nsign reversed where lower is better" if flipped else ""))
+    if (rows["sign"] != 0).any():
+        style.favours(ax, "higher dose", "lower dose")
+    if one_pair:     # the one pair names the figure, above the column headings (long arm labels wrapped)
+        fig.suptitle(style.wrap_label(pairs[0], 100), fontsize=style.RC["axes.titlesize"])
+    return fig
+
+
+def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None, visits: dict | None = None):
+    """:func:`dose_response` panels, one per parameter (``data`` at each one's main visit; panel letters), titled
+    by ``title(paramcd)`` (default: its short name and visit), with a second line "means not monotone in dose"
+    when they rise and fall (:func:`msc_frailty.findings.dose_pattern`), and an arm legend (n per arm and panel is
+    the caption's). No slope is drawn or headlined: the trend test is the caption's."""
     data = data[data["PARAMCD"].isin(params)]
-    fig, axes = panels(params, panel_height_mm=50, legend=arm_handles(arm_counts(data, by="PARAMCD")))
+    # the arms by name: n differs between panels (it is the caption's), the doses are on the axis
+    fig, axes = panels(params, panel_height_mm=50, legend=arm_handles(arm_order(data)))
     for p, ax in axes.items():
-        dose_response(data[data["PARAMCD"] == p], ax=ax)
+        mine = data[data["PARAMCD"] == p]
+        dose_response(mine, ax=ax)
         ax.set_ylabel(axis_label(p, "panel_change", labels))
-        ax.set_title(title(p) if title else parameter_info(p, labels)["short"], fontsize=6.5)
+        if title is not None:
+            ax.set_title(title(p))
+        else:
+            _titled(ax, p, visits, labels)
+        if dose_pattern(mine) == "not monotone":
+            ax.set_title(ax.get_title() + "\nmeans not monotone in dose")
+    _letters(axes.values())
     return fig
