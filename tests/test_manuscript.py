@@ -9,6 +9,7 @@ shows is read back from the compiled document with ``typst query`` (every quoted
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -103,7 +104,7 @@ def test_manuscript_builds_to_pdf_with_the_generated_numbers_and_current_figures
     names = {q["name"] for q in quoted}
     assert {"cratus-p2.sixmwd.v6.100m-vs-placebo.ancova", "cratus-p2.tesae30.100m.clopper-pearson",
             "cratus-p2.tesae30.across-arms.fisher-exact"} <= names
-    assert numbers["cratus-p2.sixmwd.v6.100m-vs-placebo.ancova"]["text"] == "34 m (95% CI −4 to 72; P = .08)"
+    assert numbers["cratus-p2.sixmwd.v6.100m-vs-placebo.ancova"]["text"] == "39 m (95% CI −4 to 82; P = .07)"
     assert [f["stem"] for f in M._query(compiler, M.FIGURE_LABEL)] == FIGS
     # the same bytes again, and only Typst's embedded fonts (plus those the figures embed) in it
     assert build(copy).read_bytes() == data
@@ -148,9 +149,11 @@ def test_a_figure_that_is_not_current_or_missing_stops_the_build(copy):
 def test_an_estimate_changed_without_rerunning_stops_the_build(copy):
     est = copy / "run" / "results" / "estimates.csv"
     text = est.read_text()
-    assert ",SIXMWD,6,vs_placebo,100M,Placebo,10,10,33.9537," in text
-    est.write_text(text.replace(",SIXMWD,6,vs_placebo,100M,Placebo,10,10,33.9537,",
-                                ",SIXMWD,6,vs_placebo,100M,Placebo,10,10,34.9537,"))
+    # the quoted CRATUS-P2 6MWD 100M-vs-placebo ANCOVA row, its estimate moved by 1 m
+    row = re.search(r"\nphysical_performance,CRATUS-P2,SIXMWD,6,vs_placebo,100M,Placebo,10,10,([^,]+),.*,ancova,", text)
+    assert row is not None
+    edited = row.group(0).replace(f",{row.group(1)},", f",{float(row.group(1)) + 1:g},", 1)
+    est.write_text(text.replace(row.group(0), edited))
     with pytest.raises(M.ManuscriptError, match="numbers.json differs from what estimates.csv"):
         build(copy)
 
