@@ -65,6 +65,20 @@ def test_no_figure_carries_an_internal_name_or_a_hyphen_minus(default_run):
     assert problems == []
 
 
+def test_every_abbreviation_on_a_figure_is_defined_in_its_caption(default_run):
+    """An axis that says "6MWD" or a row that says "dz": the caption embedded in the figure defines it."""
+    problems = []
+    for svg in sorted((default_run / "figures").rglob("*.svg")):
+        text = svg.read_text("utf-8")
+        drawn = " \n ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text\b[^>]*>(.*?)</text>", text, re.S))
+        description = html.unescape("".join(re.findall(r"<dc:description>(.*?)</dc:description>", text, re.S)))
+        assert description, f"{svg.relative_to(default_run)} has no caption"
+        problems += [f"{svg.relative_to(default_run)}: {a!r} on the figure, not defined in its caption"
+                     for a in captions.abbreviations_used(drawn)
+                     if captions.ABBREVIATIONS[a].lower() not in description.lower()]
+    assert problems == []
+
+
 def test_every_caption_reads_as_a_readers_words(default_run):
     with open(default_run / "figures" / "captions.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))

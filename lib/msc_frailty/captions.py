@@ -89,6 +89,38 @@ def define_abbreviations(text: str) -> str:
     return "; ".join(f"{a}, {ABBREVIATIONS[a]}" for a in undefined_abbreviations(text))
 
 
+#: The sentence :func:`caption` ends with, per basis.
+BASIS_ENDS = {"synthetic": "SYNTHETIC DATA: generated, not trial results", "supplied": "Supplied patient-level data",
+              "published": "From published summaries"}
+
+
+def define_figure_abbreviations(text: str, figure_texts) -> str:
+    """``text`` (a :func:`caption`) completed with the definitions of the abbreviations that the figure's own
+    texts (axis labels, row labels, legends) use and the caption does not define, added to its
+    "Abbreviations:" sentence (or a new one before the basis sentence). A reader meets "6MWD" on the axis and
+    its meaning under the figure.
+
+    Examples
+    --------
+    >>> define_figure_abbreviations(caption("Change by arm", basis="published"), ["Change in 6MWD (m)"])
+    'Change by arm. Abbreviations: 6MWD, 6-minute walk distance. From published summaries.'
+    >>> define_figure_abbreviations(caption("TE-SAE by arm", basis="published"), ["6MWD", "TE-SAE"])
+    'TE-SAE by arm. Abbreviations: TE-SAE, treatment-emergent serious adverse event; 6MWD, 6-minute walk distance. From published summaries.'
+    """
+    low = (text or "").lower()
+    missing = [a for a in abbreviations_used(" \n ".join(map(str, figure_texts))) if ABBREVIATIONS[a].lower() not in low]
+    if not missing:
+        return text
+    added = "; ".join(f"{a}, {ABBREVIATIONS[a]}" for a in missing)
+    if "Abbreviations: " in text:
+        end = text.index(".", text.index("Abbreviations: "))
+        return f"{text[:end]}; {added}{text[end:]}"
+    for tail in BASIS_ENDS.values():
+        if text.endswith(tail + "."):
+            return f"{text[:-len(tail) - 1]}Abbreviations: {added}. {tail}."
+    return f"{text.rstrip()} Abbreviations: {added}."
+
+
 #: Names that belong to the code or the data tables, never on a figure or in its caption: the collection's
 #: parameter codes, ADaM table and variable names, snake_case identifiers (row and method names such as
 #: ``change_from_baseline`` or ``vs_arm``) and "(s)" plurals ("1 event(s)").
@@ -141,8 +173,7 @@ def caption(shown: str, n: str | None = None, method: str | None = None, basis: 
     ...         "synthetic")
     'Change in 6MWD by arm. n per arm: Placebo 10, 100M 10. Mean and 95% t interval. Abbreviations: 6MWD, 6-minute walk distance. SYNTHETIC DATA: generated, not trial results.'
     """
-    end = {"synthetic": "SYNTHETIC DATA: generated, not trial results", "supplied": "Supplied patient-level data",
-           "published": "From published summaries", None: None}[basis]
+    end = {**BASIS_ENDS, None: None}[basis]
     parts = [p.strip().rstrip(".") for p in (shown, n, method) if p and p.strip()]
     defined = define_abbreviations(". ".join(parts))
     if defined:

@@ -366,8 +366,13 @@ def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_m
         label = r.visit_label if isinstance(getattr(r, "visit_label", None), str) and r.visit_label \
             else visit_label(r.visit)
         died = int(getattr(r, "died", 0) or 0)
-        lost = f"{n_inf - r.n} missing" + (f"; {died} had died" if died else "")
-        lines.append(f"{label}: n = {r.n}" + (f" ({lost})" if r.n < n_inf else ""))
+        line = f"{label}: n = {r.n}"
+        if r.n < n_inf:
+            lost = f"({n_inf - r.n} missing" + (f"; {died} had died)" if died else ")")
+            # the losses on the line of their visit when they fit, else whole on the next (never "(2 / missing)")
+            lines.extend([f"{line} {lost}"] if _text_mm(f"{line} {lost}") <= room else [line, lost])
+        else:
+            lines.append(line)
     return lines
 
 

@@ -496,7 +496,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     ylabel, xlabel = axis_label(paramcd, kind, labels), visit_axis_label(labels)
     counts = arm_counts(data, by="AVISITN", arms=plan.arms)
     if not plan.per_arm:
-        fig, axes = panels([paramcd], panel_height_mm=52, legend=arm_handles(counts))
+        fig, axes = panels([paramcd], panel_height_mm=52, legend=arm_handles(plan.arms))   # n per arm and visit: in the caption
         ax = axes[paramcd]
         ax.set_title(title)
         trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan)

@@ -28,7 +28,7 @@ from matplotlib.backends import _backend_pdf_ps  # noqa: E402
 
 from . import names  # noqa: E402
 # re-exported: the caption helpers were first defined here
-from .captions import BASIS_LABELS, caption, read_caption  # noqa: E402,F401
+from .captions import BASIS_LABELS, caption, define_figure_abbreviations, read_caption  # noqa: E402,F401
 from .paths import resolve  # noqa: E402
 
 MM = 1 / 25.4
@@ -410,7 +410,8 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
     are embedded in the PDF as TrueType subsets without their layout tables (:data:`LAYOUT_TABLES`).
 
     ``caption`` (:func:`caption`) is embedded in each file: the PNG's ``Description`` text chunk
-    (:func:`read_caption`), the PDF's ``Subject``, the SVG's ``dc:description``.
+    (:func:`read_caption`), the PDF's ``Subject``, the SVG's ``dc:description``; the abbreviations the figure's
+    drawn texts use are defined in it too (:func:`msc_frailty.captions.define_figure_abbreviations`).
 
     ``study`` and ``name`` must each be one safe file name (:func:`msc_frailty.names.component_problem`),
     and the files must resolve inside ``<output_dir>/figures``; otherwise nothing is written.
@@ -466,6 +467,11 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
                                        CANVAS_TOLERANCE_PX) if drawn else []
                 # a figure a journal would refuse is a wrong figure too: print width, text >= 6 pt
                 unfit = print_problems(fig, list(drawn))
+                if caption:
+                    # the abbreviations on the figure's face (axis, row and legend labels) defined under it too
+                    full = define_figure_abbreviations(caption, [t.get_text() for t in drawn])
+                    for kind, key in (("pdf", "Subject"), ("svg", "Description"), ("png", "Description")):
+                        metadata[kind][key] = full
                 if outside or unfit:
                     for d in reversed(created):
                         d.rmdir()
