@@ -116,13 +116,13 @@ def test_png_is_the_image_matplotlib_writes_as_rgb(tmp_path):
     from PIL import Image
 
     fig = _make()
-    png = style.save_figure(fig, "forest", tmp_path / "ours", "TOY-1", "synthetic", caption="A toy forest.")[2]
+    png = style.save_figure(fig, "forest", tmp_path / "ours", "TOY-1", "synthetic", caption="A toy forest of 6-minute walk distance.")[2]
     # matplotlib's PNG of the same figure: laid out as save_figure left it, the same stamp
     fig = _make()
     style.stamp(fig, "synthetic", "TOY-1")
     theirs = tmp_path / "theirs.png"
     with plt.rc_context(style.RC):
-        fig.savefig(theirs, dpi=style.DPI, metadata={"Software": "msc_frailty", "Description": "A toy forest."})
+        fig.savefig(theirs, dpi=style.DPI, metadata={"Software": "msc_frailty", "Description": "A toy forest of 6-minute walk distance."})
     plt.close(fig)
     with Image.open(png) as ours, Image.open(theirs) as reference:
         assert (ours.mode, reference.mode) == ("RGB", "RGBA")
