@@ -9,7 +9,8 @@ those this module derives the strongest honest quantities it supports:
 - exact (Clopper-Pearson) bounds for zero events, per arm and pooled, and the sample sizes needed to
   see an SAE of a given rate;
 - the dose question estimated as a difference (Gelman & Stern 2006), not read off "significant in one
-  arm, not in the other".
+  arm, not in the other"; a difference of within-arm dz carries the small-sample correction and the exact
+  variance that holds at n = 5 (:func:`difference_smc`).
 
 Every function is pure; :func:`published_estimates` turns ``data/published/claims.csv`` into rows of
 ``estimates.csv``.
@@ -188,16 +189,81 @@ def difference_shared_control(g1: float, g2: float, n1: int, n2: int, n_control:
             "p_value": float(2 * st.norm.sf(abs(d) / se))}
 
 
-def difference_independent(e1: float, e2: float, n1: int, n2: int, confidence: float = 0.95) -> dict:
-    """Difference of two within-arm dz from independent arms, normal interval.
+def difference_smc(dz1: float, dz2: float, n1: int, n2: int, confidence: float = 0.95) -> dict:
+    """Difference of two within-arm standardized mean changes from independent arms, each small-sample corrected,
+    with the exact variance that holds at n = 5 and a normal interval.
 
-    Var(dz) = 1/n + dz^2 / (2n) (large-sample variance of a standardized mean change).
+    Each arm's dz (uncorrected, as the record implies it: :func:`implied_dz`) becomes ``g = J(n - 1) dz``
+    (:func:`msc_frailty.meta.smc_corrected`, metafor's ``escalc(measure="SMCC")``), with the exact variance of
+    that corrected estimator under the noncentral t at delta = g (:func:`msc_frailty.meta.var_smc_exact`); the
+    large-sample variance 1/n + g^2 / 2n is several times too small at n = 5. The difference is ``g1 - g2``
+    with ``se = sqrt(Var g1 + Var g2)``.
+
+    When the two inputs are identical (the same printed p and n: the difference is 0 by construction, not an
+    estimate of no difference) ``p_value`` is NaN and ``identical`` True: a z of exactly 0 (p = 1) would read as
+    a test result. The interval stays: it says how far apart two arms with these printed results could be.
+
+    Returns
+    -------
+    dict
+        ``estimate``, ``ci_low``, ``ci_high``, ``se``, ``p_value`` (NaN for identical inputs), ``identical``.
+
+    Examples
+    --------
+    >>> r = difference_smc(-6.951533, -6.951533, 5, 5)     # CRATUS-P1 serum TNF-alpha: both arms p = .0001
+    >>> round(r["ci_high"], 2), bool(np.isnan(r["p_value"]))
+    (8.16, True)
     """
-    se = math.sqrt(1 / n1 + e1**2 / (2 * n1) + 1 / n2 + e2**2 / (2 * n2))
+    from .meta import smc_corrected, var_smc_exact
+
+    g1, g2 = smc_corrected(dz1, n1), smc_corrected(dz2, n2)
+    se = math.sqrt(var_smc_exact(g1, n1) + var_smc_exact(g2, n2))
     z = st.norm.isf((1 - confidence) / 2)
-    d = e1 - e2
-    return {"estimate": d, "ci_low": d - z * se, "ci_high": d + z * se, "se": se,
-            "p_value": float(2 * st.norm.sf(abs(d) / se))}
+    d = g1 - g2
+    identical = bool(dz1 == dz2 and n1 == n2)
+    return {"estimate": d, "ci_low": float(d - z * se), "ci_high": float(d + z * se), "se": se, "identical": identical,
+            "p_value": np.nan if identical else float(2 * st.norm.sf(abs(d) / se))}
+
+
+def difference_smc_range(dz1: float, n1: int, limit2: float, n2: int, confidence: float = 0.95) -> dict:
+    """:func:`difference_smc` when the second arm printed only "not significant": its dz is only known to lie
+    within +-``limit2`` (:func:`implied_dz`'s ``limit``). The widest interval of ``g1 - g2`` over every value the
+    record allows (``bound = "range"``, no estimate): its ends are reached at the two ends of the range."""
+    ends = []
+    for dz2 in (-limit2, limit2):
+        r = difference_smc(dz1, dz2, n1, n2, confidence)
+        ends += [r["ci_low"], r["ci_high"]]
+    return {"estimate": np.nan, "ci_low": min(ends), "ci_high": max(ends), "bound": "range"}
+
+
+def p_rounding_range(p_printed: str) -> tuple[float, float]:
+    """The p-values that round to a printed exact p at its printed decimals: ``[p - h, p + h)`` with h half a
+    unit in the last printed place.
+
+    Examples
+    --------
+    >>> p_rounding_range("p = .0001")
+    (5e-05, 0.00015)
+    """
+    p = parse_p(p_printed)
+    if p["kind"] != "exact" or p["decimals"] is None:
+        raise ValueError(f"only an exact printed p has a rounding range, got {p_printed!r}")
+    half = 0.5 * 10.0 ** -p["decimals"]
+    return float(round(p["value"] - half, p["decimals"] + 1)), float(round(p["value"] + half, p["decimals"] + 1))
+
+
+def implied_dz_rounding(p_printed: str, n: int) -> tuple[float, float]:
+    """The |dz| implied by every p that rounds to the printed one (:func:`p_rounding_range`) with n subjects:
+    (least, greatest). At n = 5 a printed p = .0001 covers |dz| from about 6.3 to 8.3.
+
+    Examples
+    --------
+    >>> lo, hi = implied_dz_rounding("p = .0001", 5)
+    >>> round(lo, 2), round(hi, 2)
+    (6.27, 8.28)
+    """
+    lo, hi = p_rounding_range(p_printed)
+    return (float(st.t.isf(hi / 2, n - 1) / math.sqrt(n)), float(st.t.isf(lo / 2, n - 1) / math.sqrt(n)))
 
 
 # --- rows from the published record -----------------------------------------------------------
@@ -313,16 +379,28 @@ def sample_size_table(rates=(0.01, 0.02, 0.05, 0.10, 0.20), confidence: float = 
                          "n_to_exclude_rate_with_zero_events": [n_to_exclude_rate(r, confidence) for r in rates]})
 
 
+#: Method of the dose rows that are differences of two arms' within-arm standardized changes: each arm's implied
+#: dz small-sample corrected, with its exact variance (:func:`difference_smc`).
+DZ_DIFFERENCE_METHOD = "implied_dz_difference_corrected"
+
+
 def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame | None = None) -> pd.DataFrame:
     """The dose question on the published record, as differences with intervals (Gelman & Stern 2006).
 
     - CRATUS-P2 B-cell TNF-alpha: g(100M vs placebo) - g(200M vs placebo), shared placebo
-      (:func:`difference_shared_control`); negative favours 100M (lower is better).
-    - CRATUS-P2 6MWD, SPPB, FEV1 at 6 months: dz(100M) from "p = .01" minus dz(200M), of which only
-      "not significant" is printed: a ``range`` row, the widest interval consistent with the record.
-    - CRATUS-P1 TNF-alpha: dz(100M) - dz(200M), both "p = .0001" with n = 5: independent arms.
+      (:func:`difference_shared_control`, large-sample variances with the covariance of the shared placebo);
+      method ``implied_g_difference``; negative favours 100M (lower is better).
+    - CRATUS-P2 6MWD, SPPB, FEV1 at 6 months: corrected dz(100M) from "p = .01" minus corrected dz(200M), of
+      which only "not significant" is printed: a ``range`` row, the widest interval consistent with the record
+      (:func:`difference_smc_range`).
+    - CRATUS-P1 TNF-alpha: corrected dz(100M) - corrected dz(200M), independent arms of 5 (:func:`difference_smc`).
+      Both arms printed the same p with the same n, so the difference is 0 by construction: its p is left empty
+      (a test of a difference built to be 0 is no test).
 
-    ``effects`` are the rows of :func:`published_effects` when the caller has them already.
+    The dz differences (method :data:`DZ_DIFFERENCE_METHOD`) take each arm's implied dz with the small-sample
+    correction J(n - 1) and the exact noncentral-t variance of the corrected estimator (which holds at n = 5), and
+    a normal interval; the evidence synthesis draws these same rows. ``effects`` are the rows of
+    :func:`published_effects` when the caller has them already.
 
     Rows have finding ``dose_comparison``, comparison ``vs_arm``, arm = lower dose, ref_arm = higher.
     """
@@ -346,18 +424,15 @@ def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame 
             continue
         n2 = sizes[("CRATUS-P2", "200M")]
         limit = implied_dz("not significant", n2)["limit"]     # |dz(200M)| < limit
-        # widest interval over every dz(200M) the record allows
-        lows = [difference_independent(d1.estimate, e2, int(d1.n), n2, confidence)["ci_low"] for e2 in (limit, -limit)]
-        highs = [difference_independent(d1.estimate, e2, int(d1.n), n2, confidence)["ci_high"] for e2 in (limit, -limit)]
-        r = {"estimate": np.nan, "ci_low": min(lows), "ci_high": max(highs), "bound": "range"}
+        r = difference_smc_range(d1.estimate, int(d1.n), limit, n2, confidence)
         rows.append(_row("dose_comparison", "CRATUS-P2", param, 6.0, "vs_arm", "100M", "200M", d1.n, n2, r,
-                         "implied_dz_difference"))
+                         DZ_DIFFERENCE_METHOD))
     a, b = pick("CRATUS-P1", "TNFA", "change_from_baseline", "100M"), pick("CRATUS-P1", "TNFA",
                                                                            "change_from_baseline", "200M")
-    if a is not None and b is not None:
-        r = difference_independent(a.estimate, b.estimate, int(a.n), int(b.n), confidence)
+    if a is not None and b is not None and not (a.bound or b.bound):
+        r = difference_smc(a.estimate, b.estimate, int(a.n), int(b.n), confidence)
         rows.append(_row("dose_comparison", "CRATUS-P1", "TNFA", 6.0, "vs_arm", "100M", "200M", a.n, b.n, r,
-                         "implied_dz_difference", r["p_value"]))
+                         DZ_DIFFERENCE_METHOD, r["p_value"]))
     return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
 
 
