@@ -45,8 +45,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import warnings
+from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -533,35 +536,72 @@ def test_no_warning_leaks_from_statsmodels():
 
 # ------------------------------------------------------------------ the record
 @pytest.fixture(scope="module")
-def published():
-    return reanalysis.published_estimates()
+def tables():
+    from msc_frailty.published import load_published
+
+    return load_published()
 
 
 @pytest.fixture(scope="module")
-def table(published):
-    return meta.pooling_table(published)
+def published(tables):
+    return reanalysis.published_estimates(tables=tables)
+
+
+@pytest.fixture(scope="module")
+def table(published, tables):
+    return meta.pooling_table(published, tables)
 
 
 def test_bounds_of_the_record_are_carried_as_bounds_not_values(table):
     assert table.pooled.sum() > 0
     out = table[~table.value]
     assert (out.why != "").all()
-    assert set(out[out.arm.ne("Placebo")].bound) <= {"range", "lower"}
+    assert set(out[out.arm.ne("Placebo")].bound) == {"range", "lower", meta.UNREPORTED}
     assert out.variance.isna().all()
     assert table[table.pooled].bound.eq("").all() and table[table.pooled].variance.gt(0).all()
     assert not table[table.pooled].arm.eq("Placebo").any()
+    # a result for all arms together is never dropped as "the same subjects"
+    assert not table.why.str.contains("same subjects").any()
 
 
-def test_sets_hold_what_the_record_prints(table):
+def test_sets_hold_what_the_record_prints(table, tables):
     pooled = table[table.pooled].groupby("set").apply(lambda d: sorted(zip(d.study, d.arm)), include_groups=False)
-    assert set(pooled.index) == {"tnfa_100m", "tnfa_msc_arms"}            # 6MWD is not pooled
+    assert set(pooled.index) == {"tnfa_100m"}            # 6MWD and every TNF-alpha arm are not pooled
     assert pooled["tnfa_100m"] == [("CRATUS-P1", "100M"), ("CRATUS-P2", "100M")]
-    assert pooled["tnfa_msc_arms"] == [("CRATUS-P1", "100M"), ("CRATUS-P1", "200M"), ("CRATUS-P2", "100M")]
     six = table[table.set == "sixmwd_arms"]
-    assert sorted(zip(six.study, six.arm, six.value)) == [
+    assert list(zip(six.study, six.arm, six.value)) == [
         ("CRATUS-P1", "all", True), ("CRATUS-P2", "100M", True), ("CRATUS-P2", "200M", False),
         ("CRATUS-P2", "Placebo", False)]
     assert not six.pooled.any() and meta.pool(table, "sixmwd_arms") is None
+    # every serum TNF-alpha arm, in dose order: the all-arms bound, the arms that printed nothing (named, with the
+    # printed arm sizes of arms.csv), and the values
+    tnf = table[table.set == "tnfa_arms"]
+    assert list(zip(tnf.study, tnf.arm, tnf.bound, tnf.n)) == [
+        ("CRATUS-P1", "all", "lower", 15), ("CRATUS-P1", "20M", "none", 5), ("CRATUS-P1", "100M", "", 5),
+        ("CRATUS-P1", "200M", "", 5), ("CRATUS-P2", "100M", "", 10), ("CRATUS-P2", "200M", "none", 10)]
+    assert not tnf.pooled.any() and meta.pool(table, "tnfa_arms") is None
+    assert tnf[tnf.arm.eq("all")].printed.iloc[0] == "p < .0001"
+    assert "all-arms result" in tnf[tnf.arm.eq("20M")].why.iloc[0]          # its subjects are in no arm row
+    assert "all-arms" not in tnf[tnf.study.eq("CRATUS-P2") & tnf.arm.eq("200M")].why.iloc[0]
+
+
+def test_no_pool_is_selected_on_significance(table):
+    # a pooled set holds every arm of its kind that the trials measured (no arm withheld), and every set where the
+    # only values are the significant arms is descriptive, with the reason computed from its rows
+    for name, s in meta.SETS.items():
+        rows = table[(table.set == name) & table.arm.ne("Placebo")]
+        if s.pooled:
+            assert rows.value.all() and rows.bound.eq("").all(), name
+            assert meta.selection_note(table, name) == ""
+        else:
+            assert (rows[rows.value].p_value < 0.05).all() and (~rows.value).any(), name
+            note = meta.selection_note(table, name)
+            assert note.startswith("Not pooled: only the arms whose p was significant printed a value.")
+            assert note.endswith("a pool of the values would be selected on significance.")
+    note = meta.selection_note(table, "tnfa_arms")
+    assert "CRATUS-P1's arms together printed only a bound (p < .0001)" in note
+    assert "CRATUS-P1 20M and CRATUS-P2 200M printed nothing" in note
+    assert "CRATUS-P2 200M printed only 'not significant'" in meta.selection_note(table, "sixmwd_arms")
 
 
 def test_one_parameter_per_set_and_per_row(table):
@@ -576,7 +616,7 @@ def test_one_parameter_per_set_and_per_row(table):
 
 
 def test_pooled_values_are_the_corrected_dz_with_exact_variances(table, published):
-    for r in table[table.pooled].itertuples():
+    for r in table[table.value].itertuples():
         # escalc(measure="SMCC") from a p-value: d = qt(p/2, n - 1, lower = FALSE) / sqrt(n), yi = J d
         t = st.t.isf(r.p_value / 2, r.n - 1)
         assert abs(r.estimate) == pytest.approx(t / math.sqrt(r.n), rel=1e-9)        # the record's dz, kept
@@ -591,22 +631,30 @@ def test_pooled_values_are_the_corrected_dz_with_exact_variances(table, publishe
 def test_estimate_rows_follow_the_contract(table):
     from msc_frailty.results import check_estimates
 
-    for name, k, n in (("tnfa_100m", 2, 15), ("tnfa_msc_arms", 3, 20)):
-        r = meta.pool(table, name, "reml")
-        rows = meta.estimate_rows(r, name, table)
-        checked = check_estimates(rows)
-        assert set(checked.basis) == {"published"} and set(checked.finding) == {"synthesis"}
-        kinds = ["hksj_mod", "hksj", "wald"] + (["prediction"] if k >= 3 else []) + ["tau2_qprofile", "i2_qprofile"]
-        assert list(rows.method) == [f"re_reml_{x}_corrected_dz" for x in kinds]
-        assert rows.n.iloc[0] == n and r.k == k
-        head = rows.iloc[0]
-        assert (head.ci_low, head.ci_high) == pytest.approx(r.ci_hksj_mod)   # the headline is the modified HKSJ
-    with pytest.raises(ValueError, match="not pooled"):
-        meta.estimate_rows(r, "sixmwd_arms", table)
+    r = meta.pool(table, "tnfa_100m", "reml")
+    rows = meta.estimate_rows(r, "tnfa_100m", table)
+    checked = check_estimates(rows)
+    assert set(checked.basis) == {"published"} and set(checked.finding) == {"synthesis"}
+    kinds = ["hksj_mod", "hksj", "wald", "tau2_qprofile", "i2_qprofile"]              # k = 2: no prediction row
+    assert list(rows.method) == [f"re_reml_{x}_corrected_dz" for x in kinds]
+    assert rows.n.iloc[0] == 15 and r.k == 2 and set(rows.arm) == {"100M"}
+    head = rows.iloc[0]
+    assert (head.ci_low, head.ci_high) == pytest.approx(r.ci_hksj_mod)   # the headline is the modified HKSJ
+    for name, s in meta.SETS.items():
+        if not s.pooled:
+            with pytest.raises(ValueError, match="not pooled"):
+                meta.estimate_rows(r, name, table)
+    # with k >= 3 a prediction row is written (the Higgins interval, kept in the library though the record never
+    # reaches k = 3)
+    three = pd.DataFrame({"set": "tnfa_100m", "n": [5, 10, 12], "pooled": True})
+    r3 = meta.random_effects([-0.5, -0.9, -0.2], [0.3, 0.15, 0.12])
+    rows3 = meta.estimate_rows(r3, "tnfa_100m", three)
+    pi = rows3[rows3.method == "re_reml_prediction_corrected_dz"].iloc[0]
+    assert (pi.ci_low, pi.ci_high) == pytest.approx(r3.pi) and np.isnan(pi.p_value)
 
 
 def test_the_log_dose_design_of_the_record_is_refused(table):
-    arms = table[(table.set == "tnfa_msc_arms") & table.pooled]
+    arms = table[(table.set == "tnfa_arms") & table.value]
     x = np.log2(arms.arm.str.rstrip("M").astype(float) / 100.0)
     with pytest.raises(ValueError, match="residual degree"):
         meta.meta_regression(arms.dz_corrected, arms.variance, x, "reml")
@@ -614,21 +662,122 @@ def test_the_log_dose_design_of_the_record_is_refused(table):
         meta.meta_regression(arms.dz_corrected, arms.variance, x, "reml", min_residual_df=1)
 
 
-def test_dose_contrasts_are_side_by_side_and_never_pooled(table, published):
-    c = meta.dose_contrasts(published).set_index("study", append=True)
-    assert list(c.index.get_level_values("study")) == ["CRATUS-P1", "CRATUS-P2", "CRATUS-P2", "LOMECEL-P2B"]
-    p1 = c.xs("CRATUS-P1", level="study").iloc[0]
-    g = meta.smc_correction(5) * -6.951533
-    se = math.sqrt(2 * meta.var_smc_exact(g, 5))
-    assert p1.estimate == pytest.approx(0.0, abs=1e-12)
-    assert p1.ci_high == pytest.approx(st.norm.isf(0.025) * se, rel=1e-6)
-    rows = c.xs("CRATUS-P2", level="study")
-    bcell = rows[rows.outcome.str.startswith("B-cell")].iloc[0]
+def test_dose_contrasts_are_side_by_side_and_never_pooled(published, tables):
+    c = meta.dose_contrasts(published, tables)
+    assert list(c.study) == ["CRATUS-P1", "CRATUS-P2", "CRATUS-P2", "LOMECEL-P2B"]
+    p1 = c.iloc[0]
+    # independent: J(4) dz of each arm, scipy's noncentral-t variance of t / sqrt(5) times J^2, a normal interval
+    j = stats.hedges_correction(4)
+    var = j**2 * float(st.nct(4, j * -6.951533 * math.sqrt(5)).var()) / 5
+    assert p1.estimate == 0.0 and p1.ci_high == pytest.approx(st.norm.isf(0.025) * math.sqrt(2 * var), rel=1e-6)
+    assert round(p1.ci_high, 2) == 8.16 and p1.ci_low == -p1.ci_high
+    assert np.isnan(p1.p_value) and p1.same_printed == "p = .0001"     # 0 by construction, no test
+    bcell = c[c.outcome.str.startswith("B-cell")].iloc[0]
     rec = published[published.method.eq("implied_g_difference")].iloc[0]
-    assert (bcell.estimate, bcell.ci_low, bcell.ci_high) == (rec.estimate, rec.ci_low, rec.ci_high)
-    rng = rows[rows.bound == "range"].iloc[0]
-    assert np.isnan(rng.estimate) and rng.ci_low < 0 < rng.ci_high
-    assert c.xs("LOMECEL-P2B", level="study").bound.iloc[0] == "none"
+    # 200M minus 100M on the improvement scale: lower TNF-alpha is better, the raw 100M - 200M keeps its sign
+    assert (bcell.estimate, bcell.ci_low, bcell.ci_high, bcell.p_value) == (
+        rec.estimate, rec.ci_low, rec.ci_high, rec.p_value)
+    rng = c[c.bound == "range"].iloc[0]
+    assert rng.outcome == "6MWD, SPPB and FEV1 (one printed p)" and np.isnan(rng.estimate)
+    assert rng.ci_low < 0 < rng.ci_high
+    assert c[c.study == "LOMECEL-P2B"].bound.iloc[0] == "none"
+    assert not c.measure.str.contains("pooled").any()
+
+
+def test_one_interval_per_contrast_in_the_rows_and_the_figure(published, tables):
+    # the synthesis figure reads the reanalysis' rows: each contrast has one interval, the same everywhere
+    c = meta.dose_contrasts(published, tables)
+    dose = published[published.finding.eq("dose_comparison")]
+    for r in c[c.bound.ne("none")].itertuples():
+        rec = dose[dose.study.eq(r.study) & dose.method.eq(r.method)]
+        flip = -1.0 if rec.paramcd.iloc[0] in ("SIXMWD", "SPPB", "FEV1") else 1.0     # to 200M - 100M improvement
+        assert sorted(flip * rec[["ci_low", "ci_high"]].iloc[0]) == pytest.approx([r.ci_low, r.ci_high], rel=1e-12)
+    p1 = dose[dose.study.eq("CRATUS-P1")].iloc[0]
+    assert p1.method == reanalysis.DZ_DIFFERENCE_METHOD == "implied_dz_difference_corrected"
+    fig = meta.dose_contrast_figure(c, xlim=(-4.0, 4.0))
+    try:
+        ax = fig.axes[0]
+        texts = [t.get_text() for t in ax.texts]
+        assert any(t.startswith("0 by construction [\u22128.16, 8.16], n = 5 per arm\n(both arms printed p = .0001)")
+                   for t in texts)
+        assert any(t.startswith("\u22120.51 [\u22121.45, 0.43]") for t in texts)
+        assert any(t.startswith("range only: [\u22122.69, 0.81]") for t in texts)
+    finally:
+        plt.close(fig)
+
+
+def _off_scale(ax):
+    """(y, side) of every off-scale glyph of ``ax`` (its coloured layer; the white gap under it is not counted)."""
+    from msc_frailty import style
+
+    return sorted((round(float(line.get_ydata()[0]), 6), "high" if line.get_xdata()[0] > 0.5 else "low")
+                  for line in ax.lines if line.get_marker() is style.OFF_SCALE_MARKER
+                  and line.get_markeredgecolor() != "white")
+
+
+def _arrows(ax):
+    return [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+
+
+def _arrowheads(ax):
+    """Lines drawn with a triangle marker (the old off-scale arrowheads)."""
+    return [line for line in ax.lines if line.get_marker() in ("<", ">", "^", "v")]
+
+
+def test_glyphs_off_scale_is_two_strokes_a_bound_is_an_arrow(published, tables, table):
+    x_labels = {name: name for name in meta.SETS}
+    xlims = {"sixmwd_arms": (-2.0, 2.5), "tnfa_arms": (-14.0, 6.0), "tnfa_100m": (-14.0, 6.0)}
+    results = {"tnfa_100m": {m: meta.pool(table, "tnfa_100m", m) for m in meta.METHODS}}
+    fig = meta.forest_figure(table, results, list(meta.SETS), xlims, x_labels)
+    try:
+        six, tnf, pooled = fig.axes
+        # panel b: the CRATUS-P1 all-arms bound is an arrow from the corrected bound to the left edge (the open side)
+        labels = [t.get_text() for t in tnf.get_yticklabels()]
+        y = labels.index("CRATUS-P1, all arms, doses pooled (n = 15)")
+        (arrow,) = _arrows(tnf)
+        bound = meta.smc_correction(15) * -st.t.isf(0.0001 / 2, 14) / math.sqrt(15)
+        assert arrow.xy == (0.0, pytest.approx(y)) and arrow.xyann == (pytest.approx(bound), pytest.approx(y))
+        assert _off_scale(tnf) == []                        # nothing runs off its axis in panel b
+        assert "nothing printed" in [t.get_text() for t in tnf.texts]
+        # panel c: the three diamonds run off the axis at both ends: the off-scale glyph, never an arrow
+        labels = [t.get_text() for t in pooled.get_yticklabels()]
+        rows = [labels.index(f"{a}, modified HKSJ (k = 2)") for a in ("REML", "DL", "PM")]
+        assert _off_scale(pooled) == sorted((float(r), side) for r in rows for side in ("low", "high"))
+        assert not _arrows(pooled) and not _arrows(six)
+        assert "none: k = 2 (a prediction interval needs k \u2265 3)" in [t.get_text() for t in pooled.texts]
+        for ax in fig.axes:
+            assert not _arrowheads(ax)
+    finally:
+        plt.close(fig)
+    fig = meta.dose_contrast_figure(meta.dose_contrasts(published, tables), xlim=(-4.0, 4.0))
+    try:
+        (ax,) = fig.axes
+        assert _off_scale(ax) == [(0.0, "high"), (0.0, "low")]       # CRATUS-P1: [-8.16, 8.16] on a [-4, 4] axis
+        assert not _arrows(ax) and not _arrowheads(ax)
+    finally:
+        plt.close(fig)
+
+
+def test_a_prediction_interval_is_drawn_for_three_studies(monkeypatch):
+    # the record never reaches k = 3, but the figure keeps the Higgins interval for a set that does
+    rows = pd.DataFrame({"set": "toy", "study": ["A", "B", "C"], "arm": "100M", "n": [10, 12, 14],
+                         "estimate": [-0.6, -1.2, -0.2], "dz_corrected": [-0.55, -1.1, -0.19],
+                         "ci_low": [-1.3, -2.0, -0.8], "ci_high": [0.1, -0.3, 0.4], "bound": "", "printed": "",
+                         "value": True, "pooled": True, "why": "", "variance": [0.12, 0.15, 0.08]})
+    monkeypatch.setitem(meta.SETS, "toy", meta.AnalysisSet("TNFA", 6.0, "toy", pooled=True, arm="100M"))
+    res = {m: meta.random_effects(rows.dz_corrected, rows.variance, m) for m in meta.METHODS}
+    assert res["reml"].has_prediction
+    fig = meta.forest_figure(rows, {"toy": res}, ["toy"], {"toy": (-3.0, 3.0)}, {"toy": "x"})
+    try:
+        (ax,) = fig.axes
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        y = labels.index("Prediction interval (REML, t on 1 df)")
+        lo, hi = res["reml"].pi
+        assert _off_scale(ax) == [(float(y), "high"), (float(y), "low")]          # t on 1 df: very wide
+        text = [t.get_text() for t in ax.texts if t.get_position()[1] == y]
+        assert text == [f"[{meta._num(lo)}, {meta._num(hi)}]"]
+    finally:
+        plt.close(fig)
 
 
 # ------------------------------------------------------------------ the default run
@@ -640,9 +789,31 @@ def test_the_default_run_writes_only_what_survives(default_run):
     assert not syn[syn.method.str.startswith("posterior_normal")].paramcd.ne("SIXMWD").any()
     pooled = syn[syn.method.str.startswith("re_")]
     assert set(pooled.paramcd) == {"TNFA"} and pooled.method.str.endswith("_corrected_dz").all()
-    assert not pooled[pooled.arm == "100M"].method.str.contains("prediction").any()       # k = 2
+    # the one pool is the 100M arms (k = 2): no pool of every arm, so no prediction interval anywhere
+    assert set(pooled.arm) == {"100M"} and not syn.arm.eq("All active").any()
+    assert not syn.method.str.contains("prediction").any()
     assert pooled.method.str.contains("re_reml_hksj_mod").any()
     assert not (default_run / "figures" / "published" / "synthesis_dose_response.png").exists()
+
+
+def test_the_default_run_has_one_interval_per_contrast(default_run):
+    from msc_frailty.captions import read_caption
+
+    est = pd.read_csv(default_run / "results" / "estimates.csv", keep_default_na=False)
+    p1 = est[(est.finding == "dose_comparison") & (est.study == "CRATUS-P1") & (est.paramcd == "TNFA")]
+    (row,) = p1.itertuples()
+    # 0 by construction: the interval, no p (never p = 1)
+    assert row.method == "implied_dz_difference_corrected" and row.p_value == ""
+    assert (float(row.estimate), float(row.ci_low), float(row.ci_high)) == pytest.approx((0.0, -8.15711, 8.15711))
+    p2 = est[(est.finding == "dose_comparison") & (est.study == "CRATUS-P2") & (est.paramcd == "SIXMWD")].iloc[0]
+    assert (float(p2.ci_low), float(p2.ci_high)) == pytest.approx((-0.80825, 2.68661))
+    # the two figures that draw these contrasts write the same interval
+    figures = default_run / "figures" / "published"
+    contrast = (figures / "synthesis_dose_contrast.svg").read_text("utf-8")
+    assert "0 by construction [\u22128.16, 8.16]" in contrast and "range only: [\u22122.69, 0.81]" in contrast
+    assert "\u22126.22" not in contrast and "0.72]" not in contrast
+    assert "0 by construction (both arms printed p = .0001)" in read_caption(figures / "synthesis_dose_contrast.png")
+    assert "No prediction interval is given anywhere" in read_caption(figures / "synthesis_forest.png")
 
 
 @pytest.mark.parametrize("notebook", ["evidence_synthesis", "trial_planning"])
@@ -652,3 +823,56 @@ def test_no_warning_reaches_the_executed_notebook(default_run, notebook):
         for out in cell.get("outputs", []):
             assert not (out.get("output_type") == "stream" and out.get("name") == "stderr"), "".join(out["text"])
             assert "Warning" not in "".join(out.get("text", [])), "".join(out["text"])
+
+
+# ------------------------------------------------------------------ no number typed into the prose
+#: What a Markdown cell may hold with digits in it: names (trials, arms, outcomes), citation years, the method's own
+#: constants (95% intervals, 80%/90% power, k >= 3, df = n - 1 ...), section numbers.
+ALLOWED_IN_PROSE = re.compile("|".join([
+    r"CRATUS-P[12]", r"LOMECEL-P2B", r"Phase [12]b?", r"\b\d+M\b", r"6MWD", r"6-minute", r"FEV1", r"SF-36",
+    r"\((?:19|20)\d\d\)", r"\b(?:19|20)\d\d\b", r"\b(?:95|90|80)%", r"k ≥ 3", r"(?:[knt]|df) − [12]",
+    r"1/n[₀₁]?",
+    r"dz²/2n", r"t\(k − 2\)", r"(?:Analysis|Figure) \d", r"\b\d+ million\b",
+]))
+
+
+def _prose(notebook: str) -> list[str]:
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / f"{notebook}.ipynb").read_text("utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def _string_literals(notebook: str) -> list[str]:
+    """The literal text of every string in the notebook's code cells (f-string expressions excluded where the
+    Python tokenizer separates them, 3.12+)."""
+    import io
+    import tokenize
+
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / f"{notebook}.ipynb").read_text("utf-8"))
+    kinds = {tokenize.STRING} | ({tokenize.FSTRING_MIDDLE} if hasattr(tokenize, "FSTRING_MIDDLE") else set())
+    out = []
+    for c in nb["cells"]:
+        if c["cell_type"] == "code":
+            out += [t.string for t in tokenize.generate_tokens(io.StringIO("".join(c["source"])).readline)
+                    if t.type in kinds]
+    return out
+
+
+@pytest.mark.parametrize("notebook", ["evidence_synthesis", "trial_planning"])
+def test_no_number_is_typed_into_the_prose(notebook):
+    for text in _prose(notebook):
+        rest = ALLOWED_IN_PROSE.sub("", text)
+        assert not re.search(r"[0-9]", rest), re.findall(r".{0,40}[0-9].{0,40}", rest)
+
+
+@pytest.mark.parametrize("notebook", ["evidence_synthesis", "trial_planning"])
+def test_no_printed_number_is_typed_into_the_code(notebook, tables):
+    # the record's printed p-values and differences, and the arm sizes as a caption would write them
+    claims = tables["claims"][tables["claims"].trial.isin(reanalysis.STUDIES)
+                              & tables["claims"].statistic.isin(["p", "difference"])]
+    numbers = {m for v in claims.value_printed for m in re.findall(r"\d*\.\d+|\d+", v) if m not in {"0", "1"}}
+    sizes = {n for (trial, _), n in reanalysis.arm_sizes(tables).items() if trial in reanalysis.STUDIES}
+    typed = [re.compile(rf"(?<![\d.]){re.escape(x)}(?![\d])") for x in numbers]
+    typed += [re.compile(rf"n = {n}\b|1/{n}\b") for n in sizes]
+    for literal in _string_literals(notebook):
+        for pattern in typed:
+            assert not pattern.search(literal), (pattern.pattern, literal)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from msc_frailty import reanalysis
+from msc_frailty import reanalysis, stats
 
 
 def test_issue_examples():
@@ -56,9 +56,51 @@ def test_sample_sizes_by_brute_force():
 
 def test_shared_control_difference_is_narrower_than_independent():
     shared = reanalysis.difference_shared_control(1.5, 1.0, 10, 10, 10)
-    indep = reanalysis.difference_independent(1.5, 1.0, 10, 10)
-    assert shared["estimate"] == indep["estimate"] == 0.5
-    assert shared["se"] < indep["se"]
+    # the same two g as if each had its own placebo arm: Var(g_i) = 1/n_i + 1/n_c + g_i^2 / (2 (n_i + n_c))
+    indep = math.sqrt(sum(1 / 10 + 1 / 10 + g**2 / 40 for g in (1.5, 1.0)))
+    assert shared["estimate"] == 0.5 and shared["se"] < indep
+
+
+def test_difference_of_corrected_dz_against_scipy():
+    # independent: J(n - 1) dz per arm, scipy's noncentral-t variance of t / sqrt(n) times J^2, a normal interval
+    r = reanalysis.difference_smc(-2.0, -0.5, 6, 10)
+    g1, g2 = stats.hedges_correction(5) * -2.0, stats.hedges_correction(9) * -0.5
+    var = sum(stats.hedges_correction(n - 1) ** 2 * float(st.nct(n - 1, g * math.sqrt(n)).var()) / n
+              for g, n in ((g1, 6), (g2, 10)))
+    assert r["estimate"] == pytest.approx(g1 - g2, rel=1e-12) and r["se"] == pytest.approx(math.sqrt(var), rel=1e-9)
+    z = st.norm.isf(0.025)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((g1 - g2 - z * r["se"], g1 - g2 + z * r["se"]), rel=1e-12)
+    assert r["p_value"] == pytest.approx(2 * st.norm.sf(abs(g1 - g2) / r["se"]), rel=1e-12) and not r["identical"]
+    # the large-sample variance (1/n + g^2/2n) is far too small at n = 5
+    dz = -6.951533
+    exact = reanalysis.difference_smc(dz, dz, 5, 5)
+    g = stats.hedges_correction(4) * dz
+    assert exact["se"] > 1.5 * math.sqrt(2 * (1 / 5 + g**2 / 10))
+
+
+def test_two_identical_printed_results_give_no_p():
+    # the same printed p with the same n: the difference is 0 by construction, not a test (never p = 1)
+    r = reanalysis.difference_smc(-6.951533, -6.951533, 5, 5)
+    assert r["identical"] and r["estimate"] == 0.0 and np.isnan(r["p_value"])
+    assert r["ci_low"] == -r["ci_high"] and round(r["ci_high"], 2) == 8.16
+    row = reanalysis.published_dose()
+    p1 = row[row.study == "CRATUS-P1"].iloc[0]
+    assert p1.method == "implied_dz_difference_corrected" and np.isnan(p1.p_value)
+    assert (p1.estimate, p1.ci_low, p1.ci_high) == pytest.approx((0.0, -r["ci_high"], r["ci_high"]))
+    assert not reanalysis.difference_smc(-6.951533, -6.951533, 5, 6)["identical"]
+
+
+def test_a_printed_p_covers_a_range_of_dz():
+    assert reanalysis.p_rounding_range("p = .0001") == (0.00005, 0.00015)
+    assert reanalysis.p_rounding_range("p = .01") == (0.005, 0.015)
+    lo, hi = reanalysis.implied_dz_rounding("p = .0001", 5)
+    assert lo == pytest.approx(st.t.isf(0.000075, 4) / math.sqrt(5), rel=1e-12)
+    assert hi == pytest.approx(st.t.isf(0.000025, 4) / math.sqrt(5), rel=1e-12)
+    assert lo < abs(reanalysis.implied_dz("p = .0001", 5)["estimate"]) < hi
+    assert (round(lo, 2), round(hi, 2)) == (6.27, 8.28)
+    for bad in ("p < .0001", "not significant"):
+        with pytest.raises(ValueError, match="exact"):
+            reanalysis.p_rounding_range(bad)
 
 
 def test_published_rows_cover_the_four_findings():
@@ -88,3 +130,11 @@ def test_the_dose_question_is_a_difference_with_an_interval():
     assert b.ci_low < 0 < b.ci_high          # the record cannot separate the doses
     phys = d[d.paramcd == "SIXMWD"].iloc[0]
     assert phys.bound == "range" and phys.ci_low < 0 < phys.ci_high
+    assert phys.method == reanalysis.DZ_DIFFERENCE_METHOD
+    # the widest interval over every 200M value the record allows, with exact variances of the corrected dz
+    limit = reanalysis.implied_dz("not significant", 10)["limit"]
+    d100 = reanalysis.implied_dz("p = .01", 10)["estimate"]
+    ends = [e for g in (-limit, limit) for e in (lambda r: (r["ci_low"], r["ci_high"]))(
+        reanalysis.difference_smc(d100, g, 10, 10))]
+    assert (phys.ci_low, phys.ci_high) == pytest.approx((min(ends), max(ends)), rel=1e-12)
+    assert (round(phys.ci_low, 2), round(phys.ci_high, 2)) == (-0.81, 2.69)

@@ -591,84 +591,155 @@ def variance_sensitivity(dz, n, method: str = "reml", alpha: float = 0.05) -> pd
 class AnalysisSet:
     """One analysis of the synthesis: within-arm standardized changes of one parameter at one visit.
 
-    ``arms``: the MSC arms that belong (None: every MSC arm with a result); ``pooled``: pooled by random effects
-    (True) or shown side by side only (False, with ``not_pooled`` saying why).
+    ``arms``: the MSC arms that belong (None: every arm of the trials that printed a result for the parameter);
+    ``pooled``: pooled by random effects (True) or shown side by side only (False: :func:`selection_note` says
+    why, from the rows); ``arm``: the arm label of a pooled set's rows in ``estimates.csv``.
     """
 
     paramcd: str
     visit: float
-    arm: str
     title: str
     pooled: bool
     arms: frozenset | None = None
-    not_pooled: str = ""
+    arm: str = ""
     comparison: str = "change_from_baseline"
 
 
-#: The analysis sets of the evidence synthesis. One parameter each (serum TNF-alpha is not B-cell TNF-alpha),
-#: one effect measure (the within-arm standardized change, small-sample corrected), one visit.
+#: The analysis sets of the evidence synthesis, in the order of the forest's panels. One parameter each (serum
+#: TNF-alpha is not B-cell TNF-alpha), one effect measure (the within-arm standardized change, small-sample
+#: corrected), one visit. Only the 100M arms are pooled: both trials printed that arm. Every other set is
+#: descriptive, because the record gives values only for the arms whose p was significant (a pool of them would
+#: be selected on significance, issue 16).
 SETS = {
-    "sixmwd_arms": AnalysisSet(
-        "SIXMWD", 6.0, "All active", "6MWD, change at 6 months, every arm with a printed result", pooled=False,
-        not_pooled=("not pooled: the record gives values only for the arms whose p was significant; CRATUS-P2's "
-                    "200M arm printed only 'not significant' (a range), so any pool of the values is selected on "
-                    "significance")),
-    "tnfa_100m": AnalysisSet("TNFA", 6.0, "100M", "Serum TNF-\u03b1, change at 6 months, 100M arms", pooled=True,
-                             arms=frozenset({"100M"})),
-    "tnfa_msc_arms": AnalysisSet("TNFA", 6.0, "All active",
-                                 "Serum TNF-\u03b1, change at 6 months, every MSC arm with a printed value",
-                                 pooled=True),
+    "sixmwd_arms": AnalysisSet("SIXMWD", 6.0, "6MWD, change at 6 months, every arm", pooled=False),
+    "tnfa_arms": AnalysisSet("TNFA", 6.0, "Serum TNF-\u03b1, change at 6 months, every arm", pooled=False),
+    "tnfa_100m": AnalysisSet("TNFA", 6.0, "Serum TNF-\u03b1, change at 6 months, 100M arms", pooled=True,
+                             arms=frozenset({"100M"}), arm="100M"),
 }
 POOLED_ARM_LABEL = "all"   # the reanalysis' label of a printed result for all arms pooled (CRATUS-P1)
+#: ``bound`` of a row for an arm that printed nothing on the set's parameter (while another arm of its trial did).
+UNREPORTED = "none"
 
 
-def pooling_table(published: pd.DataFrame) -> pd.DataFrame:
-    """Every implied within-arm effect of the record that belongs to one of :data:`SETS`, and whether it is
+def _arm_order(arm: str) -> float:
+    """All arms together first, then the doses in order, placebo last."""
+    if arm == POOLED_ARM_LABEL:
+        return -1.0
+    digits = "".join(ch for ch in arm if ch.isdigit() or ch == ".")
+    return float(digits) if digits else math.inf
+
+
+def _printed(tables) -> dict:
+    """{(trial, arm, paramcd, visit): the p as printed} of the within-arm claims ("not significant" where the
+    record says so in words)."""
+    c = tables["claims"]
+    c = c[c.comparison.eq("change_from_baseline") & c.visit.astype(str).str.strip().ne("")]
+    return {(r.trial, r.arm, r.paramcd, float(r.visit)): (r.value_printed if r.statistic == "p" and r.value_printed
+                                                          else "not significant") for r in c.itertuples()}
+
+
+def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
+    """Every arm of the record that belongs to one of :data:`SETS`, with what the record gives for it, and whether
+    it is pooled.
+
+    ``published`` is :func:`msc_frailty.reanalysis.published_estimates` (basis published), ``tables``
+    :func:`msc_frailty.published.load_published` (the arm sizes and the p as printed; loaded when not given). A row
+    has a value (``value``) only when the record gives one: an exact printed p with its n. A printed inequality
+    (``bound = "lower"``) is carried as a bound, "not significant" (``bound = "range"``) as a range, and an MSC arm
+    that printed nothing while another arm of its trial did (``bound = "none"``) is named, with no value; ``why``
+    gives the reason. A result printed for all arms together is shown as what it is (a value or a bound); it is
+    never dropped as "the same subjects": an arm that printed nothing has its subjects in it only. A placebo arm's
+    change is shown for context, never pooled. A row is pooled (``pooled``) when it has a value and its set is
     pooled.
-
-    ``published`` is :func:`msc_frailty.reanalysis.published_estimates` (basis published). A row has a value
-    (``value``) only when the record gives one: a printed inequality (``bound = "lower"``) or "not
-    significant" (``bound = "range"``) is carried as a bound, with the reason in ``why``. It is pooled
-    (``pooled``) when it has a value and its set is pooled. Within-arm sets take MSC arms only (a placebo arm's
-    change is not an effect of cells; it is shown for context); a printed result for all arms pooled is left
-    out of a set that already has those arms separately (the same subjects twice).
 
     Returns
     -------
     pandas.DataFrame
         The reanalysis columns (``estimate`` is the implied dz as the record gives it, uncorrected, with its exact
-        noncentral-t interval ``ci_low``, ``ci_high`` for the true change) plus ``set``, ``dz_corrected``
-        (:func:`smc_corrected`; for a lower bound the corrected bound), ``variance`` (:func:`var_smc_exact` of
-        the corrected value at delta = the corrected value), ``variance_ls`` (:func:`var_smc_ls`), ``value``,
-        ``pooled`` and ``why``.
+        noncentral-t interval ``ci_low``, ``ci_high`` for the true change) plus ``set``, ``printed`` (the p as
+        printed), ``dz_corrected`` (:func:`smc_corrected`; for a lower bound the corrected bound),
+        ``variance`` (:func:`var_smc_exact` of the corrected value at delta = the corrected value), ``variance_ls``
+        (:func:`var_smc_ls`), ``value``, ``pooled`` and ``why``.
     """
-    rows = []
+    from .published import load_published
+    from .reanalysis import arm_sizes
+
+    tables = tables or load_published()
+    sizes, printed = arm_sizes(tables), _printed(tables)
     within = published[(published.comparison == "change_from_baseline") & published.method.eq("implied_dz")]
+    rows = []
     for name, s in SETS.items():
         cand = within[(within.paramcd == s.paramcd) & np.isclose(within.visit, s.visit)]
-        have_arms = set(cand[cand.bound.eq("") & ~cand.arm.isin([POOLED_ARM_LABEL, "Placebo"])].study)
-        for r in cand.itertuples():
-            why = ""
-            if r.arm == "Placebo":
-                why = "placebo arm: its change is not an effect of cells (shown for context)"
-            elif s.arms is not None and r.arm not in s.arms:
+        records = [r._asdict() for r in cand.itertuples(index=False)]
+        # an MSC arm of a trial that printed this parameter for some arm separately, but nothing for this one
+        for study, block in cand.groupby("study", sort=False):
+            if not block.arm.isin([POOLED_ARM_LABEL, "Placebo"]).all():
+                for (trial, arm), n in sizes.items():
+                    if trial == study and arm not in ("all", "Placebo") and arm not in set(block.arm):
+                        records.append({**block.iloc[0].to_dict(), "arm": arm, "n": n, "n_ref": np.nan,
+                                        "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+                                        "method": "", "bound": UNREPORTED})
+        records.sort(key=lambda r: (r["study"], _arm_order(r["arm"])))
+        for r in records:
+            if s.arms is not None and r["arm"] not in s.arms:
                 continue
-            elif r.arm == POOLED_ARM_LABEL and s.pooled and r.study in have_arms:
-                why = "all arms pooled: the same subjects as the arms already in"
-            elif r.bound == "lower":
-                why = "printed as an inequality (p < bound): the effect is at least this, not a value"
-            elif r.bound == "range":
+            shown = printed.get((r["study"], r["arm"], r["paramcd"], float(r["visit"])), "")
+            why = ""
+            if r["arm"] == "Placebo":
+                why = "placebo arm: its change is not an effect of cells (shown for context)"
+            elif r["bound"] == UNREPORTED:
+                why = "nothing printed for this arm" + (" (its subjects are in the all-arms result only)" if (
+                    cand.study.eq(r["study"]) & cand.arm.eq(POOLED_ARM_LABEL)).any() else "")
+            elif r["bound"] == "lower":
+                why = f"printed as an inequality ({shown}): the effect is at least this, not a value"
+            elif r["bound"] == "range":
                 why = "printed as 'not significant': only a range is known"
-            rows.append({**r._asdict(), "set": name, "why": why})
-    out = pd.DataFrame(rows).drop(columns="Index")
+            rows.append({**r, "set": name, "printed": shown, "why": why})
+    out = pd.DataFrame(rows)
     out["value"] = out.why.eq("")
     out["pooled"] = out.value & out.set.map({k: s.pooled for k, s in SETS.items()})
     n = out.n.astype(int)
-    out["dz_corrected"] = [smc_corrected(e, m) if b != "range" else np.nan for e, m, b in zip(out.estimate, n,
-                                                                                              out.bound)]
+    out["dz_corrected"] = [smc_corrected(e, m) if b in ("", "lower") else np.nan
+                           for e, m, b in zip(out.estimate, n, out.bound)]
     out["variance"] = [var_smc_exact(g, m) if ok else np.nan for g, m, ok in zip(out.dz_corrected, n, out.value)]
     out["variance_ls"] = [var_smc_ls(g, m) if ok else np.nan for g, m, ok in zip(out.dz_corrected, n, out.value)]
     return out.reset_index(drop=True)
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _arm_words(r) -> str:
+    return f"{r.study}'s arms together" if r.arm == POOLED_ARM_LABEL else f"{r.study} {r.arm}"
+
+
+def selection_note(table: pd.DataFrame, name: str, alpha: float = 0.05) -> str:
+    """Why a set of :func:`pooling_table` is not pooled, in words computed from its rows: which MSC arms printed
+    a value (and whether every one of them was significant at ``alpha``), which printed only "not significant",
+    which only a bound, and which nothing. "" for a pooled set.
+
+    Examples
+    --------
+    >>> from msc_frailty.reanalysis import published_estimates
+    >>> selection_note(pooling_table(published_estimates()), "tnfa_arms")[:68]
+    'Not pooled: only the arms whose p was significant printed a value. C'
+    """
+    if SETS[name].pooled:
+        return ""
+    rows = table[(table.set == name) & table.arm.ne("Placebo")]
+    values = rows[rows.value]
+    significant = bool(len(values)) and bool((values.p_value < alpha).all())
+    said = [f"{_and(_arm_words(r) for r in rows[rows.bound.eq('range')].itertuples())} printed only 'not "
+            "significant'"] if rows.bound.eq("range").any() else []
+    said += [f"{_arm_words(r)} printed only a bound ({r.printed})" for r in rows[rows.bound.eq("lower")].itertuples()]
+    if rows.bound.eq(UNREPORTED).any():
+        said.append(f"{_and(_arm_words(r) for r in rows[rows.bound.eq(UNREPORTED)].itertuples())} printed nothing")
+    if significant:
+        return ("Not pooled: only the arms whose p was significant printed a value. " + "; ".join(said)
+                + (", so " if said else "") + "a pool of the values would be selected on significance.")
+    return "Not pooled: " + ("; ".join(said) if said else "fewer than two values") + "."
 
 
 def pool(table: pd.DataFrame, name: str, method: str = "reml", alpha: float = 0.05) -> MetaResult | None:
@@ -720,71 +791,79 @@ def estimate_rows(result: MetaResult, name: str, table: pd.DataFrame, finding: s
 
 # --- the dose question: contrasts side by side, never pooled --------------------------------------------
 
-def _within(published, study, param, arm):
-    sel = published[(published.study == study) & (published.paramcd == param) & (published.method == "implied_dz")
-                    & (published.comparison == "change_from_baseline") & (published.arm == arm)
-                    & np.isclose(published.visit, 6.0)]
-    return sel.iloc[0] if len(sel) else None
+#: How each trial's 100M-versus-200M contrast was designed (the arms' notes in data/published/arms.csv).
+DESIGNS = {"CRATUS-P1": "open label", "CRATUS-P2": "randomized"}
+#: The measure of each kind of dose row of :func:`msc_frailty.reanalysis.published_dose`, in words, with its
+#: variance: the captions name it.
+CONTRAST_MEASURES = {
+    "implied_dz_difference_corrected": "corrected dz, exact variances",
+    "implied_g_difference": "g against shared placebo, large-sample variances",
+}
 
 
-def dose_contrasts(published: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """The 100M-versus-200M contrast in each trial where the record allows one, on an improvement scale
-    (200M minus 100M, positive favours 200M), each on its own measure: shown side by side, never pooled.
+def dose_contrasts(published: pd.DataFrame, tables=None) -> pd.DataFrame:
+    """The 100M-versus-200M contrast in each trial where the record allows one, read from the dose rows of
+    :func:`msc_frailty.reanalysis.published_dose` (computed once, there) and turned to an improvement scale (200M
+    minus 100M, positive favours 200M), each on its own measure: shown side by side, never pooled.
 
-    - CRATUS-P1, serum TNF-alpha: difference of the two arms' corrected standardized changes (open label,
-      independent arms, n = 5 each), with their exact variances and a normal interval.
-    - CRATUS-P2, B-cell intracellular TNF-alpha: difference of the two arms' placebo-anchored g (randomized,
-      shared placebo), as :func:`msc_frailty.reanalysis.published_dose` gives it.
-    - CRATUS-P2, 6MWD (one printed p for 6MWD, SPPB and FEV1): 200M printed only "not significant", so only
-      the widest interval over every 200M value the record allows (``bound = "range"``).
-    - LOMECEL-P2B: no contrast printed (``bound = "none"``).
+    - CRATUS-P1, serum TNF-alpha: difference of the two arms' corrected dz (open label), exact variances. Both arms
+      printed the same p with the same n: ``same_printed`` holds that p (the difference is 0 by construction) and
+      ``p_value`` is empty.
+    - CRATUS-P2, B-cell intracellular TNF-alpha: difference of the two arms' g against the shared placebo.
+    - CRATUS-P2, outcomes whose rows are identical (6MWD, SPPB and FEV1: one printed p) become one row: 200M printed
+      only "not significant", so only the widest interval over every value the record allows (``bound = "range"``).
+    - A trial with both doses but no contrast (LOMECEL-P2B: each dose against placebo only): ``bound = "none"``.
 
     Returns
     -------
     pandas.DataFrame
-        study, outcome, measure, n, n_ref (200M and 100M arms), estimate, ci_low, ci_high, bound.
+        study, outcome, measure, method, n, n_ref (200M and 100M arms), estimate, ci_low, ci_high, p_value, bound,
+        same_printed.
     """
-    from .reanalysis import implied_dz
+    from .data import PARAMETERS
+    from .published import load_published
+    from .published_plots import SHORT, shared_p
+    from .reanalysis import STUDIES, arm_sizes
 
-    z = st.norm.isf(_check_alpha(alpha) / 2)
+    tables = tables or load_published()
+    printed, shared = _printed(tables), shared_p(tables["claims"])
+    words = {**SHORT, "TNFA": "serum TNF-\u03b1"}
+    dose = published[published.comparison.eq("vs_arm") & published.arm.eq("100M") & published.ref_arm.eq("200M")]
     rows = []
-    a, b = _within(published, "CRATUS-P1", "TNFA", "100M"), _within(published, "CRATUS-P1", "TNFA", "200M")
-    if a is not None and b is not None and not (a.bound or b.bound):
-        g100, g200 = smc_corrected(a.estimate, int(a.n)), smc_corrected(b.estimate, int(b.n))
-        se = math.sqrt(var_smc_exact(g100, int(a.n)) + var_smc_exact(g200, int(b.n)))
-        d = g100 - g200          # lower is better: the improvement of 200M over 100M is g(100M) - g(200M)
-        rows.append({"study": "CRATUS-P1", "outcome": "serum TNF-\u03b1",
-                     "measure": "difference of corrected dz (open label)", "n": b.n, "n_ref": a.n,
-                     "estimate": d, "ci_low": d - z * se, "ci_high": d + z * se, "bound": ""})
-    g = published[(published.study == "CRATUS-P2") & (published.paramcd == "BCTNFA")
-                  & (published.method == "implied_g_difference")]
-    if len(g):
-        r = g.iloc[0]            # 100M minus 200M of g against placebo, lower is better: the sign stays
-        rows.append({"study": "CRATUS-P2", "outcome": "B-cell TNF-\u03b1",
-                     "measure": "difference of g against placebo (randomized)", "n": r.n_ref, "n_ref": r.n,
-                     "estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "bound": ""})
-    c = _within(published, "CRATUS-P2", "SIXMWD", "100M")
-    d200 = _within(published, "CRATUS-P2", "SIXMWD", "200M")
-    if c is not None and d200 is not None and d200.bound == "range":
-        n1, n2 = int(c.n), int(d200.n)
-        g100 = smc_corrected(c.estimate, n1)
-        limit = smc_correction(n2) * implied_dz("not significant", n2)["limit"]   # |corrected dz(200M)| below
-        ends = []
-        for g200 in (-limit, limit):
-            se = math.sqrt(var_smc_exact(g100, n1) + var_smc_exact(g200, n2))
-            ends += [g200 - g100 - z * se, g200 - g100 + z * se]
-        rows.append({"study": "CRATUS-P2", "outcome": "6MWD, SPPB and FEV1 (one printed p)",
-                     "measure": "difference of corrected dz", "n": n2, "n_ref": n1, "estimate": np.nan,
-                     "ci_low": min(ends), "ci_high": max(ends), "bound": "range"})
-    rows.append({"study": "LOMECEL-P2B", "outcome": "6MWD", "measure": "each dose against placebo only",
-                 "n": np.nan, "n_ref": np.nan, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                 "bound": "none"})
-    return pd.DataFrame(rows)
+    # outcomes of one trial whose rows are identical (one printed p for several outcomes) make one row
+    marks = pd.Series([f"{e:.9g} {lo:.9g} {hi:.9g}" for e, lo, hi in zip(dose.estimate, dose.ci_low, dose.ci_high)],
+                      dose.index)
+    for _, block in dose.groupby(["study", "method", "bound", marks], sort=False):
+        r = block.iloc[0]
+        flip = not PARAMETERS.get(r.paramcd, {}).get("higher_is_better", True)
+        sign = 1.0 if flip else -1.0          # raw 100M - 200M -> improvement of 200M over 100M
+        lo, hi = sorted((sign * r.ci_low, sign * r.ci_high))
+        outcome = _and([words.get(p, p) for p in block.paramcd])
+        if len(block) > 1 and (r.study, r.paramcd, r.visit, "100M", "change_from_baseline") in shared:
+            outcome += " (one printed p)"
+        p100 = printed.get((r.study, "100M", r.paramcd, float(r.visit)), "")
+        same = p100 if (r.bound == "" and p100 and p100 == printed.get((r.study, "200M", r.paramcd, float(r.visit)))
+                        and r.n == r.n_ref and np.isnan(r.p_value)) else ""
+        rows.append({"study": r.study, "outcome": outcome,
+                     "measure": f"{CONTRAST_MEASURES.get(r.method, r.method)}; {DESIGNS.get(r.study, '')}".rstrip("; "),
+                     "method": r.method, "n": r.n_ref, "n_ref": r.n, "estimate": sign * r.estimate + 0.0,
+                     "ci_low": lo, "ci_high": hi, "p_value": r.p_value, "bound": r.bound, "same_printed": same})
+    sizes = arm_sizes(tables)
+    for study in STUDIES:
+        if {(study, "100M"), (study, "200M")} <= set(sizes) and not dose.study.eq(study).any():
+            against = published[published.study.eq(study) & published.comparison.eq("vs_placebo")
+                                & published.arm.isin(["100M", "200M"])]
+            rows.append({"study": study, "outcome": _and([words.get(p, p) for p in dict.fromkeys(against.paramcd)]),
+                         "measure": "each dose against placebo only", "method": "", "n": sizes[(study, "200M")],
+                         "n_ref": sizes[(study, "100M")], "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                         "p_value": np.nan, "bound": UNREPORTED, "same_printed": ""})
+    order = {s: i for i, s in enumerate(STUDIES)}
+    out = pd.DataFrame(rows)
+    return out.sort_values("study", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
 
 # --- figures ----------------------------------------------------------------------------------------
 
-DASHED = (0, (2.5, 1.5))
 VALUE_X = 1.03          # where the value column starts, in axes fraction
 ESTIMATOR_COLORS = {"reml": "#000000", "dl": "#666666", "pm": "#666666"}
 
@@ -800,9 +879,15 @@ def _interval(lo: float, hi: float, decimals: int = 2) -> str:
     return f"[{_num(lo, decimals)}, {_num(hi, decimals)}]"
 
 
-def _sig(x: float) -> str:
+def format_variance(x: float) -> str:
     """A positive quantity to 3 significant figures (tau^2 and its limits, which run over orders of magnitude);
-    thousands grouped by a thin space, 11739 -> "11 700"."""
+    thousands grouped by a thin space.
+
+    Examples
+    --------
+    >>> format_variance(11739.18), format_variance(7.1286)
+    ('11\u2009700', '7.13')
+    """
     from .findings import fmt_num
 
     if x >= 1000:
@@ -819,79 +904,63 @@ def _arm_label(r) -> str:
     return style.arm_n_label(r.arm, r.n)
 
 
-def _segment(ax, y, lo, hi, xlim, color, lw=1.2, ls="-", zorder=2):
-    """A horizontal interval clipped to ``xlim``; an end past the axis gets an arrowhead (off-scale)."""
-    a, b = max(lo, xlim[0]), min(hi, xlim[1])
-    if b < a:
-        return
-    ax.hlines(y, a, b, colors=color, lw=lw, linestyles=ls, zorder=zorder)
-    for end, past, marker in ((a, lo < xlim[0], "<"), (b, hi > xlim[1], ">")):
+def _off_scale_ends(ax, y, lo, hi, xlim, color):
+    """The off-scale glyph (:func:`msc_frailty.style.off_scale`) at each end of [lo, hi] beyond ``xlim``."""
+    from . import style
+
+    for side, past in (("low", lo < xlim[0]), ("high", hi > xlim[1])):
         if past:
-            ax.plot([end], [y], marker=marker, ms=3.2, color=color, mew=0, zorder=zorder, clip_on=False)
+            style.off_scale(ax, y, side, color)
 
 
 def _diamond(ax, y, est, lo, hi, xlim, color, height=0.32, filled=True):
+    """A pooled mean (diamond) with its interval as its width, clipped to ``xlim``; a clipped end carries the
+    off-scale glyph (the value is written beside the row)."""
     from matplotlib.patches import Polygon
 
     a, b = max(lo, xlim[0]), min(hi, xlim[1])
     ax.add_patch(Polygon([(a, y), (est, y - height), (b, y), (est, y + height)], closed=True,
                          facecolor=color if filled else "white", edgecolor=color, lw=0.8, zorder=3))
-    for end, past, marker in ((a, lo < xlim[0], "<"), (b, hi > xlim[1], ">")):
-        if past:
-            ax.plot([end], [y], marker=marker, ms=3.2, color=color, mew=0, zorder=3, clip_on=False)
+    _off_scale_ends(ax, y, lo, hi, xlim, color)
 
 
-def _range(ax, y, lo, hi, xlim, color):
-    """A printed 'not significant': the widest interval the record allows, dashed with end ticks."""
-    _segment(ax, y, lo, hi, xlim, color, lw=1.0, ls=DASHED)
-    for end in (lo, hi):
-        if xlim[0] <= end <= xlim[1]:
-            ax.plot([end], [y], marker="|", ms=5, color=color, mew=1.0)
+def _study_rows(ax, rows):
+    """Draw the record's rows of one set from y = 0 down (:func:`msc_frailty.published_plots.point_intervals`:
+    a value with its interval, an inequality as an arrow from its bound, 'not significant' as a dashed range, an
+    end beyond the axis with the off-scale glyph); write each row's value at its right; return the tick labels."""
+    from .published_plots import point_intervals
 
-
-def _study_rows(ax, rows, xlim):
-    """Draw the record's rows of one set from y = 0 down; returns their tick labels."""
-    from . import style
-
-    ticks = []
-    for y, r in enumerate(rows.itertuples()):
-        key = "All" if r.arm == POOLED_ARM_LABEL else r.arm
-        color = style.arm_color(key)
+    marks = rows.assign(y=np.arange(len(rows), dtype=float), estimate=rows.dz_corrected)
+    point_intervals(marks[marks.bound.ne(UNREPORTED)][["y", "estimate", "ci_low", "ci_high", "bound", "arm"]], ax)
+    for r in marks.itertuples():
         if r.bound == "range":
-            _range(ax, y, r.ci_low, r.ci_high, xlim, color)
             text = "'not significant': range only"
         elif r.bound == "lower":
-            # a one-sided bound: dashed from the bound to the edge, like a range (an arrowhead means off-scale)
-            edge = xlim[0] if r.dz_corrected < 0 else xlim[1]
-            ax.hlines(y, min(edge, r.dz_corrected), max(edge, r.dz_corrected), colors=color, lw=1.0,
-                      linestyles=DASHED, zorder=2)
-            ax.plot([r.dz_corrected], [y], marker="|", ms=5, color=color, mew=1.0)
             sign = "\u2264" if r.dz_corrected < 0 else "\u2265"
-            text = f"bound only: {sign} {_num(r.dz_corrected)}"
+            text = f"bound: {sign} {_num(r.dz_corrected)} ({r.printed})"
+        elif r.bound == UNREPORTED:
+            text = "nothing printed"
         else:
-            _segment(ax, y, r.ci_low, r.ci_high, xlim, color)
-            ax.plot([r.dz_corrected], [y], marker=style.arm_marker(key), ms=4, color=color, mec="white", mew=0.4,
-                    zorder=3, ls="none")
             text = f"{_num(r.dz_corrected)} {_interval(r.ci_low, r.ci_high)}"
-        if r.value and not r.pooled and r.why:
-            text += " (not pooled)"
-        ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,
+        ax.text(VALUE_X, r.y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,
                 color="0.15" if r.value else "0.4")
-        ticks.append(f"{r.study}, {_arm_label(r)}")
-    return ticks
+    return [f"{r.study}, {_arm_label(r)}" for r in rows.itertuples()]
 
 
 def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_labels: dict):
     """Forest plot of the synthesis sets, one panel each (lettered a, b, ...).
 
-    Each panel shows the record's rows: the corrected standardized change (marker) with the exact noncentral-t
-    interval of the true change; a printed "not significant" as a dashed range; an inequality as an arrow
-    (bound). A pooled set adds, for REML (filled diamond, the headline), DL and PM (open diamonds), the pooled
-    mean with its modified HKSJ interval as the diamond (plain HKSJ, secondary, in the text), and for k >= 3 the
-    prediction interval (Higgins: t on k - 2 df, REML tau^2). A set that is not pooled says why in its panel.
+    Each panel shows the record's rows (:func:`_study_rows`): the corrected standardized change (marker) with the
+    exact noncentral-t interval of the true change; a printed "not significant" as a dashed range with end ticks;
+    an inequality as an arrow from its bound towards the open side; an arm that printed nothing by name, with no
+    mark. An interval running past the axis ends in the off-scale glyph (two slanted strokes), its value written
+    at the right. A descriptive set says why it is not pooled (:func:`selection_note`). A pooled set adds, for
+    REML (filled diamond, the headline), DL and PM (open diamonds), the pooled mean with its modified HKSJ interval
+    as the diamond (plain HKSJ, secondary, in the text), a prediction-interval row (Higgins: t on k - 2 df, REML
+    tau^2; for k < 3 the row says none is given) and the between-trial variance.
 
     ``results`` maps a pooled set to ``{"reml": MetaResult, "dl": ..., "pm": ...}``; ``xlims`` a set to its x
-    limits (intervals running past them end in an arrowhead: off-scale); ``x_labels`` a set to its x label.
+    limits; ``x_labels`` a set to its x label.
     """
     from matplotlib.ticker import MaxNLocator
 
@@ -901,8 +970,8 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
     def n_rows(name):
         k = len(table[table.set == name])
         if not SETS[name].pooled:
-            return k + 2
-        return k + len(results[name]) + int(results[name]["reml"].has_prediction) + 1
+            return k + textwrap.fill(selection_note(table, name), 105).count("\n") + 1
+        return k + len(results[name]) + 2
 
     heights = [n_rows(s) + 2.6 for s in sets]
     fig, axes = style.stamped_figure("double", 18 + 4.6 * sum(heights), nrows=len(sets),
@@ -912,16 +981,14 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
         rows = table[table.set == name]
         xlim = xlims[name]
         ax.set_xlim(*xlim)
-        ticks = _study_rows(ax, rows, xlim)
+        ticks = _study_rows(ax, rows)
         y = len(rows)
         if not SETS[name].pooled:
-            note = textwrap.fill(SETS[name].not_pooled[0].upper() + SETS[name].not_pooled[1:], 120)
-            ax.text(0.0, y + 0.5, note, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=6,
-                    color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3}, zorder=4)
-            ticks.append("")
-            y += 1
-            ticks.append("")       # room for the note's second line
-            y += 1
+            note = textwrap.fill(selection_note(table, name), 105)
+            lines = note.count("\n") + 1
+            ax.text(0.0, y + (lines - 1) / 2, note, transform=ax.get_yaxis_transform(), ha="left", va="center",
+                    fontsize=6, color="0.3", bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3}, zorder=4)
+            ticks += [""] * lines       # a row of room for each line of the note
         else:
             res = results[name]
             for m in ("reml", "dl", "pm"):
@@ -938,18 +1005,23 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
                 y += 1
             r = res["reml"]
             if r.has_prediction:
-                _segment(ax, y, *r.pi, xlim, "#000000", lw=0.8)
-                for end in r.pi:
-                    if xlim[0] <= end <= xlim[1]:
-                        ax.plot([end], [y], marker="|", ms=5, color="#000000", mew=0.8)
-                ax.text(VALUE_X, y, _interval(*r.pi), transform=ax.get_yaxis_transform(), va="center", fontsize=6)
-                ticks.append(f"Prediction interval (REML, t on {r.k - 2} df)")
-                y += 1
-            ax.text(VALUE_X, y, f"\u03c4\u00b2 {_sig(r.tau2)} [{_sig(r.tau2_ci[0])}, {_sig(r.tau2_ci[1])}], "
-                    f"I\u00b2 {r.i2:.0f}%, Q test {format_p(r.q_p)}", transform=ax.get_yaxis_transform(),
+                a, b = max(r.pi[0], xlim[0]), min(r.pi[1], xlim[1])
+                ax.hlines(y, a, b, colors="#000000", lw=0.8)
+                ax.plot([e for e in r.pi if xlim[0] <= e <= xlim[1]], [y] * sum(xlim[0] <= e <= xlim[1] for e in r.pi),
+                        marker="|", ms=5, color="#000000", mew=0.8, ls="none")
+                _off_scale_ends(ax, y, *r.pi, xlim, "#000000")
+                text = _interval(*r.pi)
+            else:
+                text = f"none: k = {r.k} (a prediction interval needs k \u2265 3)"
+            ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,
+                    color="0.15" if r.has_prediction else "0.4")
+            ticks.append(f"Prediction interval (REML{f', t on {r.k - 2} df' if r.has_prediction else ''})")
+            y += 1
+            tau2 = ", ".join(format_variance(t) for t in r.tau2_ci)
+            ax.text(VALUE_X, y, f"\u03c4\u00b2 {format_variance(r.tau2)} [{tau2}], I\u00b2 {r.i2:.0f}%, Q test "
+                    f"{format_p(r.q_p)}", transform=ax.get_yaxis_transform(),
                     va="center", fontsize=6)
             ticks.append("Between-trial variance (REML)")
-            y += 1
         ax.set_yticks(range(len(ticks)), ticks)
         ax.set_ylim(len(ticks) - 0.4, -0.7)
         ax.tick_params(axis="y", length=0)
@@ -964,34 +1036,37 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
     return fig
 
 
-def dose_contrast_figure(contrasts: pd.DataFrame, xlim=(-10.0, 10.0)):
-    """The 100M-versus-200M question across trials: :func:`dose_contrasts` side by side, one row per trial and
-    outcome, no pooled value (the contrasts differ in analyte, effect measure and design). Each interval is
-    clipped to ``xlim`` (an arrowhead marks an off-scale end); a range is dashed; a trial without a contrast
-    says so."""
-    from . import style
+def contrast_text(r) -> str:
+    """The value column of one row of :func:`dose_contrasts`, as the figure writes it (two lines)."""
+    n = f"n = {int(r.n)} per arm" if r.n == r.n_ref else f"n = {int(r.n)} (200M) and {int(r.n_ref)} (100M)"
+    if r.bound == UNREPORTED:
+        return f"{r.measure}:\nno 100M\u2013200M contrast"
+    if r.bound == "range":
+        return f"range only: {_interval(r.ci_low, r.ci_high)}, {n}\n(200M printed only 'not significant')\n{r.measure}"
+    if r.same_printed:
+        return (f"0 by construction {_interval(r.ci_low, r.ci_high)}, {n}\n(both arms printed {r.same_printed})\n"
+                f"{r.measure}")
+    return f"{_num(r.estimate)} {_interval(r.ci_low, r.ci_high)}, {n}\n{r.measure}"
 
-    fig, ax = style.stamped_figure("double", 58)
+
+def dose_contrast_figure(contrasts: pd.DataFrame, xlim=(-4.0, 4.0)):
+    """The 100M-versus-200M question across trials: :func:`dose_contrasts` side by side, one row per trial and
+    outcome, no pooled value (the contrasts differ in analyte, effect measure and design). Drawn as the dose
+    figure of the published record draws a difference (:func:`msc_frailty.published_plots.point_intervals`, the
+    black cross): an interval clipped to ``xlim`` ends in the off-scale glyph, a range is dashed with end ticks, a
+    trial without a contrast has no mark; the value column (:func:`contrast_text`) gives every number."""
+    from . import style
+    from .published_plots import point_intervals
+
+    fig, ax = style.stamped_figure("double", 70)
     ax.set_xlim(*xlim)
-    labels = []
-    for y, r in enumerate(contrasts.itertuples()):
-        labels.append(f"{r.study}: {r.outcome}")
-        if r.bound == "none":
-            ax.text(0.0, y, "no contrast printed", ha="center", va="center", fontsize=6, color="0.4",
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
-            text = f"{r.measure}: no 100M\u2013200M contrast"
-        elif r.bound == "range":
-            _range(ax, y, r.ci_low, r.ci_high, xlim, "#000000")
-            text = f"{r.measure}: 200M 'not significant', so only\nintervals within {_interval(r.ci_low, r.ci_high)}"
-        else:
-            _segment(ax, y, r.ci_low, r.ci_high, xlim, "#000000")
-            ax.plot([r.estimate], [y], marker="o", ms=4, color="#000000", mec="white", mew=0.4, zorder=3)
-            n = (f"n = {int(r.n)} per arm" if r.n == r.n_ref else
-                 f"n = {int(r.n)} (200M) and {int(r.n_ref)} (100M)")
-            text = f"{_num(r.estimate)} {_interval(r.ci_low, r.ci_high)}, {n}\n{r.measure}"
-        ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6)
-    ax.set_yticks(range(len(labels)), labels)
-    ax.set_ylim(len(labels) - 0.5, -0.6)
+    marks = contrasts.assign(y=np.arange(len(contrasts), dtype=float), arm="All")
+    point_intervals(marks[marks.bound.ne(UNREPORTED)][["y", "estimate", "ci_low", "ci_high", "bound", "arm"]], ax)
+    for r in marks.itertuples():
+        ax.text(VALUE_X, r.y, contrast_text(r), transform=ax.get_yaxis_transform(), va="center", fontsize=6,
+                color="0.15" if r.bound != UNREPORTED else "0.4")
+    ax.set_yticks(range(len(marks)), [f"{r.study}:\n{r.outcome}" for r in marks.itertuples()])
+    ax.set_ylim(len(marks) - 0.5, -0.6)
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.axvline(0, color="0.4", lw=0.6, zorder=0)
