@@ -486,14 +486,14 @@ def test_dose_figure_printed_differences_legend_axes_and_canvas(dose_fig, estima
     per_unit = [ax.get_window_extent().width / np.ptp(ax.get_xlim()) for ax in (effects, diffs)]
     assert per_unit[0] == pytest.approx(per_unit[1], rel=0.01)
     # CRATUS-P1 TNF-alpha (dz = 6.95 [2.32, 11.67] at both doses) is capped, not squashing the rest: both lines
-    # end in the off-scale glyph at the axis edge, no point is drawn for them, and the difference 0 [-6.22, 6.22]
+    # end in the off-scale glyph at the axis edge, no point is drawn for them, and the difference 0 [-8.16, 8.16]
     # is off the scale at both ends
     y = _row(effects, "TNF-\u03b1: change (dz)")
     assert effects.get_xlim()[1] == published_plots.EFFECT_CAP
     assert _off_scale(effects) == [(round(y - 0.17, 6), "high"), (round(y + 0.17, 6), "high")]
     assert round(y - 0.17, 6) not in _points(effects) and round(y + 0.17, 6) not in _points(effects)
     assert _off_scale(diffs) == [(y, "high"), (y, "low")] and _points(diffs)[y] == pytest.approx(0)
-    assert "0.00 [\u22126.22, 6.22]" in texts
+    assert "0.00 [\u22128.16, 8.16]" in texts          # corrected dz, exact variances (reanalysis.difference_smc)
     # the arrows are bounds only: none where a line runs off the scale
     assert not {round(a.xy[1], 6) for a in _arrows(effects)} & {y for y, _ in _off_scale(effects)}
     # no text sits on the zero line of the difference panel (the notes live in the column at its right)
