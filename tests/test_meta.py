@@ -800,18 +800,21 @@ def test_the_default_run_has_one_interval_per_contrast(default_run):
     from msc_frailty.captions import read_caption
 
     est = pd.read_csv(default_run / "results" / "estimates.csv", keep_default_na=False)
-    p1 = est[(est.finding == "dose_comparison") & (est.study == "CRATUS-P1") & (est.paramcd == "TNFA")]
+    pub = est[(est.finding == "dose_comparison") & (est.basis == "published")]
+    p1 = pub[(pub.study == "CRATUS-P1") & (pub.paramcd == "TNFA")]
     (row,) = p1.itertuples()
     # 0 by construction: the interval, no p (never p = 1)
     assert row.method == "implied_dz_difference_corrected" and row.p_value == ""
     assert (float(row.estimate), float(row.ci_low), float(row.ci_high)) == pytest.approx((0.0, -8.15711, 8.15711))
-    p2 = est[(est.finding == "dose_comparison") & (est.study == "CRATUS-P2") & (est.paramcd == "SIXMWD")].iloc[0]
+    p2 = pub[(pub.study == "CRATUS-P2") & (pub.paramcd == "SIXMWD")].iloc[0]
     assert (float(p2.ci_low), float(p2.ci_high)) == pytest.approx((-0.80825, 2.68661))
     # the two figures that draw these contrasts write the same interval
     figures = default_run / "figures" / "published"
     contrast = (figures / "synthesis_dose_contrast.svg").read_text("utf-8")
     assert "0 by construction [\u22128.16, 8.16]" in contrast and "range only: [\u22122.69, 0.81]" in contrast
     assert "\u22126.22" not in contrast and "0.72]" not in contrast
+    published = (figures / "dose_response_published.svg").read_text("utf-8")     # the record's dose figure
+    assert "[\u22128.16, 8.16]" in published and "[\u22122.69, 0.81]" in published and "\u22126.22" not in published
     assert "0 by construction (both arms printed p = .0001)" in read_caption(figures / "synthesis_dose_contrast.png")
     assert "No prediction interval is given anywhere" in read_caption(figures / "synthesis_forest.png")
 
