@@ -234,9 +234,19 @@ def test_consort_box_names_endpoint_and_visit_in_weeks(tmp_path):
     assert an.visit_label.tolist() == ["Week 2"] * 3 + ["Week 4"] * 3
     fig, ax = consort.draw_consort(counts)
     texts = [t.get_text() for t in ax.texts]
-    # the full name, on the line of "Primary endpoint:" when the box (180 mm over three arms) has room
-    assert "Primary endpoint: 6-minute walk distance" in texts
+    # the parameter the flow follows, in full: not a "primary endpoint", which nobody stated
+    assert texts.count("Analysed for") == 3 and texts.count("6-minute walk distance") == 3
+    assert not [t for t in texts if "rimary" in t]
     assert "Week 4: n = 8" in texts and not any(t.startswith("Month") for t in texts)
+    plt.close(fig)
+    # stated primary (params.csv primary = Y): the full name on the line of "Primary endpoint:" when the box
+    # (180 mm over three arms) has room
+    _params(folder, [("SIXMWD", "6-minute walk distance", "m", "higher_better", "", "Y")])
+    trial = load_trial(folder).study("TOY-1")
+    assert consort.stated_primary(trial) == "SIXMWD"
+    fig, ax = consort.draw_consort(consort.consort_counts(trial), primary=True)
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("Primary endpoint: 6-minute walk distance") == 3 and "Analysed for" not in texts
     plt.close(fig)
 
 
@@ -270,29 +280,40 @@ def _params(folder, rows):
         folder / "params.csv", index=False)
 
 
-def test_primary_param_without_built_in_parameters(tmp_path):
+def test_flow_param_without_built_in_parameters(tmp_path):
     folder = write_dataset(tmp_path / "p", studies=("TOY-1",))
     eff = pd.read_csv(folder / "adeff.csv")
     eff["PARAMCD"] = eff["PARAMCD"].map({"SIXMWD": "ZGAIT", "TNFA": "ACRP"})   # ZGAIT first in data order
     eff.to_csv(folder / "adeff.csv", index=False)
-    assert consort.primary_param(load_trial(folder).study("TOY-1")) == "ZGAIT"   # not alphabetical ACRP
+    trial = load_trial(folder).study("TOY-1")
+    assert consort.flow_param(trial) == "ZGAIT" and consort.stated_primary(trial) is None  # not alphabetical ACRP
     _params(folder, [("ZGAIT", "Gait speed", "m/s", "higher_better", "", ""),
                      ("ACRP", "C-reactive protein", "mg/L", "lower_better", "", "Y")])
     trial = load_trial(folder).study("TOY-1")
-    assert consort.primary_param(trial) == "ACRP"
-    fig, ax = consort.draw_consort(consort.consort_counts(trial))
+    assert consort.flow_param(trial) == consort.stated_primary(trial) == "ACRP"
+    fig, ax = consort.draw_consort(consort.consort_counts(trial), primary=True)
     assert "Primary endpoint: ACRP" in [t.get_text() for t in ax.texts]
     plt.close(fig)
 
 
+def test_a_stated_primary_endpoint_comes_before_the_built_in_order(tmp_path):
+    # TNF-alpha marked primary in params.csv: the flow follows it, not the 6-minute walk distance
+    folder = write_dataset(tmp_path / "s", studies=("TOY-1",))
+    _params(folder, [("TNFA", "Serum TNF-alpha", "pg/mL", "lower_better", "", "Y")])
+    trial = load_trial(folder).study("TOY-1")
+    assert consort.stated_primary(trial) == consort.flow_param(trial) == "TNFA"
+    assert set(consort.consort_counts(trial).query("stage == 'analysed'").param) == {"TNFA"}
+
+
 @pytest.mark.parametrize("codes, expected", [(["TNFA", "SQOLF", "SPPB"], "SPPB"), (["SF36PCS", "FEV1"], "FEV1"),
                                              (["TNFA", "SQOLF"], "SQOLF")])
-def test_primary_param_takes_built_in_physical_parameters_in_order(tmp_path, codes, expected):
+def test_flow_param_takes_built_in_physical_parameters_in_order(tmp_path, codes, expected):
     folder = write_dataset(tmp_path / "b", studies=("TOY-1",))
     eff = pd.read_csv(folder / "adeff.csv")
     eff = pd.concat([eff[eff.PARAMCD == "SIXMWD"].assign(PARAMCD=c) for c in codes])
     eff.to_csv(folder / "adeff.csv", index=False)
-    assert consort.primary_param(load_trial(folder).study("TOY-1")) == expected
+    trial = load_trial(folder).study("TOY-1")
+    assert consort.flow_param(trial) == expected and consort.stated_primary(trial) is None
 
 
 def test_long_arm_labels_keep_their_own_colour_and_marker_in_draw_tesae(long_arms):

@@ -20,7 +20,7 @@ def counts_of(rows):
     return pd.DataFrame(rows, columns=["stage", "visit", "arm", "n"])
 
 
-GOOD = [("enrolled", np.nan, consort.TOTAL, 30),
+GOOD = [("in_data_set", np.nan, consort.TOTAL, 30),
         ("allocated", np.nan, "Placebo", 10), ("allocated", np.nan, "100M", 10), ("allocated", np.nan, "200M", 10),
         ("infused", np.nan, "Placebo", 10), ("infused", np.nan, "100M", 9), ("infused", np.nan, "200M", 10),
         ("analysed", 3.0, "Placebo", 10), ("analysed", 3.0, "100M", 8), ("analysed", 3.0, "200M", 9),
@@ -59,7 +59,7 @@ def toy_edited(tmp_path):
 def test_counts_of_the_toy_study(toy):
     c = consort.consort_counts(toy.study("TOY-1"))
     assert list(c.columns) == consort.COUNT_COLUMNS
-    assert c.stage.tolist() == ["enrolled"] + ["allocated"] * 3 + ["infused"] * 3 + ["analysed"] * 6
+    assert c.stage.tolist() == ["in_data_set"] + ["allocated"] * 3 + ["infused"] * 3 + ["analysed"] * 6
     assert c.iloc[0].tolist()[3:5] == [consort.TOTAL, 24]
     alloc = c[c.stage == "allocated"]
     assert alloc.arm.tolist() == ["Control", "Low", "High"]  # placebo first, then by dose
@@ -114,31 +114,145 @@ def test_counts_refuse_more_deaths_than_missing_subjects():
 
 
 def test_the_flow_diagram_speaks_a_readers_words(toy):
-    """No ADaM table name on the diagram (it said "every subject in adsl"), the endpoint named in words."""
+    """No ADaM table name on the diagram (it said "every subject in adsl"), the parameter named in words. The top
+    box counts the subjects in the data set, which is not an enrolment count (LOMECEL-P2B enrolled 150 and
+    randomized 148, the 148 alone being data): never "Enrolled". Nobody stated a primary endpoint (the toy data set
+    has no params.csv): no box calls the 6-minute walk distance one."""
     from msc_frailty.captions import wording_problems
 
     fig, ax = consort.draw_consort(consort.consort_counts(toy.study("TOY-1")))
     texts = [t.get_text() for t in ax.texts]
-    assert "(every subject in the data set)" in texts
-    assert "Primary endpoint: 6-minute walk distance" in texts
+    assert texts[0] == "In the data set: n = 24"
+    assert not [t for t in texts if "nrol" in t or "every subject" in t or "rimary" in t]
+    assert texts.count("Analysed for") == 3 and texts.count("6-minute walk distance") == 3
     assert [p for t in texts for p in wording_problems(t)] == []
     plt.close(fig)
+
+
+def test_no_primary_endpoint_on_the_default_data_and_the_top_box():
+    """The record's primary endpoints are TE-SAE incidence at 1 month (CRATUS Phase 1 and 2) and 6MWD at day 180
+    (Phase 2b); the data set states none of them, so no CONSORT box of the default data says "Primary endpoint"."""
+    from msc_frailty.paths import DEFAULT_DATA
+
+    trial = load_trial(DEFAULT_DATA)
+    for study, n in (("CRATUS-P1", 15), ("CRATUS-P2", 30), ("LOMECEL-P2B", 148)):
+        one = trial.study(study)
+        assert consort.stated_primary(one) is None
+        d = consort.disposition_counts(one)
+        fig, ax = consort.draw_consort(consort.consort_counts(one), disposition=d)
+        texts = [t.get_text() for t in ax.texts]
+        assert texts[0] == f"In the data set: n = {n}"
+        assert not [t for t in texts if "rimary" in t or "nrol" in t]
+        # a follow-up box per arm, each with its discontinued (the reasons: test_disposition_of_the_default_data...)
+        assert texts.count("Follow-up") == d.arm.nunique() == len(consort.arm_order(one))
+        assert sorted(t for t in texts if t.startswith("Discontinued: n = ")) == sorted(
+            f"Discontinued: n = {g[g.status == 'discontinued'].n.sum()}" for _, g in d.groupby("arm"))
+        plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------- disposition
+
+def test_disposition_of_the_default_data_adds_up_and_gives_reasons():
+    """adsl EOSSTT/DCSREAS/DTHFL: the CRATUS-P1 death (DCSREAS = DEATH) and every other discontinuation with its
+    reason, per arm; completed + discontinued = infused; the reasons add up to the discontinued."""
+    from msc_frailty.paths import DEFAULT_DATA
+
+    trial = load_trial(DEFAULT_DATA)
+    for study in trial.studies:
+        one = trial.study(study)
+        d = consort.disposition_counts(one)
+        counts = consort.consort_counts(one)
+        assert consort.check_disposition(d, counts) is d
+        saf = one.adsl[one.adsl.SAFFL == "Y"]
+        for arm, g in d.groupby("arm"):
+            assert g.n.sum() == (saf.TRT01A == arm).sum()
+            gone = saf[(saf.TRT01A == arm) & (saf.EOSSTT == "DISCONTINUED")]
+            assert g[g.status == "discontinued"].n.sum() == len(gone)
+            expected = gone.DCSREAS.str.lower().value_counts().to_dict()
+            got = {r: k for r, k in zip(g.reason, g.n) if r}
+            assert got == expected, (study, arm)
+    p1 = consort.disposition_counts(trial.study("CRATUS-P1"))
+    assert p1[p1.arm == "200M"][["status", "reason", "n"]].values.tolist() == [["completed", "", 4],
+                                                                               ["discontinued", "death", 1]]
+
+
+def test_follow_up_box_lists_each_reason_and_the_unrecorded(tmp_path):
+    folder = write_dataset(tmp_path / "disp", studies=("TOY-1",))
+    adsl = pd.read_csv(folder / "adsl.csv")
+    adsl["EOSSTT"] = "COMPLETED"
+    adsl["DCSREAS"] = ""
+    adsl["DTHFL"] = ""
+    high = adsl.TRT01A == "High"
+    adsl.loc[adsl.index[high][:4], "EOSSTT"] = "DISCONTINUED"
+    adsl.loc[adsl.index[high][:4], "DCSREAS"] = ["WITHDRAWAL BY SUBJECT", "WITHDRAWAL BY SUBJECT", "", ""]
+    adsl.loc[adsl.index[high][2], "DTHFL"] = "Y"                    # died, no reason recorded: a death
+    adsl.loc[adsl.index[adsl.TRT01A == "Low"][0], "EOSSTT"] = ""     # status not recorded: counted, never dropped
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    trial = load_trial(folder).study("TOY-1")
+    d = consort.disposition_counts(trial)
+    assert d.values.tolist() == [
+        ["Control", "completed", "", 8], ["Control", "discontinued", "", 0],
+        ["Low", "completed", "", 7], ["Low", "discontinued", "", 0], ["Low", "not recorded", "", 1],
+        ["High", "completed", "", 4], ["High", "discontinued", "withdrawal by subject", 2],
+        ["High", "discontinued", "death", 1], ["High", "discontinued", "reason not recorded", 1]]
+    fig, ax = consort.draw_consort(consort.consort_counts(trial), disposition=d)
+    texts = [t.get_text() for t in ax.texts]
+    for line in ("Discontinued: n = 4", "\u2013 withdrawal by subject: 2", "\u2013 death: 1",
+                 "\u2013 reason not recorded: 1", "Not recorded: n = 1", "Completed: n = 7"):
+        assert line in texts, line
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda d: d.assign(n=d.n.where(d.index != 0, 7)), r"follow-up, arm 'Control': completed 7 \+ discontinued 0 = 7, "
+                                                       r"not the 8 infused"),
+    (lambda d: d.assign(n=d.n.where(d.index != 0, -1)), r"follow-up, arm 'Control': count -1 is not a whole number"),
+    (lambda d: d[d.arm != "High"], r"follow-up, arm 'High': allocated arm missing"),
+    (lambda d: pd.concat([d, pd.DataFrame([["Extra", "completed", "", 1]], columns=d.columns)]),
+     r"follow-up, arm 'Extra': not an allocated arm"),
+])
+def test_disposition_that_does_not_add_up_is_refused(tmp_path, edit, match):
+    folder = write_dataset(tmp_path / "bad", studies=("TOY-1",))
+    adsl = pd.read_csv(folder / "adsl.csv").assign(EOSSTT="COMPLETED")
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    trial = load_trial(folder).study("TOY-1")
+    counts, d = consort.consort_counts(trial), consort.disposition_counts(trial)
+    consort.check_disposition(d, counts)
+    with pytest.raises(ValueError, match=match):
+        consort.draw_consort(counts, disposition=edit(d).reset_index(drop=True))
+
+
+def test_data_without_end_of_study_columns_have_no_follow_up_boxes(toy, tmp_path):
+    """The toy and ADaM fixtures have no EOSSTT: an empty disposition, and the flow as before."""
+    from msc_frailty.adam_fixture import write_fixture
+
+    adam = load_trial(write_fixture(tmp_path / "adam"))
+    for trial in (toy, adam):
+        one = trial.study(trial.studies[0])
+        assert "EOSSTT" not in one.adsl.columns
+        d = consort.disposition_counts(one)
+        assert d.empty and list(d.columns) == consort.DISPOSITION_COLUMNS
+        assert consort.check_disposition(d, consort.consort_counts(one)) is d      # nothing to check, no error
+        fig, ax = consort.draw_consort(consort.consort_counts(one), disposition=d)
+        texts = [t.get_text() for t in ax.texts]
+        assert "Follow-up" not in texts and texts[0].startswith("In the data set: n = ")
+        plt.close(fig)
 
 
 def test_other_parameter_and_study_without_placebo(toy):
     c = consort.consort_counts(toy.study("TOY-2"), param="TNFA")
     assert c[c.stage == "allocated"].arm.tolist() == ["A", "B"]
     assert set(c[c.stage == "analysed"].param) == {"TNFA"}
-    assert c[c.stage == "enrolled"].n.iloc[0] == 12
+    assert c[c.stage == "in_data_set"].n.iloc[0] == 12
 
 
-def test_primary_param_falls_back_to_the_first_code(tmp_path):
+def test_flow_param_falls_back_to_the_first_code(tmp_path):
     folder = write_dataset(tmp_path / "d", studies=("TOY-2",))
     eff = pd.read_csv(folder / "adeff.csv")
     eff[eff.PARAMCD == "TNFA"].to_csv(folder / "adeff.csv", index=False)
     trial = load_trial(folder)
-    assert consort.primary_param(trial) == "TNFA"
-    assert consort.primary_param(load_trial(write_dataset(tmp_path / "e"))) == "SIXMWD"
+    assert consort.flow_param(trial) == "TNFA"
+    assert consort.flow_param(load_trial(write_dataset(tmp_path / "e"))) == "SIXMWD"
 
 
 def test_counts_refuse_unknown_parameter_and_several_studies(toy):
@@ -156,7 +270,7 @@ def test_good_counts_pass():
 
 @pytest.mark.parametrize("rows, match", [
     (replace(GOOD, "allocated", np.nan, "200M", 9),
-     r"stage 'allocated': arm counts \(Placebo = 10, 100M = 10, 200M = 9\) sum to 29, not the 30 enrolled"),
+     r"stage 'allocated': arm counts \(Placebo = 10, 100M = 10, 200M = 9\) sum to 29, not the 30 in the data set"),
     (replace(GOOD, "infused", np.nan, "100M", 11), r"stage 'infused', arm '100M': 11 is more than the 10 allocated"),
     (replace(GOOD, "analysed", 6.0, "100M", 10),
      r"stage 'analysed' \(visit 6\), arm '100M': 10 is more than the 9 infused"),
@@ -168,7 +282,7 @@ def test_good_counts_pass():
     (GOOD + [("infused", np.nan, consort.TOTAL, 30)],
      r"stage 'infused', arm 'All arms': total 30 is not the sum 29"),
     (GOOD + [("analysed", 3.0, "100M", 8)], r"stage 'analysed' \(visit 3\), arm '100M': counted twice"),
-    (GOOD[1:], r"stage 'enrolled' needs exactly one row"),
+    (GOOD[1:], r"stage 'in_data_set' needs exactly one row"),
     (GOOD + [("followed", np.nan, "100M", 1)], r"unknown stage"),
 ])
 def test_inconsistent_counts_raise(rows, match):
@@ -177,7 +291,7 @@ def test_inconsistent_counts_raise(rows, match):
 
 
 def test_visit_column_is_optional():
-    rows = [("enrolled", consort.TOTAL, 5), ("allocated", "X", 3), ("allocated", "Y", 2),
+    rows = [("in_data_set", consort.TOTAL, 5), ("allocated", "X", 3), ("allocated", "Y", 2),
             ("infused", "X", 3), ("infused", "Y", 3)]
     with pytest.raises(ValueError, match=r"stage 'infused', arm 'Y': 3 is more than the 2 allocated"):
         consort.check_consort(pd.DataFrame(rows, columns=["stage", "arm", "n"]))
@@ -188,7 +302,7 @@ def test_draw_refuses_inconsistent_counts_and_draws_good_ones(toy):
         consort.draw_consort(counts_of(replace(GOOD, "allocated", np.nan, "200M", 9)))
     fig, ax = consort.draw_consort(consort.consort_counts(toy.study("TOY-1")))
     texts = [t.get_text() for t in ax.texts]
-    assert "Enrolled: n = 24" in texts and "Allocated to High" in texts and "Month 4: n = 8" in texts
+    assert "In the data set: n = 24" in texts and "Allocated to High" in texts and "Month 4: n = 8" in texts
     assert fig.get_size_inches()[0] == pytest.approx(180 / 25.4)
     assert ax.get_xlim() == (0, pytest.approx(180))        # data units are millimetres of the page
     plt.close(fig)

@@ -21,11 +21,14 @@ from msc_frailty.data import load_trial  # noqa: E402
 from msc_frailty.paths import DEFAULT_DATA  # noqa: E402
 
 def _study_figures(trial):
-    """The cohort and safety notebooks' figures of one study, with their print widths (mm)."""
+    """The cohort and safety notebooks' figures of one study, with their print widths (mm): the event figure is one
+    column wide for a few serious events (consort.FEW_EVENT_MARKS), two for more (or for the summary by term)."""
     props = tesae_proportions(trial).query("paramcd == 'TESAE30' and comparison == 'proportion'")
-    return {"consort": (consort.draw_consort(consort.consort_counts(trial))[0], 180),
+    few = len(consort.serious_events(trial)) <= consort.FEW_EVENT_MARKS
+    return {"consort": (consort.draw_consort(consort.consort_counts(trial),
+                                             disposition=consort.disposition_counts(trial))[0], 180),
             "safety_tesae30": (consort.draw_tesae(props, consort.pooled_active(trial))[0], 85),
-            "safety_events": (consort.draw_events(trial)[0], 180)}
+            "safety_events": (consort.draw_events(trial)[0], 85 if few else 180)}
 
 
 def _fit(fig, width_mm):
@@ -36,8 +39,9 @@ def _fit(fig, width_mm):
 
 #: The published-record figures (figures/published/) checked here.
 PUBLISHED = ("forest_implied_effects", "dose_response_published", "safety_bounds")
-#: The print width (mm) of the cohort, safety and published-record figures.
-WIDTHS = {"consort": 180, "safety_tesae30": 85, "safety_events": 180, "forest_implied_effects": 180,
+#: The print width (mm) of the cohort, safety and published-record figures (safety_events: the default run's one
+#: event timeline, CRATUS-P1's single death, is one column wide).
+WIDTHS = {"consort": 180, "safety_tesae30": 85, "safety_events": 85, "forest_implied_effects": 180,
           "dose_response_published": 180, "safety_bounds": 85, "scorecard": 85}
 #: Figures drawn only where there is something to show (a study with no TE-SAE, or no serious event, gets a
 #: sentence instead): not every study of the default run has them.
@@ -88,6 +92,24 @@ def test_scorecard_fits_to_print():
     fig = published_plots.scorecard_chart(card)
     _fit(fig, 85)
     plt.close(fig)
+
+
+def test_few_events_fit_one_column_and_many_two(tmp_path):
+    """A timeline of a few marks is 85 mm wide (CRATUS-P1's one death was a 180 mm figure with one mark on it);
+    more than FEW_EVENT_MARKS serious events take the page width, and each fits to print."""
+    for n, width in ((3, 85), (consort.FEW_EVENT_MARKS, 85), (consort.FEW_EVENT_MARKS + 1, 180),
+                     (consort.MAX_EVENT_MARKS, 180)):
+        folder = write_dataset(tmp_path / f"n{n}", studies=("TOY-1",))
+        ae = pd.read_csv(folder / "adae.csv")
+        subjects = pd.read_csv(folder / "adsl.csv").USUBJID
+        rows = [["TOY-1", subjects[i % len(subjects)], "Fall", "Y", "Y", 40 + 7 * i, "RECOVERED"] for i in range(n)]
+        ae = pd.concat([ae[ae.AESER != "Y"], pd.DataFrame(rows, columns=ae.columns[:7])], ignore_index=True)
+        ae.to_csv(folder / "adae.csv", index=False)
+        trial = load_trial(folder).study("TOY-1")
+        assert consort.events_to_draw(trial) == n
+        fig, _ = consort.draw_events(trial)
+        _fit(fig, width)
+        plt.close(fig)
 
 
 def test_long_arm_labels_and_many_events_fit_to_print(tmp_path):

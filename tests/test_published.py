@@ -469,8 +469,10 @@ def test_dose_figure_printed_differences_legend_axes_and_canvas(dose_fig, estima
     effects, diffs = dose_fig.axes
     # the differences LOMECEL-P2B printed without a spread: named in the figure, quoted in the caption's words
     printed = claims[(claims.trial == "LOMECEL-P2B") & (claims.statistic == "difference")]
-    words = published_plots.printed_differences(estimates)
-    assert len(printed) == 2 and all(v.split()[-1] in words for v in printed.value_printed)   # +63.4, 41
+    words = published_plots.printed_differences(estimates, claims)
+    assert len(printed) == 2 and all(f"{v} m at {float(w):g} months" in words
+                                     for v, w in zip(printed.value_printed, printed.visit))   # as printed
+    assert "about 41 m at 6 months" in words and "+41" not in words                          # never "+41 m"
     assert [t.get_text() for t in diffs.texts if "without a spread" in t.get_text()]
     # the legend holds the marks drawn, each once: the off-scale glyph, not an arrow, for CRATUS-P1 TNF-alpha
     legend = [t.get_text() for t in dose_fig.legends[0].get_texts()]
@@ -561,17 +563,60 @@ def test_point_intervals_cut_lines_at_the_axis():
     plt.close(fig)
 
 
-def test_safety_bounds_are_clopper_pearson_from_scipy(estimates):
-    fig = published_plots.safety_bounds(estimates)
+def test_safety_bounds_are_clopper_pearson_from_scipy(estimates, claims):
+    fig = published_plots.safety_bounds(estimates, claims)
     ax = fig.axes[0]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
+    labels = {round(y, 6): t.get_text() for y, t in zip(ax.get_yticks(), ax.get_yticklabels())}
     for y, x0, x1, _, _ in _segments(ax):
-        k, n = (int(v) for v in labels[int(y)].rsplit(": ", 1)[1].split("/"))
+        k, n = (int(v) for v in labels[round(y, 6)].rsplit(": ", 1)[1].split("/"))
         lo = 0.0 if k == 0 else st.beta.ppf(0.025, k, n - k + 1)
         assert (x0, x1) == (pytest.approx(lo, abs=1e-12), pytest.approx(st.beta.ppf(0.975, k + 1, n - k)))
-    assert "TE-SAE \u2264 30 d, 100M: 0/10" in labels and "death, 200M: 1/5" in labels
+    assert "100M: 0/10" in labels.values() and "200M: 1/5" in labels.values()
     assert fig.get_figwidth() * 25.4 == pytest.approx(85)
     assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
+    plt.close(fig)
+
+
+def _blocks(ax) -> dict[str, list[str]]:
+    """The rows of safety_bounds under each italic event heading, as "<trial> / <heading>" -> row labels."""
+    out, trial, event = {}, "", ""
+    for t in sorted(ax.get_yticklabels(), key=lambda t: t.get_position()[1]):
+        if t.get_fontweight() == "bold":
+            trial = t.get_text()
+        elif t.get_fontstyle() == "italic":
+            event = t.get_text().replace("\n", " ")
+            out[f"{trial} / {event}"] = []
+        else:
+            out[f"{trial} / {event}"].append(t.get_text())
+    return out
+
+
+def test_safety_bounds_say_no_more_than_the_record(estimates, claims):
+    """The reviewer's finding: CRATUS-P2 rows read "TE-SAE \u2264 30 d" though the record says only "No therapy-related
+    TE-SAEs occurred at 1 month" (narrower than the endpoint), and LOMECEL-P2B's "any SAE" came from news coverage of
+    unknown scope and window. Each event is drawn in the scope its statement gives, no wider."""
+    statements = published_plots.safety_statements(claims).set_index("claim_id")
+    assert statements.loc["P2-SAFETY-TESAE30", "event"] == "therapy-related TE-SAE at 1 month"
+    assert statements.loc["P1-SAFETY-TESAE30", "event"] == "TE-SAE at 1 month"
+    assert statements.loc["P2B-SAFETY-NOSAE", "event"] == "serious AE (news; window not printed)"
+    assert statements.loc["P1-DEATH-200M", "event"] == "death during follow-up"
+    # "therapy-related" comes from the quote, "news" from the source, "at 1 month" from the claim's visit
+    quotes = claims.set_index("claim_id").quote
+    for cid, r in statements.iterrows():
+        assert r.quote == quotes[cid]
+        assert ("therapy-related" in r.event) == ("therapy-related" in r.quote.lower())
+    fig = published_plots.safety_bounds(estimates, claims)
+    blocks = _blocks(fig.axes[0])
+    assert blocks == {
+        "CRATUS-P1 / TE-SAE at 1 month": ["20M: 0/5", "100M: 0/5", "200M: 0/5", "All active: 0/15"],
+        "CRATUS-P1 / death during follow-up": ["200M: 1/5", "All: 1/15"],
+        "CRATUS-P2 / therapy-related TE-SAE at 1 month": ["Placebo: 0/10", "100M: 0/10", "200M: 0/10",
+                                                         "All active: 0/20", "All: 0/30"],
+        "LOMECEL-P2B / serious AE (news; window not printed)": ["Placebo: 0/30", "25M: 0/37", "50M: 0/31",
+                                                                "100M: 0/34", "200M: 0/16", "All active: 0/118",
+                                                                "All: 0/148"]}
+    texts = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    assert "\u2264 30 d" not in texts and "any SAE" not in texts and "within 30 days" not in texts
     plt.close(fig)
 
 
@@ -620,5 +665,21 @@ def test_scorecard_is_a_100_percent_stacked_bar_per_trial():
     assert [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()] == [
         s.replace("_", " ") for s in statuses]
     assert set(published_plots.STATUS_WORDS) == set(statuses)
+    assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
+    plt.close(fig)
+
+
+def test_scorecard_legend_holds_only_the_statuses_drawn():
+    """On the synthetic default no claim is "reproduced": the legend had an entry for it though no trial had a segment
+    of it. The legend holds the statuses drawn, in the segments' order (the caption still defines every status)."""
+    card = pd.DataFrame({"study": ["CRATUS-P1", "CRATUS-P2", "CRATUS-P2", "ZHU-2024"], "claim_id": list("abcd"),
+                         "status": ["consistent_by_construction", "not_reproduced", "consistent_by_construction",
+                                    "not_testable_without_patient_data"]})
+    fig = published_plots.scorecard_chart(card)
+    ax = fig.axes[0]
+    drawn = [s for s, bars in zip(published_plots.STATUS_STYLES, ax.containers) if any(b.get_width() for b in bars)]
+    legend = [t.get_text().replace("\n", " ") for t in ax.get_legend().get_texts()]
+    assert legend == [s.replace("_", " ") for s in drawn] == ["not reproduced", "consistent by construction",
+                                                             "not testable without patient data"]
     assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
     plt.close(fig)

@@ -276,6 +276,28 @@ def test_known_arms_have_distinct_markers_and_unknown_arms_a_stable_spare():
     assert style.arm_markers(["100M", "200M"]) == {"100M": "s", "200M": "^"}
 
 
+def test_no_arm_marker_reads_as_an_arrow_but_the_two_triangles():
+    """An arrow is the collection's glyph for a bound (figures.md): 25M's marker was "<", which read as one beside
+    the bounds of safety_bounds and the Phase 2b figures. It is the hexagon "h" now, distinct from every other arm's
+    marker and from the spares; only 20M and 200M keep their triangles (v, ^)."""
+    from matplotlib.markers import MarkerStyle
+
+    known = dict(style.ARM_MARKERS)
+    assert known["25M"] == "h" and known["25M"] not in style.ARROW_LIKE_MARKERS
+    assert {a for a, m in known.items() if m in style.ARROW_LIKE_MARKERS} == {"20M", "200M"}
+    assert not [m for m in style._SPARE_MARKERS if m in style.ARROW_LIKE_MARKERS]
+    spares = [MarkerStyle(m).get_marker() for m in style._SPARE_MARKERS]
+    assert len(set(map(str, spares))) == len(spares)                        # the spares differ from each other
+    assert not set(map(str, spares)) & set(map(str, known.values()))       # and from every known arm's marker
+    assert "H" not in style._SPARE_MARKERS                                  # 25M's hexagon turned is no spare
+    # every spare draws (a star given as (points, style, angle) included), and unknown arms of the toy data get
+    # markers of their own
+    for m in style._SPARE_MARKERS:
+        assert MarkerStyle(m).get_path().vertices.size
+    toy = [style.arm_marker(a) for a in ("Control", "Low", "High")]
+    assert len(set(map(str, toy))) == 3
+
+
 def test_print_problems_names_width_and_small_text():
     fig, ax = style.figure("double", 40)
     assert style.print_problems(fig) == []

@@ -5,8 +5,10 @@ Every function takes a :class:`~msc_frailty.data.TrialData` restricted to one st
 placebo, without adverse events, or without serious ones.
 
 Flow
-    :func:`consort_counts` (tidy counts enrolled -> allocated -> infused -> analysed),
-    :func:`check_consort` (refuses counts that do not add up), :func:`draw_consort` (the diagram).
+    :func:`consort_counts` (tidy counts: in the data set -> allocated -> infused -> analysed),
+    :func:`check_consort` (refuses counts that do not add up), :func:`disposition_counts` and
+    :func:`check_disposition` (end of study: completed, discontinued with the reason, where adsl records it),
+    :func:`draw_consort` (the diagram).
 Cohort
     :func:`baseline_table` (Table 1 with tableone), :func:`save_table`.
 Harms
@@ -31,12 +33,17 @@ from .data import PARAMETERS, TrialData, add_change
 from .paths import resolve
 from .results import _atomic_write_csv
 
-#: Stages of the flow, in order. ``analysed`` rows carry the visit (AVISITN) they count.
-STAGES = ("enrolled", "allocated", "infused", "analysed")
-#: The arm label of a row counting every arm of a stage (the ``enrolled`` row always is one).
+#: Stages of the flow, in order. ``analysed`` rows carry the visit (AVISITN) they count. The first counts the
+#: subjects the data set holds: not an enrolment count (screening and enrolment before allocation are not in it).
+STAGES = ("in_data_set", "allocated", "infused", "analysed")
+#: The arm label of a row counting every arm of a stage (the ``in_data_set`` row always is one).
 TOTAL = "All arms"
 #: Columns of :func:`consort_counts`.
 COUNT_COLUMNS = ["stage", "param", "visit", "arm", "n", "visit_label", "died"]
+#: Columns of :func:`disposition_counts`.
+DISPOSITION_COLUMNS = ["arm", "status", "reason", "n"]
+#: End-of-study statuses (ADaM ADSL EOSSTT), in the order a flow box lists them.
+STATUSES = ("completed", "ongoing", "discontinued", "not recorded")
 
 #: Days per month, to turn AVISITN (months since infusion) into study days.
 DAYS_PER_MONTH = 365.25 / 12
@@ -56,37 +63,58 @@ def arm_order(trial: TrialData) -> list[str]:
     return plots.arm_order(trial.adsl)
 
 
-#: Built-in physical-performance parameters, in the order in which one is taken as the primary endpoint.
-PRIMARY_ORDER = ("SIXMWD", "SPPB", "FEV1", "SF36PCS", "SQOLF")
+#: Built-in physical-performance parameters, in the order in which one is taken for the flow's "analysed" boxes
+#: when the data set states no primary endpoint.
+FLOW_ORDER = ("SIXMWD", "SPPB", "FEV1", "SF36PCS", "SQOLF")
 #: The unit of AVISITN without AVISIT labels (contract section 1).
 DEFAULT_VISIT_UNIT = "month"
 
 
-def primary_param(trial: TrialData) -> str | None:
-    """The PARAMCD the CONSORT "analysed" boxes follow: the primary endpoint of the study.
+def stated_primary(trial: TrialData) -> str | None:
+    """The primary endpoint the data set states: the PARAMCD that ``params.csv`` marks ``primary = Y`` (when
+    ``trial.params`` has that column and the code is in adeff), else None.
 
-    The first built-in physical parameter present (:data:`PRIMARY_ORDER`); else the parameter that
-    ``params.csv`` marks ``primary = Y`` (when ``trial.params`` has that column and the code is in adeff);
-    else the first PARAMCD in data order (never the alphabetically first). None without efficacy rows.
+    A data set in the contract layout says nothing else about which endpoint was primary, and the collection does
+    not guess it: the trials' own primary endpoints (TE-SAE incidence at 1 month in CRATUS Phase 1 and 2, 6MWD at
+    day 180 in the Phase 2b) are not efficacy rows of adeff at all, or are only named so in the published record.
 
     Examples
     --------
     >>> from msc_frailty.data import load_trial
-    >>> primary_param(load_trial("data/synthetic").study("CRATUS-P2"))
+    >>> stated_primary(load_trial("data/synthetic").study("CRATUS-P2")) is None      # no params.csv
+    True
+    """
+    codes = set(trial.adeff["PARAMCD"])
+    params = trial.params
+    if "primary" not in params.columns:
+        return None
+    marked = params.loc[params["primary"].astype(str).str.strip().str.upper() == "Y", "PARAMCD"]
+    marked = [c for c in marked if c in codes]
+    return marked[0] if marked else None
+
+
+def flow_param(trial: TrialData) -> str | None:
+    """The PARAMCD the CONSORT "analysed" boxes follow.
+
+    The stated primary endpoint (:func:`stated_primary`); else the first built-in physical parameter present
+    (:data:`FLOW_ORDER`); else the first PARAMCD in data order (never the alphabetically first). None without
+    efficacy rows. Only a stated primary endpoint is called "primary" on the diagram.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> flow_param(load_trial("data/synthetic").study("CRATUS-P2"))
     'SIXMWD'
     """
     codes = list(pd.unique(trial.adeff["PARAMCD"]))
     if not codes:
         return None
-    for code in PRIMARY_ORDER:
+    stated = stated_primary(trial)
+    if stated is not None:
+        return stated
+    for code in FLOW_ORDER:
         if code in codes:
             return code
-    params = trial.params
-    if "primary" in params.columns:
-        marked = params.loc[params["primary"].astype(str).str.strip().str.upper() == "Y", "PARAMCD"]
-        marked = [c for c in marked if c in codes]
-        if marked:
-            return marked[0]
     return codes[0]
 
 
@@ -127,7 +155,8 @@ def visit_label(visit: float, unit: str = DEFAULT_VISIT_UNIT) -> str:
 def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
     """Counts of the CONSORT flow of one study, one row per stage, visit and arm.
 
-    Stages: ``enrolled`` (every row of adsl, arm :data:`TOTAL`), ``allocated`` (per TRT01A),
+    Stages: ``in_data_set`` (every row of adsl, arm :data:`TOTAL`: the subjects the data set holds, which is
+    not an enrolment count), ``allocated`` (per TRT01A),
     ``infused`` (SAFFL = Y) and ``analysed`` (per post-baseline visit of ``param``: subjects with
     SAFFL = Y, a baseline value and a value at that visit, the efficacy population of the analysis
     plan). Arms come placebo first, then by dose; an arm nobody was analysed in at a visit has n = 0.
@@ -137,7 +166,7 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
     trial : TrialData
         One study.
     param : str, optional
-        The PARAMCD of the analysed stages; :func:`primary_param` by default. A study without
+        The PARAMCD of the analysed stages; :func:`flow_param` by default. A study without
         efficacy rows has no analysed stage.
 
     Returns
@@ -151,8 +180,8 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
     _one_study(trial)
     adsl = trial.adsl
     arms = arm_order(trial)
-    param = primary_param(trial) if param is None else param
-    rows = [("enrolled", "", np.nan, TOTAL, len(adsl), "", 0)]
+    param = flow_param(trial) if param is None else param
+    rows = [("in_data_set", "", np.nan, TOTAL, len(adsl), "", 0)]
     rows += [("allocated", "", np.nan, a, int((adsl["TRT01A"] == a).sum()), "", 0) for a in arms]
     rows += [("infused", "", np.nan, a, int(((adsl["TRT01A"] == a) & (adsl["SAFFL"] == "Y")).sum()), "", 0)
              for a in arms]
@@ -187,8 +216,8 @@ def _where(stage: str, visit) -> str:
 def check_consort(counts: pd.DataFrame) -> pd.DataFrame:
     """Return ``counts`` if the flow adds up; raise ValueError naming the stage and arm otherwise.
 
-    Rules: every n is a whole number >= 0; one ``enrolled`` row (arm :data:`TOTAL`); the
-    ``allocated`` arms sum to the enrolled total; a :data:`TOTAL` row of any later stage equals the
+    Rules: every n is a whole number >= 0; one ``in_data_set`` row (arm :data:`TOTAL`); the
+    ``allocated`` arms sum to its total; a :data:`TOTAL` row of any later stage equals the
     sum of its arms; every arm of a later stage was allocated, and every allocated arm appears in
     each later stage; per arm, infused <= allocated and analysed <= infused (visits are not nested:
     a subject missing at month 3 may be back at month 6, so each visit is checked against infused).
@@ -221,11 +250,11 @@ def check_consort(counts: pd.DataFrame) -> pd.DataFrame:
         i = df.index[dup][0]
         raise ValueError(f"{_where(df.at[i, 'stage'], df.at[i, 'visit'])}, arm {df.at[i, 'arm']!r}: counted twice")
 
-    enrolled = df[df["stage"] == "enrolled"]
-    if len(enrolled) != 1 or enrolled["arm"].iloc[0] != TOTAL:
-        raise ValueError(f"stage 'enrolled' needs exactly one row with arm {TOTAL!r}, got arms "
-                         f"{enrolled['arm'].tolist()}")
-    total = int(enrolled["n"].iloc[0])
+    first = df[df["stage"] == STAGES[0]]
+    if len(first) != 1 or first["arm"].iloc[0] != TOTAL:
+        raise ValueError(f"stage {STAGES[0]!r} needs exactly one row with arm {TOTAL!r}, got arms "
+                         f"{first['arm'].tolist()}")
+    total = int(first["n"].iloc[0])
     allocated = df[(df["stage"] == "allocated") & (df["arm"] != TOTAL)]
     if allocated.empty:
         raise ValueError("stage 'allocated' has no arms")
@@ -234,11 +263,11 @@ def check_consort(counts: pd.DataFrame) -> pd.DataFrame:
     if sum(alloc_n.values()) != total:
         parts = ", ".join(f"{a} = {k}" for a, k in alloc_n.items())
         raise ValueError(f"stage 'allocated': arm counts ({parts}) sum to {sum(alloc_n.values())}, "
-                         f"not the {total} enrolled")
+                         f"not the {total} in the data set")
 
     inf = df[(df["stage"] == "infused") & (df["arm"] != TOTAL)]
     infused_n = dict(zip(inf["arm"], inf["n"]))
-    for (stage, visit), rows in df[df["stage"] != "enrolled"].groupby(["stage", key], sort=False):
+    for (stage, visit), rows in df[df["stage"] != STAGES[0]].groupby(["stage", key], sort=False):
         visit = np.nan if visit == -1.0 else visit
         where = _where(stage, visit)
         per_arm = rows[rows["arm"] != TOTAL]
@@ -269,6 +298,108 @@ def check_consort(counts: pd.DataFrame) -> pd.DataFrame:
     return counts
 
 
+def _reason_words(reason: str) -> str:
+    """A reason for discontinuation in a reader's words: a controlled term in capitals ("LOST TO FOLLOW-UP") in
+    lower case, anything else as recorded."""
+    reason = " ".join(str(reason).split())
+    return reason.lower() if reason.isupper() else reason
+
+
+def disposition_counts(trial: TrialData) -> pd.DataFrame:
+    """End of study of the infused subjects, per arm: completed, discontinued by reason, as adsl records it.
+
+    Needs EOSSTT (ADaM ADSL end-of-study status: COMPLETED, DISCONTINUED, ONGOING); DCSREAS gives the reason of a
+    discontinuation, and a subject with DTHFL = Y and no reason is counted under "death". A status or reason that
+    is not recorded is counted as such, never dropped. A data set without EOSSTT (the contract does not require it)
+    gives an empty table: the flow then has no follow-up boxes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns arm, status (:data:`STATUSES` first, then any other status as recorded, in lower case), reason
+        (discontinued rows only: one row per reason, most frequent first; "" otherwise) and n. Arms placebo first,
+        then by dose; within an arm, the rows add up to its infused subjects (:func:`check_disposition`).
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> d = disposition_counts(load_trial("data/synthetic").study("CRATUS-P1"))
+    >>> d[d.arm == "200M"][["status", "reason", "n"]].values.tolist()
+    [['completed', '', 4], ['discontinued', 'death', 1]]
+    """
+    _one_study(trial)
+    adsl = trial.adsl
+    if "EOSSTT" not in adsl.columns:
+        return pd.DataFrame(columns=DISPOSITION_COLUMNS).astype({"n": int})
+    saf = adsl[adsl["SAFFL"] == "Y"]
+    status = saf["EOSSTT"].fillna("").astype(str).str.strip().str.lower().replace("", "not recorded")
+    reason = (saf["DCSREAS"].fillna("").astype(str).map(_reason_words) if "DCSREAS" in saf.columns
+              else pd.Series("", index=saf.index))
+    if "DTHFL" in saf.columns:
+        reason = reason.mask(reason.eq("") & saf["DTHFL"].eq("Y"), "death")
+    reason = reason.where(status.eq("discontinued"), "").mask(status.eq("discontinued") & reason.eq(""),
+                                                              "reason not recorded")
+    order = list(STATUSES) + sorted(set(status) - set(STATUSES))
+    rows = []
+    for arm in arm_order(trial):
+        mine = saf["TRT01A"] == arm
+        for st_ in order:
+            here = mine & status.eq(st_)
+            if st_ != "discontinued":
+                if here.any() or st_ == "completed":
+                    rows.append((arm, st_, "", int(here.sum())))
+                continue
+            counts = reason[here].value_counts()
+            counts = counts.reindex(sorted(counts.index, key=lambda r: (-counts[r], r)))
+            rows += [(arm, st_, r, int(k)) for r, k in counts.items()] or [(arm, st_, "", 0)]
+    return pd.DataFrame(rows, columns=DISPOSITION_COLUMNS)
+
+
+def check_disposition(disposition: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Return ``disposition`` if it adds up to the infused subjects of ``counts``; raise ValueError naming the arm.
+
+    Rules: every n is a whole number >= 0; the arms are the allocated arms of ``counts``; per arm, the statuses
+    (and the reasons of the discontinued) sum to the arm's infused n. An empty table (adsl records no end of study)
+    has nothing to check.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"stage": ["in_data_set", "allocated", "infused"], "arm": [TOTAL, "A", "A"],
+    ...                        "n": [5, 5, 5]})
+    >>> d = pd.DataFrame({"arm": ["A", "A"], "status": ["completed", "discontinued"], "reason": ["", "death"],
+    ...                   "n": [3, 1]})
+    >>> check_disposition(d, counts)
+    Traceback (most recent call last):
+    ...
+    ValueError: follow-up, arm 'A': completed 3 + discontinued 1 = 4, not the 5 infused
+    """
+    missing = [c for c in DISPOSITION_COLUMNS if c not in disposition.columns]
+    if missing:
+        raise ValueError(f"disposition counts lack column(s) {missing}")
+    if disposition.empty:
+        return disposition
+    n = pd.to_numeric(disposition["n"], errors="coerce")
+    bad = n.isna() | (n < 0) | (n != np.floor(n))
+    if bad.any():
+        i = disposition.index[bad][0]
+        raise ValueError(f"follow-up, arm {disposition.at[i, 'arm']!r}: count {disposition.at[i, 'n']} is not a "
+                         "whole number >= 0")
+    inf = counts[(counts["stage"] == "infused") & (counts["arm"] != TOTAL)]
+    infused = dict(zip(inf["arm"], pd.to_numeric(inf["n"]).astype(int)))
+    extra = sorted(set(disposition["arm"]) - set(infused))
+    if extra:
+        raise ValueError(f"follow-up, arm {extra[0]!r}: not an allocated arm (allocated: {list(infused)})")
+    for arm, k in infused.items():
+        mine = disposition[disposition["arm"] == arm]
+        if mine.empty:
+            raise ValueError(f"follow-up, arm {arm!r}: allocated arm missing")
+        per = n[mine.index].groupby(mine["status"], sort=False).sum()
+        if int(per.sum()) != k:
+            parts = " + ".join(f"{st_} {int(v)}" for st_, v in per.items())
+            raise ValueError(f"follow-up, arm {arm!r}: {parts} = {int(per.sum())}, not the {k} infused")
+    return disposition
+
+
 #: Text is measured at the PNG's dpi; the same text drawn at another dpi (a notebook's preview, a PDF) can be
 #: up to a few per cent wider (font hinting), so every measured width is taken this much wider.
 HINTING_SLACK = 1.06
@@ -293,27 +424,36 @@ def _text_mm(text: str, bold: bool = False) -> float:
     return width / style.DPI * 25.4 * HINTING_SLACK
 
 
+#: The lead of a reason line under "Discontinued" in a follow-up box, and the indent of its continuation.
+REASON_BULLET = "\u2013 "
+HANGING_INDENT = "   "
+
+
 def _wrap_lines(lines, width_mm: float, bold_first: bool = True) -> list[str]:
     """The lines of a box, each wrapped on word boundaries to fit ``width_mm`` (1.5 mm padding each side).
 
     Widths are measured, not guessed from a character count; a word wider than the box on its own is
-    broken (:func:`msc_frailty.style.wrap_label`).
+    broken (:func:`msc_frailty.style.wrap_label`). A line of a list (it starts with :data:`REASON_BULLET`) goes on
+    indented under its first word.
 
     Examples
     --------
     >>> _wrap_lines(["Allocated to Xanomeline Low Dose", "n = 84"], 36.0)
     ['Allocated to', 'Xanomeline Low Dose', 'n = 84']
+    >>> _wrap_lines(["Follow-up", "\u2013 withdrawal by subject: 5"], 30.0)
+    ['Follow-up', '\u2013 withdrawal by', '   subject: 5']
     """
     room = width_mm - 3.0
     out = []
     for i, line in enumerate(lines):
         bold = bold_first and i == 0 and not out
+        indent = HANGING_INDENT if line.startswith(REASON_BULLET) else ""
         words, current = line.split(), ""
         for word in words:
-            trial = f"{current} {word}".strip()
+            trial = f"{current} {word}" if current else word
             if current and _text_mm(trial, bold) > room:
                 out.append(current)
-                bold, current = False, word
+                bold, current = False, indent + word
             else:
                 current = trial
             while _text_mm(current, bold) > room and len(current) > 1:
@@ -341,27 +481,33 @@ def _arrow(ax, x0, y0, x1, y1):
                                  color="black", shrinkA=0, shrinkB=0, zorder=1))
 
 
-def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_mm: float, labels=None) -> list[str]:
-    """The text of an arm's "analysed" box: the endpoint and, per visit (with its unit), n and missing.
+def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_mm: float, labels=None,
+                    primary: bool = False) -> list[str]:
+    """The text of an arm's "analysed" box: the parameter and, per visit (with its unit), n and missing.
 
-    The endpoint is named in full ("6-minute walk distance") when that fits on one line of the box, else
-    by its short label ("6MWD"); on the line of "Primary endpoint:" when both fit there.
+    "Analysed for" / "6-minute walk distance": the parameter is the one the flow follows, not a primary endpoint,
+    unless ``primary`` (the data set states it, :func:`stated_primary`): "Primary endpoint: ...". It is named in
+    full when that fits on one line of the box, else by its short label ("6MWD"); a primary endpoint on the line of
+    "Primary endpoint:" when both fit.
     """
     if analysed.empty:
         return ["Analysed", "no efficacy data"]
     info = plots.parameter_info(param, labels)
     room = width_mm - 3.0
-    head = ["Primary endpoint:"]
-    for name in dict.fromkeys([info["label"] if info["known"] else str(param), info["short"]]):
-        if _text_mm(f"Primary endpoint: {name}") <= room:
-            head = [f"Primary endpoint: {name}"]
-            break
-        if _text_mm(name) <= room:
-            head = ["Primary endpoint:", name]
-            break
+    names = list(dict.fromkeys([info["label"] if info["known"] else str(param), info["short"]]))
+    if primary:
+        head = ["Analysed", "Primary endpoint:", str(param)]
+        for name in names:
+            if _text_mm(f"Primary endpoint: {name}") <= room:
+                head = ["Analysed", f"Primary endpoint: {name}"]
+                break
+            if _text_mm(name) <= room:
+                head = ["Analysed", "Primary endpoint:", name]
+                break
     else:
-        head = ["Primary endpoint:", str(param)]
-    lines = ["Analysed", *head, "(baseline and visit)"]
+        # the parameter the flow follows, under a bold "Analysed for": never called primary without a source
+        head = ["Analysed for", next((name for name in names if _text_mm(name) <= room), str(param))]
+    lines = [*head, "(baseline and visit)"]
     for r in analysed[analysed["arm"] == arm].sort_values("visit").itertuples():
         label = r.visit_label if isinstance(getattr(r, "visit_label", None), str) and r.visit_label \
             else visit_label(r.visit)
@@ -376,14 +522,32 @@ def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_m
     return lines
 
 
-def draw_consort(counts: pd.DataFrame, labels=None):
+
+
+def _follow_up_lines(disposition: pd.DataFrame, arm: str) -> list[str]:
+    """The text of an arm's follow-up box: each end-of-study status with n, the discontinued with their reasons
+    ("Discontinued: n = 2", "- death: 1", ...), as CONSORT asks ("Discontinued intervention (give reasons)")."""
+    mine = disposition[disposition["arm"] == arm]
+    lines = ["Follow-up"]
+    for status, rows in mine.groupby("status", sort=False):
+        lines.append(f"{status[0].upper()}{status[1:]}: n = {int(rows['n'].sum())}")
+        if status == "discontinued":
+            lines += [f"{REASON_BULLET}{r.reason}: {int(r.n)}" for r in rows.itertuples() if r.reason and r.n]
+    return lines
+
+
+def draw_consort(counts: pd.DataFrame, labels=None, primary: bool = False, disposition: pd.DataFrame | None = None):
     """The CONSORT flow diagram of :func:`consort_counts`, one column per arm, 180 mm wide.
 
-    Calls :func:`check_consort` first and so refuses to draw counts that do not add up. The "analysed"
-    boxes name the endpoint (``param``, in the words of ``labels``, :func:`msc_frailty.endpoints.resolve_labels`,
-    when given) and each visit with its unit (``visit_label`` when the counts have it, else months), with the
-    infused subjects missing at that visit and how many of them had died. Long arm labels and lines are wrapped
-    to the width of their box, and the boxes grow to hold them.
+    Calls :func:`check_consort` first and so refuses to draw counts that do not add up. The top box counts the
+    subjects in the data set ("In the data set: n = ..."): the data set holds no screening or enrolment, so it is
+    never called "Enrolled". The "analysed" boxes name the parameter they follow ("Analysed for ...", or "Primary
+    endpoint: ..." when ``primary``: the data set states it, :func:`stated_primary`), in the words of ``labels``
+    (:func:`msc_frailty.endpoints.resolve_labels`) when given, and each visit with its unit (``visit_label`` when
+    the counts have it, else months), with the infused subjects missing at that visit and how many of them had died.
+    With ``disposition`` (:func:`disposition_counts`, checked by :func:`check_disposition`; empty or None: no
+    boxes), a follow-up box per arm gives the end-of-study status of the infused subjects, the discontinued with
+    their reasons. Long arm labels and lines are wrapped to the width of their box, and the boxes grow to hold them.
 
     Returns
     -------
@@ -393,17 +557,20 @@ def draw_consort(counts: pd.DataFrame, labels=None):
     --------
     >>> from msc_frailty.data import load_trial
     >>> fig, ax = draw_consort(consort_counts(load_trial("data/synthetic").study("CRATUS-P2")))
-    >>> [t.get_text() for t in ax.texts][-6:-3]
-    ['Analysed', 'Primary endpoint: 6-minute walk distance', '(baseline and visit)']
+    >>> [t.get_text() for t in ax.texts][0], [t.get_text() for t in ax.texts][-6:-3]
+    ('In the data set: n = 30', ['Analysed for', '6-minute walk distance', '(baseline and visit)'])
     """
     check_consort(counts)
+    follow = disposition is not None and len(disposition) > 0
+    if follow:
+        check_disposition(disposition, counts)
     df = counts.copy()
     if "visit" not in df.columns:
         df["visit"] = np.nan
     per_arm = df[df["arm"] != TOTAL]
     arms = per_arm.loc[per_arm["stage"] == "allocated", "arm"].tolist()
     get = lambda stage, arm: int(per_arm.loc[(per_arm["stage"] == stage) & (per_arm["arm"] == arm), "n"].iloc[0])  # noqa: E731
-    total = int(df.loc[df["stage"] == "enrolled", "n"].iloc[0])
+    total = int(df.loc[df["stage"] == STAGES[0], "n"].iloc[0])
     analysed = per_arm[per_arm["stage"] == "analysed"]
     param = analysed["param"].iloc[0] if "param" in analysed.columns and len(analysed) else None
 
@@ -420,14 +587,17 @@ def draw_consort(counts: pd.DataFrame, labels=None):
             "allocated": _wrap_lines([f"Allocated to {arm}", f"n = {n_alloc}"], bw),
             "infused": _wrap_lines(["Infused", "(safety population)", f"n = {n_inf}; not infused {n_alloc - n_inf}"],
                                    bw),
-            "analysed": _wrap_lines(_analysed_lines(analysed, arm, n_inf, param, bw, labels), bw),
+            "follow": _wrap_lines(_follow_up_lines(disposition, arm), bw) if follow else [],
+            "analysed": _wrap_lines(_analysed_lines(analysed, arm, n_inf, param, bw, labels, primary), bw),
         }
     tall = lambda stage: max(len(b[stage]) for b in boxes.values())  # noqa: E731
-    h_enrol = 8.5
+    top_text = f"In the data set: n = {total}"
+    h_top = _box_height(1, False)
     h_alloc, h_inf, h_an = _box_height(tall("allocated"), True), _box_height(tall("infused"), False), \
         _box_height(tall("analysed"), False)
+    h_fu = _box_height(tall("follow"), False) if follow else 0.0
     v = 6.0  # vertical space for arrows
-    height = 3.0 + h_enrol + 2 * v + h_alloc + v + h_inf + v + h_an + 6.0
+    height = 3.0 + h_top + 2 * v + h_alloc + v + h_inf + v + (h_fu + v if follow else 0.0) + h_an + 6.0
     fig, ax = style.figure("double", height)
     fig.subplots_adjust(0, 0, 1, 1)
     ax.set_xlim(0, width)
@@ -436,9 +606,9 @@ def draw_consort(counts: pd.DataFrame, labels=None):
 
     centres = [margin + col * (i + 0.5) for i in range(k)]
     y = height - 3.0
-    ew = 52.0
-    _box(ax, width / 2 - ew / 2, y, ew, h_enrol, [f"Enrolled: n = {total}", "(every subject in the data set)"], "black")
-    y -= h_enrol
+    ew = max(_text_mm(top_text, bold=True) + 3.0, 30.0)
+    _box(ax, width / 2 - ew / 2, y, ew, h_top, [top_text], "black")
+    y -= h_top
     split = y - v
     ax.plot([width / 2, width / 2], [y, split], color="black", linewidth=0.7)
     if k > 1:
@@ -455,6 +625,10 @@ def draw_consort(counts: pd.DataFrame, labels=None):
         _box(ax, x, yi, bw, h_inf, boxes[arm]["infused"], colour)
         ya = yi - h_inf - v
         _arrow(ax, c, yi - h_inf, c, ya)
+        if follow:
+            _box(ax, x, ya, bw, h_fu, boxes[arm]["follow"], colour)
+            _arrow(ax, c, ya - h_fu, c, ya - h_fu - v)
+            ya -= h_fu + v
         _box(ax, x, ya, bw, h_an, boxes[arm]["analysed"], colour)
     return fig, ax
 
@@ -709,6 +883,10 @@ def draw_tesae(props: pd.DataFrame, pooled: dict | None = None, window_days: int
 #: More serious events than this in a study and :func:`draw_events` draws a summary by preferred term
 #: instead of one mark per event (hundreds of marks on one row per arm are unreadable).
 MAX_EVENT_MARKS = 40
+#: Up to this many serious events (and no note to add) the timeline is one column wide (85 mm), not two.
+FEW_EVENT_MARKS = 10
+#: What the caption says of the legend's keys: the marks' shapes in grey, each mark in its arm's colour.
+EVENT_KEY_WORDS = "legend keys in grey; each mark takes the colour of its arm"
 #: Preferred terms shown by name in the summary; the rest are counted together as "other".
 TOP_TERMS = 10
 
@@ -842,11 +1020,23 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
     unknown = ser[ser["ASTDY"].isna()]
     ser = ser[ser["ASTDY"].notna()].assign(ASTDY=lambda d: d["ASTDY"].clip(lower=x_min))
 
+    notes = []
+    if (ev.loc[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL"), "ASTDY"] < 1).any():
+        notes.append("events that began before day 1 are drawn at the left edge")
+    if len(unknown):
+        notes.append(f"{plural(len(unknown), 'serious event')} of unknown onset day not drawn (listed in the notebook)")
+    kinds = event_kinds(trial)
+    # a few marks need no page width: one column (85 mm), the legend entries and the x label on lines of their own
+    narrow = len(ser) <= FEW_EVENT_MARKS and not notes
+    # legend entries (the kinds of mark and the window shading): side by side, or one below the other when narrow
+    ncol = 1 if narrow else len(kinds) + 1
+    legend_rows = -(-(len(kinds) + 1) // ncol)
+    top = 5.6 + 3.4 * legend_rows
     labels = [style.wrap_label(a) for a in arms]
-    height = 27 + style.STAMP_ROOM_MM + _row_mm(labels, 7.5) * max(len(arms), 1)
-    bottom = 10 + style.STAMP_ROOM_MM   # the x label (one line) clear of the basis stamp
-    fig, ax = style.figure("double", height)
-    _mm_margins(fig, left=20, right=13, bottom=bottom, top=9)
+    height = 18 + top + style.STAMP_ROOM_MM + (3 if narrow else 0) + _row_mm(labels, 7.5) * max(len(arms), 1)
+    bottom = (13 if narrow else 10) + style.STAMP_ROOM_MM   # the x label clear of the basis stamp
+    fig, ax = style.figure("single" if narrow else "double", height)
+    _mm_margins(fig, left=20, right=13, bottom=bottom, top=top)
     ax.axvspan(1, window_days, color="0.92", linewidth=0, zorder=0)
     ax.axvline(1, color="0.5", linewidth=0.6, linestyle=(0, (2, 2)), zorder=0)
     for i, arm in enumerate(arms):
@@ -866,26 +1056,23 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
         ax.text(1.01, i, f"n = {safety_n[arm]}", transform=ax.get_yaxis_transform(), ha="left", va="center",
                 fontsize=6.5)
     # a time axis says what it counts, never which way is better (figures.md)
-    ax.set_xlabel("Study day of onset (day 1 = infusion); one mark per event")
-    notes = []
-    if (ev.loc[(ev["AESER"] == "Y") | (ev["AEOUT"] == "FATAL"), "ASTDY"] < 1).any():
-        notes.append("events that began before day 1 are drawn at the left edge")
-    if len(unknown):
-        notes.append(f"{plural(len(unknown), 'serious event')} of unknown onset day not drawn (listed in the notebook)")
+    ax.set_xlabel("Study day of onset (day 1 = infusion);" + ("\n" if narrow else " ") + "one mark per event")
     if notes:
         ax.text(1.0, -0.62, "; ".join(notes), ha="right", va="bottom", fontsize=style.MIN_FONT_PT, color="0.35",
                 transform=ax.get_yaxis_transform())
     grey = "0.3"
-    handles = [Line2D([], [], linestyle="none", label=EVENT_WORDS[k], **_event_mark(k, grey))
-               for k in event_kinds(trial)]
+    # the legend's keys are the marks' shapes in a neutral grey: each mark drawn takes its arm's colour (the
+    # caption says so, :data:`EVENT_KEY_WORDS`)
+    handles = [Line2D([], [], linestyle="none", label=EVENT_WORDS[k], **_event_mark(k, grey)) for k in kinds]
     handles.append(Rectangle((0, 0), 1, 1, facecolor="0.92", label=f"TE-SAE window (days 1\u2013{window_days})"))
-    _fit_left_margin(fig, ax, left=20, right=13, bottom=bottom, top=9)
+    _fit_left_margin(fig, ax, left=20, right=13, bottom=bottom, top=top)
     _keep_xlabel_inside(fig, ax)
-    # anchored 12 mm from the figure's left edge, not at the axes: a wider margin for long arm labels
-    # must not push the legend off the right edge
+    # anchored near the figure's left edge, not at the axes: a wider margin for long arm labels must not push
+    # the legend off the right edge
     w, h = fig.get_size_inches() / style.MM
-    ax.legend(handles=handles, ncol=len(handles), loc="lower left", bbox_to_anchor=(12 / w, 1 - 9 / h + 0.3 / h),
-              bbox_transform=fig.transFigure, borderaxespad=0, handletextpad=0.3, columnspacing=1.0)
+    ax.legend(handles=handles, ncol=ncol, loc="lower left",
+              bbox_to_anchor=((4 if narrow else 12) / w, 1 - top / h + 0.3 / h), bbox_transform=fig.transFigure,
+              borderaxespad=0, handletextpad=0.3, columnspacing=1.0)
     return fig, ax
 
 

@@ -27,7 +27,7 @@ from .data import PARAMETERS
 
 TRIALS = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
 SHORT = {"SIXMWD": "6MWD", "SPPB": "SPPB", "FEV1": "FEV1", "SF36PCS": "SF-36 PCS", "TNFA": "TNF-\u03b1",
-         "BCTNFA": "B-cell TNF-\u03b1", "TESAE30": "TE-SAE \u2264 30 d", "SAE": "any SAE", "DEATH": "death"}
+         "BCTNFA": "B-cell TNF-\u03b1", "TESAE30": "TE-SAE at 1 month", "SAE": "serious AE", "DEATH": "death"}
 #: The scorecard's statuses, in drawing order, with a fill and a hatch each: four greys far apart in lightness
 #: (distinct in greyscale and for every colour vision), none an arm's colour (:data:`msc_frailty.style.ARM_COLORS`,
 #: the spare colours) nor the grey of placebo; the hatch tells the two middle shades apart once more.
@@ -353,23 +353,39 @@ def _signed(value: float) -> str:
     return f"{value:+g}".replace("-", MINUS)
 
 
-def printed_differences(data: pd.DataFrame) -> str:
+def printed_differences(data: pd.DataFrame, claims: pd.DataFrame | None = None) -> str:
     """The differences the trials printed without a spread (no interval or p: nothing can be derived from them),
-    in words for a caption; "" when none.
+    in words for a caption, each quoted as printed ("about 41 m", not "+41 m"); "" when none.
+
+    The printed value of each row comes from the record's claims (``claims``, by default the record's own: the claim
+    of the same trial, arms, parameter and visit with statistic "difference"); a row no claim prints is given as its
+    number with its sign.
 
     Examples
     --------
     >>> from msc_frailty.reanalysis import published_estimates
     >>> printed_differences(published_estimates())
-    'LOMECEL-P2B printed 200M vs placebo differences in 6MWD without a spread: +41 m at 6 months, +63.4 m at 9 months'
+    'LOMECEL-P2B printed 200M vs placebo differences in 6MWD without a spread: about 41 m at 6 months, +63.4 m at 9 months'
     """
+    if claims is None:
+        from .published import load_published
+        claims = load_published()["claims"]
+    said = claims.fillna("")
+    said = said[said.statistic.eq("difference")]
     printed = data[data.method.eq("reported_difference") & data.study.isin(TRIALS)]
     parts = []
     for (study, arm, ref, param), block in printed.sort_values("visit").groupby(["study", "arm", "ref_arm", "paramcd"],
                                                                                sort=False):
+        values = []
+        for b in block.itertuples():
+            unit = PARAMETERS.get(param, {}).get("unit", "")
+            match = said[said.trial.eq(study) & said.arm.eq(arm) & said.ref_arm.eq(ref) & said.paramcd.eq(param)
+                         & (pd.to_numeric(said.visit, errors="coerce") == b.visit)]
+            text = (f"{match.value_printed.iloc[0]} {match.unit.iloc[0] or unit}" if len(match)
+                    else f"{_signed(b.estimate)} {unit}")
+            values.append(f"{text.strip()} at {b.visit:g} months")
         parts.append(f"{study} printed {arm} vs {ref.lower()} differences in {SHORT.get(param, param)} without a "
-                     "spread: " + ", ".join(f"{_signed(b.estimate)} {PARAMETERS.get(param, {}).get('unit', '')} at "
-                                            f"{b.visit:g} months" for b in block.itertuples()))
+                     "spread: " + ", ".join(values))
     return "; ".join(parts)
 
 
@@ -425,16 +441,89 @@ def dose_contrast(data: pd.DataFrame, claims: pd.DataFrame | None = None):
     return fig
 
 
-def safety_bounds(data: pd.DataFrame):
+#: The events of the record's safety statements, by parameter code of the published rows.
+SAFETY_EVENT_NAMES = {"TESAE30": "TE-SAE", "SAE": "serious AE", "DEATH": "death"}
+
+
+def safety_statements(claims: pd.DataFrame) -> pd.DataFrame:
+    """The printed safety statements behind :func:`safety_bounds`, one per trial and event, with the event in the
+    record's own scope: what a zero (or the one death) counts, and no more than the record says.
+
+    Scope is read from each statement: "therapy-related" when the quote says so (CRATUS-P2's "No therapy-related
+    TE-SAEs occurred at 1 month" is narrower than its endpoint, every TE-SAE); the window when the claim has a visit
+    ("at 1 month"), "window not printed" when it has none; and news coverage named as the source ("news") when it is one
+    (the Phase 2b's "no serious adverse events").
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns study, paramcd, event (the label drawn: "therapy-related TE-SAE at 1 month"), quote (as printed),
+        source_kind and claim_id; one row per result claim of a safety parameter (:data:`SAFETY_EVENT_NAMES`) whose
+        count is stated (a proportion, or a count), in the record's order.
+
+    Examples
+    --------
+    >>> from msc_frailty.published import load_published
+    >>> safety_statements(load_published()["claims"])[["study", "event"]].values.tolist()
+    [['CRATUS-P1', 'TE-SAE at 1 month'], ['CRATUS-P1', 'death during follow-up'], ['CRATUS-P2', 'therapy-related TE-SAE at 1 month'], ['LOMECEL-P2B', 'serious AE (news; window not printed)']]
+    """
+    c = claims.fillna("")
+    c = c[c.claim_type.eq("result") & c.paramcd.isin(list(SAFETY_EVENT_NAMES))
+          & (c.comparison.eq("proportion") | (c.comparison.eq("count") & c.statistic.eq("count")))]
+    rows = []
+    for r in c.drop_duplicates(["trial", "paramcd"]).itertuples():
+        name = ("therapy-related " if "therapy-related" in r.quote.lower() else "") + SAFETY_EVENT_NAMES[r.paramcd]
+        visit = pd.to_numeric(r.visit, errors="coerce")
+        if pd.notna(visit):
+            when = f" at {visit:g} month{'' if visit == 1 else 's'}"
+        elif r.paramcd == "DEATH":
+            when = " during follow-up"
+        else:
+            when = ""
+        source = "news" if r.source_kind == "news" else ""
+        qualifiers = "; ".join(q for q in (source, "window not printed" if not when else "") if q)
+        rows.append({"study": r.trial, "paramcd": r.paramcd, "event": name + when + (f" ({qualifiers})" if qualifiers
+                                                                                    else ""),
+                     "quote": r.quote, "source_kind": r.source_kind, "claim_id": r.claim_id})
+    return pd.DataFrame(rows, columns=["study", "paramcd", "event", "quote", "source_kind", "claim_id"])
+
+
+def safety_bounds(data: pd.DataFrame, claims: pd.DataFrame | None = None):
     """Exact 95% intervals of the printed zero-event statements (and the one CRATUS-P1 death), per arm and pooled.
 
-    Pooled rows keep the record's labels: "All active" pools the arms given cells, "All" every arm (placebo
-    included where a trial had one).
+    Rows come under a bold heading per trial and an italic one per event, the event in the scope the record gives it
+    (:func:`safety_statements` of ``claims``, by default the record's): "therapy-related TE-SAE at 1 month" for
+    CRATUS-P2, never a wider "TE-SAE within 30 days". Each row is an arm with k/n. Pooled rows keep the record's
+    labels: "All active" pools the arms given cells, "All" every arm (placebo included where a trial had one).
     """
+    if claims is None:
+        from .published import load_published
+        claims = load_published()["claims"]
+    events = safety_statements(claims).set_index(["study", "paramcd"]).event
     rows = _sorted(data[(data.method == "clopper_pearson") & data.study.isin(TRIALS)], "study", "paramcd", "dose", "n")
-    fig, ax = style.stamped_figure("single", 24 + 3.9 * (len(rows) + rows.study.nunique()))
-    rows = _rows_axis(ax, rows, lambda r: f"{SHORT[r.paramcd]}, {r.arm}: {round(r.estimate * r.n):.0f}/{r.n:g}",
-                      x_label="Proportion of subjects with the event,\nexact 95% interval (k/n as printed)")
+    # (y, text, weight, style) of every label; an event heading wrapped onto several lines takes as many rows
+    ticks, ys, n_rows = [], [], 0
+    for study, block in rows.groupby("study", sort=False):
+        ticks.append((n_rows, study, "bold", "normal"))
+        n_rows += 1
+        for param, sub in block.groupby("paramcd", sort=False):
+            heading = style.wrap_label(events.get((study, param), SAFETY_EVENT_NAMES.get(param, param)), 24)
+            lines = heading.count("\n") + 1
+            ticks.append((n_rows + (lines - 1) / 2, heading, "normal", "italic"))
+            n_rows += lines
+            for r in sub.itertuples():
+                ticks.append((n_rows, f"{r.arm}: {round(r.estimate * r.n):.0f}/{r.n:g}", "normal", "normal"))
+                ys.append(n_rows)
+                n_rows += 1
+    fig, ax = style.stamped_figure("single", 22 + 3.9 * n_rows)
+    ax.set_yticks([y for y, *_ in ticks], [t for _, t, _, _ in ticks])
+    for tick, (_, _, weight, slant) in zip(ax.get_yticklabels(), ticks):
+        tick.set_fontweight(weight)
+        tick.set_fontstyle(slant)
+        tick.set_linespacing(1.0)
+    ax.set_ylim(n_rows - 0.5, -0.6)
+    _frame(ax, "Proportion of subjects with the event,\nexact 95% interval")
+    rows = rows.assign(y=ys)
     ax.set_xlim(_limits(rows))
     point_intervals(rows, ax)
     for r in rows.itertuples():
@@ -448,7 +537,7 @@ def scorecard_chart(card: pd.DataFrame):
 
     Segments in the order and shades of :data:`STATUS_STYLES` (greys distinct in greyscale, no arm's colour), each
     labelled with its count of claims (inside when it fits, else just above the bar); a status with no claim has
-    no segment. The y labels give each trial's number of claims.
+    no segment, and no legend entry. The y labels give each trial's number of claims.
     """
     order = TRIALS + sorted(set(card.study) - set(TRIALS))
     counts = pd.crosstab(card.study, card.status).reindex(index=order, columns=list(STATUS_STYLES), fill_value=0)
@@ -483,7 +572,9 @@ def scorecard_chart(card: pd.DataFrame):
     ax.set_yticks(range(len(order)), [f"{s}\n({total[s]} claim{'' if total[s] == 1 else 's'})" for s in order])
     ax.tick_params(axis="y", length=0)
     ax.set(xlabel="Share of the trial's published claims (%)", ylabel="")
+    # the legend holds the statuses drawn (a segment somewhere), not every status there is (the caption defines all)
     handles = [Patch(facecolor=look["color"], hatch=look["hatch"], hatchcolor="white", edgecolor="0.3", linewidth=0.6,
-                     label=style.wrap_label(status.replace("_", " "), 22)) for status, look in STATUS_STYLES.items()]
+                     label=style.wrap_label(status.replace("_", " "), 22)) for status, look in STATUS_STYLES.items()
+               if counts[status].sum() > 0]
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.4, 1.0), ncol=2, frameon=False, handlelength=1.6)
     return fig

@@ -494,9 +494,15 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
 
 # --- markers, theme, print rules and captions (issue 9) -------------------------------------------
 
-#: One marker per arm, so arms stay apart in greyscale and for readers who do not see the colours.
-ARM_MARKERS = {"Placebo": "o", "20M": "v", "25M": "<", "50M": "D", "100M": "s", "200M": "^", "All": "P"}
-_SPARE_MARKERS = ["X", "p", "h", "*", ">", "d", "8", "H"]
+#: One marker per arm, so arms stay apart in greyscale and for readers who do not see the colours. None is
+#: arrow-like beyond the two triangles of 20M and 200M: an arrow is the collection's glyph for a bound.
+ARM_MARKERS = {"Placebo": "o", "20M": "v", "25M": "h", "50M": "D", "100M": "s", "200M": "^", "All": "P"}
+#: Markers of arms the collection does not know (a stable hash picks one): no arrow-like triangle (< >) and not
+#: the hexagon "H", which is 25M's "h" turned; six- and four-pointed stars ((points, 1, angle)) fill the list out.
+_SPARE_MARKERS = ["X", "*", "d", (6, 1, 0), (4, 1, 0), "p", "8"]
+#: Markers that read as an arrow, the collection's glyph for a bound (figures.md): triangles and tri-stars. Only
+#: 20M ("v") and 200M ("^") keep a triangle; no other arm, known or spare, has one.
+ARROW_LIKE_MARKERS = ("<", ">", "^", "v", "1", "2", "3", "4", 4, 5, 6, 7)
 
 #: Colours for lines that are not arms (priors, assumed SDs): never the colour of an arm, known or spare, so a
 #: colour always means the same arm across the collection.

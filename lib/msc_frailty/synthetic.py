@@ -48,12 +48,20 @@ study) and missed assessments (one parameter not obtained at an attended visit).
 subject's data on its day. Missing values are absent records, as in ADaM; adsl carries EOSSTT,
 DCSREAS and DTHFL. Where a printed p fixes an arm at a visit, that arm is complete there (the p is
 read as computed on every subject of the arm, as the published-basis reanalysis reads it).
+
+Adverse events
+--------------
+Non-serious only, besides the printed deaths (no serious event the record does not print is invented).
+Each term has its own onset window: an event of the infusion itself (infusion site bruising) at most once
+per subject on days 1-3, any other term over the time the subject is followed. They are drawn from their
+own seeded stream, so the adverse-event assumptions do not move the efficacy values.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -486,8 +494,12 @@ def _draw_parameter(study, param, pspec, spec, index, seen, rng, doses, exact):
 
 
 def generate_study(study: str, spec: dict, rng: np.random.Generator, float_digits: int = 10,
-                   exact_rng: np.random.Generator | None = None):
-    """Generate one study. Returns (adsl, adeff, adae, targets) DataFrames."""
+                   exact_rng: np.random.Generator | None = None, ae_rng: np.random.Generator | None = None):
+    """Generate one study. Returns (adsl, adeff, adae, targets) DataFrames.
+
+    ``ae_rng`` draws the adverse events (default: ``rng``), so that assumptions about adverse events do not
+    change the efficacy values.
+    """
     arms = spec["arms"]
     labels = [a["label"] for a in arms]
     n_total = sum(a["n"] for a in arms)
@@ -560,7 +572,7 @@ def generate_study(study: str, spec: dict, rng: np.random.Generator, float_digit
     adeff["SYNTHFL"] = "Y"
     adeff = adeff.sort_values(["USUBJID", "PARAMCD", "AVISITN"]).reset_index(drop=True)
 
-    adae = _adverse_events(study, spec["adverse_events"], ids, disp, rng)
+    adae = _adverse_events(study, spec["adverse_events"], ids, disp, ae_rng if ae_rng is not None else rng)
     for death in spec["adverse_events"].get("deaths", []):
         targets.append(_check({"study": study, "paramcd": "DEATH", "visit": "", "arm": death["arm"], "ref_arm": "",
                                "test": "event", "printed": death["printed"], "source": death["source"],
@@ -663,13 +675,46 @@ def _targets(study, param, pspec, gen, changes, seen, doses):
     return out
 
 
+def onset_window(term_spec: dict, last_day: int) -> tuple[int, int] | None:
+    """Days (first, last) on which an event of the infusion itself can begin for a subject followed to
+    ``last_day``: ``onset_days`` of ``term_spec`` cut at ``last_day``; None when the subject left before it.
+
+    Examples
+    --------
+    >>> onset_window({"risk": 0.1, "onset_days": [1, 3]}, 365), onset_window({"risk": 0.1, "onset_days": [1, 3]}, 2)
+    ((1, 3), (1, 2))
+    """
+    lo, hi = (int(d) for d in term_spec["onset_days"])
+    if not 1 <= lo <= hi:
+        raise SpecError(f"onset_days {term_spec['onset_days']}: need 1 <= first <= last (day 1 = infusion day)")
+    hi = min(hi, int(last_day))
+    return (lo, hi) if hi >= lo else None
+
+
 def _adverse_events(study, spec, ids, disp, rng):
-    """Non-serious events at ``rate_per_subject`` over the follow-up, in proportion to the time each
-    subject was followed and only while followed; a death on its day, the subject's last."""
+    """Non-serious events while each subject is followed, and a death on its day, the subject's last.
+
+    Each term has its own onset window (A11, A20): an event of the infusion itself (``infusion_terms``: term ->
+    ``risk``, ``onset_days``) happens at most once per subject, with probability ``risk``, on a day of
+    ``onset_days``; the follow-up ``terms`` occur at ``rate_per_subject`` events over ``follow_up_days``, in
+    proportion to the time the subject was followed, onset uniform over it. No serious event is generated beyond
+    the printed deaths (A21).
+    """
     rows = []
     days = int(spec.get("follow_up_days", 365))
+    infusion = spec.get("infusion_terms") or {}
+    overlap = set(infusion) & set(spec["terms"])
+    if overlap:
+        raise SpecError(f"{study}: term(s) {sorted(overlap)} both an infusion term and a follow-up term")
+    for term, t in infusion.items():
+        if not 0 <= float(t["risk"]) <= 1:
+            raise SpecError(f"{study}: risk of {term!r} is {t['risk']}, not a probability")
     for i, uid in enumerate(ids):
         last = int(min(disp.at[i, "last_day"], days))
+        for term, t in infusion.items():
+            window = onset_window(t, last)
+            if rng.random() < float(t["risk"]) and window is not None:
+                rows.append((uid, term, "N", "Y", int(rng.integers(window[0], window[1] + 1)), "RECOVERED/RESOLVED"))
         for _ in range(rng.poisson(spec["rate_per_subject"] * last / days)):
             term = spec["terms"][int(rng.integers(len(spec["terms"])))]
             rows.append((uid, term, "N", "Y", int(rng.integers(1, last + 1)), "RECOVERED/RESOLVED"))
@@ -689,13 +734,36 @@ TARGET_COLUMNS = ["study", "paramcd", "visit", "arm", "ref_arm", "test", "printe
                   "obtained", "n", "at_assumptions", "draw", "met"]
 
 
+def study_streams(seed: int, study: str) -> dict:
+    """The seeded random streams of one study: ``values`` (disposition, baselines and changes), ``exact`` (the
+    assumptions' own exact-moment values) and ``adverse_events``.
+
+    Each study has its own streams, keyed by its name: a change to one study's specification (a new condition, an
+    adverse-event assumption) does not move another study's values, nor does the order or presence of the other
+    studies. Within a study, the adverse events have their own stream, so their assumptions do not move the
+    efficacy values either.
+
+    Examples
+    --------
+    >>> a, b = study_streams(1, "CRATUS-P2"), study_streams(1, "CRATUS-P2")
+    >>> a["values"].random() == b["values"].random() != study_streams(1, "LOMECEL-P2B")["values"].random()
+    True
+    """
+    key = zlib.crc32(study.encode("utf-8"))
+    return {name: np.random.default_rng([int(seed), part, key])
+            for part, name in enumerate(("exact", "values", "adverse_events"))}
+
+
 def generate(spec: dict):
-    """Generate every study of a specification. Returns (adsl, adeff, adae, targets)."""
-    rng = np.random.default_rng(spec["seed"])
-    exact_rng = np.random.default_rng([spec["seed"], 0])
+    """Generate every study of a specification. Returns (adsl, adeff, adae, targets).
+
+    Each study is drawn from its own seeded streams (:func:`study_streams`).
+    """
     parts = []
     for study, sspec in spec["studies"].items():
-        parts.append(generate_study(study, sspec, rng, spec.get("float_digits", 10), exact_rng))
+        streams = study_streams(spec["seed"], study)
+        parts.append(generate_study(study, sspec, streams["values"], spec.get("float_digits", 10), streams["exact"],
+                                    streams["adverse_events"]))
     adsl = pd.concat([p[0] for p in parts], ignore_index=True)
     adeff = pd.concat([p[1] for p in parts], ignore_index=True)
     adae = pd.concat([p[2] for p in parts], ignore_index=True)
