@@ -392,8 +392,9 @@ def printed_differences(data: pd.DataFrame, claims: pd.DataFrame | None = None) 
 def dose_contrast(data: pd.DataFrame, claims: pd.DataFrame | None = None):
     """What each trial printed about 100M versus 200M at :data:`DOSE_VISIT`: one row per trial and outcome.
 
-    Panel a: the implied effect of each dose (100M above 200M in a row). Panel b, on the same scale: the difference
-    200M minus 100M (negative favours 100M) where :func:`msc_frailty.reanalysis.published_dose` derives one
+    Panel a: the implied effect of each dose (100M above 200M in a row). Panel b, standardized too: the difference
+    200M minus 100M (negative favours 100M) where :func:`msc_frailty.reanalysis.published_dose` derives one (a
+    difference of dz is of the small-sample-corrected values, so its scale is close to, not the same as, panel a's)
     (:func:`dose_rows`). Both axes end at |effect| = :data:`EFFECT_CAP` (off-scale marks beyond). The column at the
     right gives each difference, or says that none is derivable (and where the record printed differences without
     a spread: :func:`printed_differences` words them for the caption).
@@ -412,7 +413,7 @@ def dose_contrast(data: pd.DataFrame, claims: pd.DataFrame | None = None):
         "change (dz)" if r.kind == "dz" else f"vs placebo (n = {r.n_ref:g}), g"), lambda t: f"{t}: " + ", ".join(
         f"{a} n = {k:g}" for a, k in n[t].items()), "Implied effect of each dose,\nstandardized (95% interval;\n"
         "positive = improvement)")
-    _frame(axes[1], "Difference 200M \u2212 100M,\nstandardized (95% interval;\nsame scale as a)")
+    _frame(axes[1], "Difference 200M \u2212 100M,\nstandardized (95% interval;\ndz small-sample corrected)")
     rows = rows.merge(lines[["study", "kind", "same", "y"]])
     rows["y"] += rows.arm.map({"100M": -0.17, "200M": 0.17}).fillna(0)
     drawn = []
@@ -431,7 +432,10 @@ def dose_contrast(data: pd.DataFrame, claims: pd.DataFrame | None = None):
         elif d.bound.iloc[0] == "range":
             text = f"range only: [{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]"
         else:
-            text = f"{fixed(d.estimate.iloc[0])} [{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]"
+            # two arms that printed the same p and n: the difference is 0 by construction (no p), not a finding
+            zero = d.estimate.iloc[0] == 0 and pd.isna(d.p_value.iloc[0])
+            text = (f"{'0 by construction' if zero else fixed(d.estimate.iloc[0])} "
+                    f"[{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]")
         axes[1].text(1.04, r.y, text, transform=axes[1].get_yaxis_transform(), fontsize=6, va="center",
                      linespacing=1.1)
     _legend(fig, pd.concat(drawn), [Line2D([], [], marker=style.arm_marker(a), color=style.arm_color(a), ls="none",
