@@ -308,18 +308,29 @@ def test_change_caption_names_the_panels_and_the_pooled_arm():
     assert "whole-number scores are stacked side by side" in cap
 
 
-def test_vs_placebo_caption_gives_each_panels_n_the_model_and_the_cues():
-    rows = pd.DataFrame({"paramcd": ["SIXMWD", "SQOLF"], "arm": "100M", "ref_arm": "Placebo", "n": [10, 5],
-                         "n_ref": [10, 5]})
-    cap = readers_words(findings.vs_placebo_caption(rows, "Placebo", "synthetic", visits={"SIXMWD": 6.0, "SQOLF": 6.0}))
-    assert "each active arm \u2212 Placebo" in cap and "(ANCOVA) of change on arm and baseline" in cap
-    assert "(a, 6MWD at 6 months; b, SQOL-F at 6 months)" in cap
-    assert "n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5" in cap
-    assert "which side favours which arm" in cap and "no direction was stated" not in cap
-    crp = readers_words(findings.vs_placebo_caption(rows.assign(paramcd=["SIXMWD", "CRP"]), "Placebo", "supplied"))
-    assert "none for CRP, for which no direction was stated" in crp
-    only = readers_words(findings.vs_placebo_caption(rows.assign(paramcd="CRP").iloc[:1], "Placebo", "supplied"))
-    assert "favours which arm" not in only and "no side is said to favour either arm" in only
+def test_vs_placebo_caption_says_the_scale_the_n_the_model_and_the_directions():
+    rows = pd.DataFrame({"paramcd": ["SIXMWD", "SQOLF", "TNFA"], "arm": "100M", "ref_arm": "Placebo",
+                         "n": [10, 5, 10], "n_ref": [10, 5, 9], "sign": [1, 1, -1]})
+    cap = readers_words(findings.vs_placebo_caption(rows, "Placebo", "synthetic", visits={"SIXMWD": 6.0}))
+    assert cap.startswith("Each active arm compared with Placebo at each outcome's main visit: difference in change "
+                          "from baseline, adjusted for baseline, one row per outcome and arm on one standardized axis")
+    assert ("symbols (each arm's colour and marker) are the ANCOVA difference (arm \u2212 Placebo) divided by the "
+            "pooled SD of change of that arm and Placebo, a standardized mean difference (SMD)") in cap
+    assert "beside each row, the same difference and CI in the outcome's own unit, never reversed, and n (arm, " \
+           "Placebo)" in cap
+    assert ("for serum TNF-\u03b1, where lower is better, the sign of the SMD is reversed, so that right of 0 favours "
+            "100M for every outcome with a stated direction") in cap
+    assert "n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5; Serum TNF-\u03b1: 100M 10, Placebo 9" in cap
+    assert "(ANCOVA) of change on arm and baseline, fitted to that arm and Placebo only" in cap
+    two = rows.iloc[:2].assign(arm=["100M", "200M"], paramcd="SIXMWD")
+    both = readers_words(findings.vs_placebo_caption(two, "Placebo", "supplied"))
+    assert "right of 0 favours the active arm" in both and "reversed" not in both
+    crp = readers_words(findings.vs_placebo_caption(rows.iloc[:2].assign(paramcd=["SIXMWD", "CRP"],
+                                                                         sign=[1, 0]), "Placebo", "supplied"))
+    assert "CRP had no stated direction: drawn as measured, with open symbols, favouring no side" in crp
+    only = readers_words(findings.vs_placebo_caption(rows.iloc[:1].assign(paramcd="CRP", sign=0), "Placebo",
+                                                     "supplied"))
+    assert "favours" not in only.replace("favouring no side", "")
 
 
 def test_standardized_pairs_against_an_independent_computation():

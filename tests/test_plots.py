@@ -454,42 +454,69 @@ def cue_texts(ax):
     return [t.get_text() for t in ax.texts if "favours" in t.get_text()]
 
 
-def test_vs_placebo_figure_cues_where_the_direction_is_known_and_no_legend():
-    rows = pd.DataFrame({"paramcd": ["TNFA", "TNFA", "SIXMWD", "CRP"], "arm": ["High", "Low", "High", "High"],
-                         "ref_arm": "Control", "n": [8, 7, 8, 8], "n_ref": [8, 8, 6, 8],
-                         "estimate": [-1.0, -0.5, 3.0, 1.0], "ci_low": [-2.0, -1.0, 1.0, 0.5],
-                         "ci_high": [0.0, 0.2, 5.0, 1.5]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD", "TNFA", "CRP"], ["Low", "High"], "Control",
-                                  {"SIXMWD": 4.0, "TNFA": 4.0, "CRP": 4.0})
+def placebo_rows(chg, params=("SIXMWD", "TNFA", "CRP"), placebo="Low"):
+    """ANCOVA rows of each other arm against ``placebo`` (the dose data's lowest dose as a control), standardized."""
+    rows = analysis.vs_placebo(chg.assign(TRT01AN=np.where(chg.TRT01A == placebo, 0.0, chg.TRT01AN), SAFFL="Y"),
+                               "x", "supplied", list(params))
+    rows = rows[rows.method == "ancova"]
+    return findings.standardized_pairs(rows, chg)
+
+
+def test_vs_placebo_figure_is_one_forest_a_row_per_outcome_and_arm_with_values_and_cues():
+    chg = dose_data()
+    rows = placebo_rows(chg)
+    visits = {"SIXMWD": 4.0, "TNFA": 4.0, "CRP": 4.0}
+    fig = plots.vs_placebo_figure(rows, ["Mid", "High"], "Low", visits)
+    (ax,) = fig.axes                                           # one forest, not a grid of panels
     assert fig.get_figwidth() * 25.4 == pytest.approx(180)
-    six, tnf, crp = fig.axes
-    # the difference axes say nothing about which way is better: the cue at their ends does
-    assert [ax.get_xlabel() for ax in fig.axes] == ["Arm \u2212 Control (m)", "Arm \u2212 Control (pg/mL)",
-                                                    "Arm \u2212 Control"]
-    assert cue_texts(six) == ["\u2190 favours Control", "favours active arm \u2192"]   # higher is better
-    assert cue_texts(tnf) == ["\u2190 favours active arm", "favours Control \u2192"]   # lower is better: reversed
-    assert cue_texts(crp) == []                                                      # nobody stated a direction
-    assert [t.get_text() for t in six.get_yticklabels()] == ["Low", "High"]
-    assert not fig.legends                                # rows are labelled; n per arm is the caption's
-    letters = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"]
-    assert letters == ["a", "b", "c"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["6MWD, 4 months", "Mid", "High", "",
+                      "Serum TNF-\u03b1, 4 months\n(lower is better: sign reversed)", "Mid", "High", "",
+                      "CRP, 4 months\n(direction not stated: as measured)", "Mid", "High"]
+    # each arm in its colour and marker at its standardized difference: reversed where lower is better
+    for (param, arm), y in {("SIXMWD", "Mid"): 1, ("SIXMWD", "High"): 2, ("TNFA", "Mid"): 5, ("TNFA", "High"): 6,
+                            ("CRP", "Mid"): 9, ("CRP", "High"): 10}.items():
+        r = rows[(rows.paramcd == param) & (rows.arm == arm)].iloc[0]
+        expected = r.estimate / r.sd * (-1 if param == "TNFA" else 1)
+        drawn = [tuple(p) for ln in ax.get_lines() if ln.get_marker() == style.arm_marker(arm)
+                 and to_hex(ln.get_color()) == style.arm_color(arm).lower() for p in ln.get_xydata()
+                 if np.isfinite(p).all()]
+        assert (pytest.approx(expected), y) in drawn, (param, arm)
+        beside = [t.get_text() for t in ax.texts if t.xy[1] == y and "n = " in t.get_text()]
+        unit = endpoints.parameter_info(param)["unit"]
+        est, lo, hi = numbers_beside(beside[0], unit)
+        assert float(est.replace("\u2212", "-")) == pytest.approx(r.estimate, abs=0.05 * abs(r.ci_high - r.ci_low))
+        assert beside[0].endswith(f"; n = {r.n}, {r.n_ref}")
+    # the outcome without a direction: open symbols of each arm's marker, favouring no side
+    open_marks = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
+    assert sorted(ln.get_marker() for ln in open_marks) == sorted(style.arm_marker(a) for a in ("Mid", "High"))
+    assert cue_texts(ax) == ["\u2190 favours Low", "favours active arm \u2192"]
+    assert ax.get_xlabel() == "Standardized difference, arm \u2212 Low (SMD)\nsign reversed where lower is better"
+    assert not fig.legends                                # rows are labelled; n per arm beside each row
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
 
 
-def test_vs_placebo_cue_names_the_one_active_arm():
-    rows = pd.DataFrame({"paramcd": ["SIXMWD"], "arm": ["100M"], "ref_arm": "Placebo", "n": [10], "n_ref": [10],
-                         "estimate": [3.0], "ci_low": [1.0], "ci_high": [5.0]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD"], ["100M"], "Placebo", {"SIXMWD": 6.0})
-    assert cue_texts(fig.axes[0]) == ["\u2190 favours Placebo", "favours 100M \u2192"]
-    assert [t.get_text() for t in fig.axes[0].texts if t.get_fontweight() == "bold"] == []   # one panel: no letter
+def test_vs_placebo_cue_names_the_one_active_arm_and_refuses_rows_not_standardized():
+    chg = dose_data()
+    rows = placebo_rows(chg[chg.TRT01A != "High"], ["SIXMWD"])
+    fig = plots.vs_placebo_figure(rows, ["Mid"], "Low", {"SIXMWD": 4.0})
+    (ax,) = fig.axes
+    assert cue_texts(ax) == ["\u2190 favours Low", "favours Mid \u2192"]
+    assert fig._suptitle.get_text() == "Mid \u2212 Low"             # one contrast names the figure
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["6MWD, 4 months"]
+    with pytest.raises(ValueError, match="standardized_pairs"):
+        plots.vs_placebo_figure(rows.drop(columns=["smd"]), ["Mid"], "Low")
+    with pytest.raises(ValueError, match="no difference from placebo"):
+        plots.vs_placebo_figure(rows.iloc[:0], ["Mid"], "Low")
 
 
-def test_forest_figure_with_long_arm_labels_stays_on_the_canvas():
+def test_forest_with_long_arm_labels_stays_on_the_canvas():
     long = ["Allogeneic MSC Low Dose (100 million cells)", "Allogeneic MSC High Dose (200 million cells)"]
     rows = pd.DataFrame({"paramcd": "SIXMWD", "arm": long, "ref_arm": "Placebo", "n": [70, 73], "n_ref": 71,
-                         "estimate": [19.0, 46.0], "ci_low": [4.0, 33.0], "ci_high": [34.0, 59.0]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD"], long, "Placebo", {"SIXMWD": 26.0})
-    assert fig.get_figwidth() * 25.4 == pytest.approx(85)
+                         "estimate": [19.0, 46.0], "ci_low": [4.0, 33.0], "ci_high": [34.0, 59.0], "sign": 1,
+                         "smd": [0.3, 0.7], "smd_low": [0.06, 0.5], "smd_high": [0.52, 0.9]})
+    fig = plots.vs_placebo_figure(rows, long, "Placebo", {"SIXMWD": 26.0})
+    assert fig.get_figwidth() * 25.4 == pytest.approx(180)
     assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
 
 
@@ -673,9 +700,9 @@ def test_dose_forest_is_one_forest_a_row_per_outcome_and_pair_on_the_standardize
             assert float(text.replace("\u2212", "-")) == pytest.approx(value, abs=0.5 * 10.0 ** -min(decimals))
     # outcomes without a stated direction: open symbols at their (unreversed) values
     open_marks = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
-    assert len(open_marks) == 1
+    assert {ln.get_marker() for ln in open_marks} == {"o"}
     crp = rows[rows.paramcd == "CRP"]
-    assert sorted(open_marks[0].get_xdata()) == pytest.approx(sorted(crp.estimate / crp.sd))
+    assert sorted(x for ln in open_marks for x in ln.get_xdata()) == pytest.approx(sorted(crp.estimate / crp.sd))
     assert cue_texts(ax) == ["\u2190 favours higher dose", "favours lower dose \u2192"]
     assert "(higher is better)" not in ax.get_xlabel() and "sign reversed" in ax.get_xlabel()
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []

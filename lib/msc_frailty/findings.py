@@ -702,53 +702,48 @@ def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | N
                          "Interval: paired t interval of the mean change from baseline", basis)
 
 
-def _directions(params, labels) -> tuple[list, list]:
-    """The short names of the parameters with a stated direction and of those without."""
-    up = [p for p in params if parameter_info(p, labels)["higher_is_better"] is not None]
-    return ([parameter_info(p, labels)["short"] for p in up],
-            [parameter_info(p, labels)["short"] for p in params if p not in up])
+def _standardized_marks(rows: pd.DataFrame, labels, difference: str, pooled_over: str, symbols: str,
+                        favoured: str, beside_n: str) -> list[str]:
+    """What the marks of a :func:`msc_frailty.plots.standardized_forest` are, which outcomes are reversed and which
+    have no stated direction."""
+    params = ordered_params(rows["paramcd"])
+    short = {p: parameter_info(p, labels)["short"] for p in params}
+    flipped = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == -1).any()]
+    blind = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == 0).any()]
+    marks = [f"{symbols} are the ANCOVA difference ({difference}) divided by the pooled SD of change of {pooled_over}, "
+             "a standardized mean difference (SMD); bars are its 95% CI on the same scale (the SD taken as fixed, so "
+             "a bar excludes 0 exactly when the ANCOVA interval does); beside each row, the same difference and CI in "
+             f"the outcome's own unit{', never reversed,' if flipped else ''} and {beside_n}"]
+    if flipped:
+        marks.append(f"for {', '.join(map(in_sentence, flipped))}, where lower is better, the sign of the SMD is "
+                     f"reversed, so that right of 0 favours {favoured} for every outcome with a stated direction")
+    elif len(blind) < len(params):
+        marks.append(f"right of 0 favours {favoured}")
+    if blind:
+        marks.append(f"{', '.join(blind)} had no stated direction: drawn as measured, with open symbols, "
+                     "favouring no side")
+    return marks
 
 
 def vs_placebo_caption(rows: pd.DataFrame, placebo: str, basis: str, labels: Labels | None = None,
                        visits: dict | None = None) -> str:
-    """The caption of :func:`msc_frailty.plots.vs_placebo_figure`."""
-    params = ordered_params(rows["paramcd"])
-
-    def what(p):
-        short = parameter_info(p, labels)["short"]
-        return f"{short} at {visit_text(visits[p], labels)}" if visits and p in visits else short
-
-    where = _panels(params, what) if len(params) > 1 else what(params[0]) if params else ""
-    stated, unstated = _directions(params, labels)
-    cue = ("the words at either end of an axis say which side favours which arm" if stated else "")
-    if stated and unstated:
-        cue += f"; none for {', '.join(unstated)}, for which no direction was stated"
-    elif unstated:
-        cue = f"no side is said to favour either arm: no direction was stated for {', '.join(unstated)}"
-    marks = ["symbols are the estimates, bars their 95% confidence intervals", cue]
-    return style.caption(f"Difference in change from baseline, each active arm {MINUS} {placebo}, adjusted for "
-                         f"baseline, at each outcome's main visit ({where}); " + "; ".join(m for m in marks if m),
-                         n_per_arm(_by_rows(rows, labels)),
+    """The caption of :func:`msc_frailty.plots.vs_placebo_figure` (``rows``: :func:`standardized_pairs` of the
+    ANCOVA rows against placebo)."""
+    arms = list(dict.fromkeys(rows["arm"]))
+    favoured = arms[0] if len(arms) == 1 else "the active arm"
+    marks = _standardized_marks(rows, labels, f"arm {MINUS} {placebo}", f"that arm and {placebo}",
+                                "symbols (each arm's colour and marker)", favoured, f"n (arm, {placebo})")
+    return style.caption(f"Each active arm compared with {placebo} at each outcome's main visit: difference in change "
+                         "from baseline, adjusted for baseline, one row per outcome and arm on one standardized axis; "
+                         + "; ".join(marks), n_per_arm(_by_rows(rows, labels)),
                          f"Analysis of covariance (ANCOVA) of change on arm and baseline, fitted to that arm and "
                          f"{placebo} only; no adjustment for multiplicity", basis)
 
 
 def dose_forest_caption(rows: pd.DataFrame, basis: str, labels: Labels | None = None) -> str:
     """The caption of :func:`msc_frailty.plots.dose_forest_figure` (``rows``: :func:`standardized_pairs`)."""
-    params = ordered_params(rows["paramcd"])
-    short = {p: parameter_info(p, labels)["short"] for p in params}
-    flipped = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == -1).any()]
-    blind = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == 0).any()]
-    marks = [f"symbols are the ANCOVA difference (lower {MINUS} higher dose) divided by the pooled SD of change of "
-             "the two doses, a standardized mean difference (SMD); bars are its 95% CI on the same scale (the SD "
-             "taken as fixed, so a bar excludes 0 exactly when the ANCOVA interval does); beside each row, the same "
-             f"difference and CI in the outcome's own unit{', never reversed,' if flipped else ''} and n per dose"]
-    if flipped:
-        marks.append(f"for {', '.join(map(in_sentence, flipped))}, where lower is better, the sign of the SMD is "
-                     "reversed, so that right of 0 favours the lower dose for every outcome with a stated direction")
-    if blind:
-        marks.append(f"{', '.join(blind)} had no stated direction: drawn as measured, with open symbols, "
-                     "favouring no side")
+    marks = _standardized_marks(rows, labels, f"lower {MINUS} higher dose", "the two doses", "symbols",
+                                "the lower dose", "n per dose")
     return style.caption("Each pair of active doses compared directly at each outcome's main visit: difference in "
                          "change from baseline, adjusted for baseline, one row per outcome and pair on one "
                          "standardized axis; " + "; ".join(marks), n_per_arm(_by_rows(rows, labels)),

@@ -12,9 +12,10 @@ Every drawing function takes a tidy DataFrame (``data=``) with seaborn's column 
 - Time courses (:func:`trajectory_figure`): baseline drawn (the change is 0 there), arms offset by at most a
   third of the gap between visits in all, or one panel per arm when the arms are too many to follow in one
   (:func:`msc_frailty.endpoints.time_course_plan`).
-- Precomputed estimates with their intervals (ANCOVA differences): :func:`forest`, with the "favours" cue of
-  :func:`msc_frailty.style.favours` on an axis of a difference whose direction is known; the dose pairs of a
-  trial on one standardized axis: :func:`dose_forest_figure`.
+- Precomputed estimates with their intervals: :func:`forest`; the contrasts of a trial in one forest on one
+  standardized axis, each row's difference in its own unit beside it, with the "favours" cue of
+  :func:`msc_frailty.style.favours` where the direction is known (:func:`standardized_forest`): the dose pairs
+  (:func:`dose_forest_figure`) and each active arm against placebo (:func:`vs_placebo_figure`).
 - One colour and one marker per arm everywhere (:func:`msc_frailty.style.arm_palette`,
   :func:`msc_frailty.style.arm_markers`).
 
@@ -645,64 +646,101 @@ def change_figure(data: pd.DataFrame, params, visits: dict, hue_order=None, labe
     return fig
 
 
-def _cue(paramcd, labels, low_side: str, high_side: str):
-    """``(low, high)`` for :func:`msc_frailty.style.favours` on an axis of ``low_side``-beats-``high_side``
-    differences: what a low and a high value favour, or None when nobody stated which way is better."""
-    better_up = parameter_info(paramcd, labels)["higher_is_better"]
-    if better_up is None:
-        return None
-    return (high_side, low_side) if better_up else (low_side, high_side)
+#: The columns a standardized forest needs (:func:`msc_frailty.findings.standardized_pairs`).
+STANDARDIZED_COLUMNS = ["paramcd", "estimate", "ci_low", "ci_high", "n", "n_ref", "sign", "smd", "smd_low",
+                        "smd_high"]
 
 
-def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: str | None = "arm",
-                  visits: dict | None = None, xlabel=None, row_mm: float = 6.0, labels=None, cues=None):
-    """:func:`forest` panels, one per parameter (``rows["paramcd"]``; panel letters), rows ``y`` in ``order``,
-    sharing the y axis; ``xlabel(paramcd)`` labels the x axes and ``cues(paramcd)`` gives the ``(low, high)``
-    of the "favours" cue (:func:`msc_frailty.style.favours`), None for none. The rows are labelled: no legend
-    (n per arm is the caption's)."""
-    params = [p for p in params if p in set(rows["paramcd"])]
-    order = list(order) if order is not None else list(pd.unique(rows[y]))
-    room = 23 if cues else 19          # the cue takes a line of its own above each panel
-    fig, axes = panels(params, panel_height_mm=room + max(_row_mm(order, row_mm) * len(order), 2 * row_mm),
-                       sharey=True)
-    if cues:                           # and a panel's title, above its cue, stays clear of the x label above it
-        fig.get_layout_engine().set(h_pad=5 / 72)
-    for p, ax in axes.items():
-        forest(rows[rows["paramcd"] == p], y, hue=hue, order=order, ax=ax)
-        ax.set_xlabel(xlabel(p) if xlabel else axis_label(p, "panel_change", labels))
-        _titled(ax, p, visits, labels)
-        cue = cues(p) if cues else None
-        if cue:
-            style.favours(ax, *cue)
-            ax.set_title(ax.get_title(), pad=12)     # above the cue
-    _letters(axes.values())
+def standardized_forest(rows: pd.DataFrame, by: str, order=None, visits: dict | None = None, labels=None,
+                        hue: str | None = None, difference: str = "", heading: str = "", cue=None):
+    """Contrasts of one trial in one forest on one standardized axis: a bold heading row per outcome, then a row
+    per contrast (``rows[by]``, in ``order``), a blank row between outcomes; with a single contrast, one row per
+    outcome and the contrast as the figure's title.
+
+    ``rows`` are :func:`msc_frailty.findings.standardized_pairs`: per outcome and contrast the ANCOVA difference
+    divided by the pooled SD of change, its sign reversed where lower is better (``sign`` −1); an outcome without
+    a stated direction (``sign`` 0) is drawn as measured, with an open symbol, and its heading says so. Symbols
+    are black circles, or each ``hue`` value's (an arm's) colour and marker. Beside each row: the ANCOVA
+    difference in the outcome's own unit with its 95% interval (never reversed; :func:`interval_texts`, one
+    decimals rule) and n; ``heading`` above that column. ``difference`` names the contrast on the x axis ("lower
+    − higher dose"); ``cue`` is the ``(low, high)`` of :func:`msc_frailty.style.favours`, written when any row
+    has a stated direction.
+    """
+    if rows.empty:
+        raise ValueError("standardized_forest: no contrast to draw")
+    missing = [c for c in STANDARDIZED_COLUMNS + [by] if c not in rows.columns]
+    if missing:
+        raise ValueError(f"standardized_forest: rows lack {missing} (msc_frailty.findings.standardized_pairs)")
+    rows = rows.copy()
+    params = ordered_params(rows["paramcd"])
+    found = list(dict.fromkeys(rows[by]))
+    contrasts = [c for c in order if c in found] + [c for c in found if c not in order] if order is not None else found
+    one = len(contrasts) == 1
+
+    def outcome(p):
+        t = parameter_info(p, labels)["short"]
+        t = f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
+        sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
+        note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
+        return t + (f"\n({note})" if note else "")
+
+    keys, shown, bold = [], [], []
+    for i, p in enumerate(params):
+        if not one:
+            if i:                                   # a blank row between two outcomes
+                keys.append(f"{p}|gap")
+                shown.append("")
+                bold.append(False)
+            keys.append(f"{p}|")
+            shown.append(outcome(p))
+            bold.append(True)
+        for c in contrasts:
+            if ((rows["paramcd"] == p) & (rows[by] == c)).any():
+                keys.append(f"{p}|{c}")
+                shown.append(outcome(p) if one else style.wrap_label(c, 30))
+                bold.append(False)
+    rows["_key"] = rows["paramcd"] + "|" + rows[by].astype(str)
+    # rows are evenly spaced: as high as the tallest label needs where labels of two lines follow each other (one
+    # contrast), else a little more than one line (a two-line heading has a blank row above it)
+    tallest = max(t.count("\n") + 1 for t in shown)
+    row_mm = 3.2 * tallest + 0.8 if one else 4.0 + 0.6 * (tallest - 1)
+    fig, axes = panels(["forest"], panel_height_mm=26 + row_mm * len(shown), legend=(), width="double")
+    ax = axes["forest"]
+    forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=keys, ax=ax, hue=hue)
+    ax.set_yticklabels(shown)
+    for tick, heavy in zip(ax.get_yticklabels(), bold):
+        tick.set_fontweight("bold" if heavy else "normal")
+    # outcomes without a stated direction: open symbols (not reversed, no side favoured)
+    for _, r in rows[rows["sign"] == 0].iterrows():
+        colour, marker = (style.arm_color(r[hue]), style.arm_marker(r[hue])) if hue else ("black", "o")
+        ax.plot([r["smd"]], [keys.index(r["_key"])], ls="none", marker=marker, ms=MEAN_MS - 1.2, mfc="white",
+                mec=colour if hue else "black", mew=0.0 if not hue else 0.8, zorder=6)
+    # beside each row: the difference in the outcome's own unit, never reversed, and n
+    axis_rows = ax.get_yaxis_transform()
+    for _, r in rows.iterrows():
+        unit = parameter_info(r["paramcd"], labels)["unit"]
+        est, lo, hi = interval_texts(r["estimate"], r["ci_low"], r["ci_high"], signed=True)   # one decimals rule
+        interval = f"{lo} to {hi}" if lo and hi else "no interval"
+        text = f"{est}{' ' + unit if unit else ''} ({interval}); n = {int(r['n'])}, {int(r['n_ref'])}"
+        ax.annotate(text, (1, keys.index(r["_key"])), xycoords=axis_rows, xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=6.5)
+    ax.annotate(heading, (1, 1), xycoords="axes fraction", xytext=(8, 3), textcoords="offset points", ha="left",
+                va="bottom", fontsize=6.5, fontweight="bold")
+    flipped = (rows["sign"] == -1).any()
+    ax.set_xlabel(f"Standardized difference, {difference} (SMD)"
+                  + ("\nsign reversed where lower is better" if flipped else ""))
+    if cue and (rows["sign"] != 0).any():
+        style.favours(ax, *cue)
+    if one:          # the one contrast names the figure, above the column headings (long labels wrapped)
+        fig.suptitle(style.wrap_label(str(contrasts[0]), 100), fontsize=style.RC["axes.titlesize"])
     return fig
 
 
-def vs_placebo_figure(rows: pd.DataFrame, params, arms, placebo: str, visits: dict, labels=None):
-    """:func:`forest_figure` of baseline-adjusted differences from placebo, x axes "Arm − <placebo> (unit)",
-    each with "← favours <placebo> | favours <arm> →" (reversed where lower is better) when the parameter's
-    direction is known, and none where nobody stated it."""
-    drawn = [a for a in arms if a in set(rows["arm"])]
-    active = drawn[0] if len(drawn) == 1 else "active arm"
-
-    def xlabel(p):
-        unit = parameter_info(p, labels)["unit"]
-        return f"Arm {MINUS} {placebo}" + (f" ({unit})" if unit else "")
-
-    return forest_figure(rows, params, order=drawn, visits=visits, xlabel=xlabel, labels=labels,
-                         cues=lambda p: _cue(p, labels, active, placebo))
-
-
 def dose_forest_figure(rows: pd.DataFrame, visits: dict | None = None, labels=None):
-    """The dose pairs of one trial in one forest: a row per outcome and pair on one standardized axis.
-
-    ``rows`` are :func:`msc_frailty.findings.standardized_pairs`: per outcome and pair (lower dose − higher
-    dose) the ANCOVA difference divided by the pooled SD of change, its sign reversed where lower is better
-    (``sign`` −1), so that a value right of 0 favours the lower dose for every outcome with a stated direction;
-    an outcome without one (``sign`` 0) is drawn as it is, with an open symbol, and its label says so. Beside
-    each row: the ANCOVA difference in the outcome's own unit with its 95% interval (never reversed), and n.
-    The cue "← favours higher dose | favours lower dose →" is written when any row has a stated direction.
+    """The dose pairs of one trial in one forest (:func:`standardized_forest`): a row per outcome and pair (lower
+    dose − higher dose, ``rows["pair"]``) on one standardized axis, black symbols, so that a value right of 0
+    favours the lower dose for every outcome with a stated direction ("← favours higher dose | favours lower
+    dose →"); beside each row the ANCOVA difference in the outcome's own unit and n per dose.
 
     Examples
     --------
@@ -715,70 +753,38 @@ def dose_forest_figure(rows: pd.DataFrame, visits: dict | None = None, labels=No
     """
     if rows.empty:
         raise ValueError("dose_forest_figure: no dose pair to draw")
-    rows = rows.copy()
-    params = ordered_params(rows["paramcd"])
-    pairs = list(dict.fromkeys(rows["pair"]))
-    one_pair = len(pairs) == 1
+    return standardized_forest(rows, "pair", visits=visits, labels=labels, difference=f"lower {MINUS} higher dose",
+                               heading=f"Lower {MINUS} higher dose in the\noutcome's unit (95% CI); n per dose",
+                               cue=("higher dose", "lower dose"))
 
-    def outcome(p):
-        t = parameter_info(p, labels)["short"]
-        t = f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
-        sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
-        note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
-        return t + (f"\n({note})" if note else "")
 
-    order, shown, bold = [], [], []
-    for i, p in enumerate(params):
-        if not one_pair:
-            if i:                                   # a blank row between two outcomes
-                order.append(f"{p}|gap")
-                shown.append("")
-                bold.append(False)
-            order.append(f"{p}|")
-            shown.append(outcome(p))
-            bold.append(True)
-        for pair in pairs:
-            if ((rows["paramcd"] == p) & (rows["pair"] == pair)).any():
-                order.append(f"{p}|{pair}")
-                shown.append(outcome(p) if one_pair else pair)
-                bold.append(False)
-    rows["_key"] = rows["paramcd"] + "|" + rows["pair"]
-    # rows are evenly spaced: as high as the tallest label needs where labels of two lines follow each other (one
-    # pair), else a little more than one line (a two-line heading has a blank row above it)
-    tallest = max(t.count("\n") + 1 for t in shown)
-    row_mm = 3.2 * tallest + 0.8 if one_pair else 4.0 + 0.6 * (tallest - 1)
-    fig, axes = panels(["dose"], panel_height_mm=26 + row_mm * len(shown), legend=())
-    fig.set_size_inches(style.DOUBLE_COLUMN, fig.get_figheight())       # one forest, the width of a page
-    ax = axes["dose"]
-    forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=order, ax=ax)
-    ax.set_yticklabels(shown)
-    for tick, heavy in zip(ax.get_yticklabels(), bold):
-        tick.set_fontweight("bold" if heavy else "normal")
-    # outcomes without a stated direction: open symbols (not reversed, no side favoured)
-    blind = rows[rows["sign"] == 0]
-    if len(blind):
-        ax.plot(blind["smd"], [order.index(k) for k in blind["_key"]], ls="none", marker="o", ms=MEAN_MS - 1.2,
-                mfc="white", mec="black", mew=0.0, zorder=6)
-    # beside each row: the difference in the outcome's own unit, never reversed, and n
-    axis_rows = ax.get_yaxis_transform()
-    for _, r in rows.iterrows():
-        unit = parameter_info(r["paramcd"], labels)["unit"]
-        est, lo, hi = interval_texts(r["estimate"], r["ci_low"], r["ci_high"], signed=True)   # one decimals rule
-        interval = f"{lo} to {hi}" if lo and hi else "no interval"
-        text = f"{est}{' ' + unit if unit else ''} ({interval}); n = {int(r['n'])}, {int(r['n_ref'])}"
-        ax.annotate(text, (1, order.index(r["_key"])), xycoords=axis_rows, xytext=(8, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=6.5)
-    ax.annotate(f"Lower {MINUS} higher dose in the\noutcome's unit (95% CI); n per dose", (1, 1),
-                xycoords="axes fraction", xytext=(8, 3), textcoords="offset points", ha="left", va="bottom",
-                fontsize=6.5, fontweight="bold")
-    flipped = (rows["sign"] == -1).any()
-    ax.set_xlabel(f"Standardized difference, lower {MINUS} higher dose (SMD)"
-                  + ("\nsign reversed where lower is better" if flipped else ""))
-    if (rows["sign"] != 0).any():
-        style.favours(ax, "higher dose", "lower dose")
-    if one_pair:     # the one pair names the figure, above the column headings (long arm labels wrapped)
-        fig.suptitle(style.wrap_label(pairs[0], 100), fontsize=style.RC["axes.titlesize"])
-    return fig
+def vs_placebo_figure(rows: pd.DataFrame, arms, placebo: str, visits: dict | None = None, labels=None):
+    """Each active arm against placebo in one forest (:func:`standardized_forest`): a row per outcome and arm, in
+    the arm's colour and marker, on one standardized axis, so that a value right of 0 favours the active arm for
+    every outcome with a stated direction ("← favours <placebo> | favours <arm> →", "active arm" when several);
+    beside each row the baseline-adjusted difference (arm − placebo) in the outcome's own unit and n (arm,
+    placebo).
+
+    ``rows`` are the ANCOVA rows against placebo standardized by :func:`msc_frailty.findings.standardized_pairs`;
+    ``arms`` the active arms in their order.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"paramcd": ["SIXMWD", "SIXMWD"], "arm": ["100M", "200M"], "estimate": [39.0, 4.0],
+    ...                      "ci_low": [-4.0, -25.0], "ci_high": [82.0, 33.0], "n": [10, 10], "n_ref": [10, 10],
+    ...                      "sign": [1, 1], "smd": [0.8, 0.1], "smd_low": [-0.1, -0.5], "smd_high": [1.7, 0.7]})
+    >>> fig = vs_placebo_figure(rows, ["100M", "200M"], "Placebo", {"SIXMWD": 6.0})
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['6MWD, 6 months', '100M', '200M']
+    """
+    if rows.empty:
+        raise ValueError("vs_placebo_figure: no difference from placebo to draw")
+    found = [a for a in arms if a in set(rows["arm"])]
+    rows = rows.assign(contrast=rows["arm"] + f" {MINUS} {placebo}") if len(found) == 1 else rows
+    return standardized_forest(rows, "contrast" if len(found) == 1 else "arm", order=None if len(found) == 1 else arms,
+                               visits=visits, labels=labels, hue="arm", difference=f"arm {MINUS} {placebo}",
+                               heading=f"Arm {MINUS} {placebo} in the outcome's\nunit (95% CI); n (arm, {placebo})",
+                               cue=(placebo, found[0] if len(found) == 1 else "active arm"))
 
 
 def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None, visits: dict | None = None):
