@@ -320,7 +320,8 @@ def test_vs_placebo_caption_says_the_scale_the_n_the_model_and_the_directions():
            "Placebo)" in cap
     assert ("for serum TNF-\u03b1, where lower is better, the sign of the SMD is reversed, so that right of 0 favours "
             "100M for every outcome with a stated direction") in cap
-    assert "n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5; Serum TNF-\u03b1: 100M 10, Placebo 9" in cap
+    assert ("n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5; Serum TNF-\u03b1: 100M 10, "
+            "Placebo 9") in cap
     assert "(ANCOVA) of change on arm and baseline, fitted to that arm and Placebo only" in cap
     two = rows.iloc[:2].assign(arm=["100M", "200M"], paramcd="SIXMWD")
     both = readers_words(findings.vs_placebo_caption(two, "Placebo", "supplied"))
@@ -436,8 +437,8 @@ def test_dose_pattern_error_rates_in_a_seeded_monte_carlo():
 def test_interval_texts_follow_the_manuscript_numbers():
     from msc_frailty import numbers
 
-    for est, lo, hi in [(-32.4, -127.0, 62.2), (0.25185, 0.0465, 0.457), (25.3, 5.52, 45.2), (-0.0123, -0.0251, -0.0011),
-                        (1234.5, 1100.0, 1370.0), (0.0436, -10.9, 10.9)]:
+    for est, lo, hi in [(-32.4, -127.0, 62.2), (0.25185, 0.0465, 0.457), (25.3, 5.52, 45.2),
+                        (-0.0123, -0.0251, -0.0011), (1234.5, 1100.0, 1370.0), (0.0436, -10.9, 10.9)]:
         e, a, b = findings.interval_texts(est, lo, hi)
         text = numbers.format_value({"paramcd": "X", "method": "ancova", "estimate": est, "ci_low": lo, "ci_high": hi,
                                      "p_value": None, "n": 10, "n_ref": None, "bound": ""})

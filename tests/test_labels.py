@@ -153,7 +153,8 @@ def test_figure_texts_for_weeks_and_no_direction(tmp_path):
     assert heads == ["Serum TNF-\u03b1, Week 12\n(lower is better: sign reversed)",        # known codes first
                      "ADAS-Cog total, Week 12\n(direction not stated: as measured)"]
     # the difference axis claims no direction for ADAS: only TNF-alpha's stated one, and the note that it is reversed
-    texts = " ".join([t.get_text() for t in ax.get_yticklabels()] + [ax.get_xlabel()] + [t.get_text() for t in ax.texts])
+    texts = " ".join([t.get_text() for t in ax.get_yticklabels()] + [ax.get_xlabel()]
+                     + [t.get_text() for t in ax.texts])
     assert [m.group(0) for m in DIRECTION.finditer(texts)] == ["lower is better"] * 2, texts
     assert [t.get_text() for t in ax.texts if "favours" in t.get_text()] == ["\u2190 favours Control",
                                                                              "favours active arm \u2192"]

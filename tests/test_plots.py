@@ -304,7 +304,8 @@ def test_subjects_points_are_dark_enough_to_see_and_edged_darker():
 def test_default_time_courses_keep_every_point_clear_of_every_mean(study, paramcd, log):
     """The reviewer's case: at 3 months in CRATUS-P2 neighbouring arms' points sat on each other's intervals."""
     from msc_frailty.data import add_change, load_trial
-    trial = load_trial(endpoints.names.__file__.rsplit("/lib/", 1)[0] + "/data/synthetic").study(study)
+    from msc_frailty.paths import DEFAULT_DATA
+    trial = load_trial(DEFAULT_DATA).study(study)
     chg = add_change(trial)
     d = chg[chg.PARAMCD == paramcd]
     arms = findings.arms_table(trial)

@@ -467,8 +467,10 @@ def rise_and_fall(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
     --------
     >>> d = pd.DataFrame({"TRT01AN": [0, 0, 100, 100, 200, 200], "CHG": [0.0, 2.0, 5.0, 7.0, 3.0, 3.5]})
     >>> d["TRT01A"] = d["TRT01AN"].map({0: "Placebo", 100: "100M", 200: "200M"})
-    >>> rise_and_fall(d)
-    'a rise from 1.0 in Placebo to 6.0 in 100M, standard error 1.4, and a fall from 6.0 in 100M to 3.3 in 200M, standard error 1.0'
+    >>> for part in rise_and_fall(d).split(", and "):
+    ...     print(part)
+    a rise from 1.0 in Placebo to 6.0 in 100M, standard error 1.4
+    a fall from 6.0 in 100M to 3.3 in 200M, standard error 1.0
     """
     if dose_pattern(data, x, y, hue, threshold) != "not monotone":
         return ""
@@ -479,7 +481,8 @@ def rise_and_fall(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
     digits = max(0, 1 - numbers._magnitude(_csv_value(smaller)))
     ses = [numbers.format_number(_csv_value(r["se"]), max(digits, 1 - numbers._magnitude(_csv_value(r["se"]))))
            for r in (rise, fall)]
-    return f"{_step_text(rise, digits)}, standard error {ses[0]}, and {_step_text(fall, digits)}, standard error {ses[1]}"
+    return (f"{_step_text(rise, digits)}, standard error {ses[0]}, and {_step_text(fall, digits)}, "
+            f"standard error {ses[1]}")
 
 
 def dose_shape(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: str = "TRT01A",
@@ -490,8 +493,10 @@ def dose_shape(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: str 
     Examples
     --------
     >>> d = pd.DataFrame({"TRT01AN": [0, 0, 100, 100], "TRT01A": ["P", "P", "H", "H"], "CHG": [1.0, 3.0, 5.0, 9.0]})
-    >>> dose_shape(d), dose_shape(d.assign(CHG=[1.0, 3.0, 2.0, 4.0]))
-    ('no fall between two doses is larger than its standard error', 'no two doses differ by more than the standard error of their difference')
+    >>> dose_shape(d)
+    'no fall between two doses is larger than its standard error'
+    >>> dose_shape(d.assign(CHG=[1.0, 3.0, 2.0, 4.0]))
+    'no two doses differ by more than the standard error of their difference'
     """
     pattern = dose_pattern(data, x, y, hue, threshold)
     if pattern == "not monotone":
@@ -772,8 +777,8 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
              _subjects(shows_points(arm_counts(data)), False, "to the right of their dose's mean") + _stacked(data),
              "the grey line joins the means in dose order, a guide to the eye, not a model"]
     for p in bumpy:
-        marks.append(f"for {what(p)} the means rise and fall, so the linear trend summarizes them only roughly: "
-                     + rise_and_fall(data[data["PARAMCD"] == p]))
+        marks.append(f"for {in_sentence(what(p))} the means rise and fall, so the linear trend summarizes them only "
+                     "roughly: " + rise_and_fall(data[data["PARAMCD"] == p]))
     judged = [p for p in params if pattern[p] is not None]
     if judged:
         # the rule, and what it says of the panels it does not flag (their means may still wiggle within noise)
@@ -781,7 +786,8 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
                 "difference")
         rest = len(judged) - len(bumpy)
         if rest and bumpy:
-            rule += "; in the other panel" + ("s" if rest > 1 else "") + " the means do not both rise and fall by that much"
+            rule += ("; in the other panel" + ("s" if rest > 1 else "")
+                     + " the means do not both rise and fall by that much")
         elif rest:
             rule += "; in no panel do the means both rise and fall by that much" if rest > 1 else \
                 "; the means do not both rise and fall by that much"

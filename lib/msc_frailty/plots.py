@@ -446,7 +446,8 @@ def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
     ax.set(xlabel="Dose (million cells)")
     ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
     means_and_points(data, x, y, hue, arms, ax=ax, join=False, halfwidth=half, beside=start, room=gap,
-                     clear_mm=LANE_CLEAR_MM, lim=(min(doses) - 0.06 * span, max(doses) + start + 2 * half + 0.04 * span))
+                     clear_mm=LANE_CLEAR_MM,
+                     lim=(min(doses) - 0.06 * span, max(doses) + start + 2 * half + 0.04 * span))
     if len(means) > 1:
         ax.plot(means.index, means.to_numpy(), color="0.55", lw=0.7, zorder=1)
     ax.set(ylabel="")
