@@ -92,7 +92,7 @@ def plan_data(arms, visits, n, whole=False, seed=2):
 
 
 @pytest.mark.parametrize("arms, visits, gap", [(["P", "A", "B"], [3.0, 6.0, 12.0], 3.0),
-                                               (["P", "A", "B", "C"], [4.0, 12.0, 26.0], 4.0),
+                                               (["P", "A", "B", "C"], [4.0, 8.0], 4.0),
                                                (["P", "A"], [1.0, 2.0], 1.0)])
 def test_time_course_plan_spreads_arms_over_under_a_third_of_the_gap(arms, visits, gap):
     plan = endpoints.time_course_plan(plan_data(arms, visits, 5))
@@ -111,7 +111,8 @@ def test_time_course_plan_one_panel_per_arm_when_crowded_or_a_score():
     assert score.whole and score.per_arm
     assert not endpoints.time_course_plan(plan_data(["P", "A"], [3.0], 5, whole=True), panels=False).per_arm
     many = endpoints.time_course_plan(plan_data(["P", "A", "B", "C", "D"], [3.0], 31))   # no points: one panel
-    assert not many.points and not many.per_arm and many.spread == pytest.approx(0.9)
+    assert not many.points and not many.per_arm and many.spread == pytest.approx(0.96)
+    assert many.width == "single"                                   # no lanes of points to make room for
     assert endpoints.is_whole_score([0.0, 2.0, -1.0]) and not endpoints.is_whole_score(np.arange(40.0))
 
 
@@ -137,7 +138,10 @@ def test_format_and_describe_and_verdict():
     assert findings.format_p(float("nan")) == "p = NA"
     row = {"paramcd": "SIXMWD", "estimate": 35.2, "ci_low": 10.1, "ci_high": 60.3, "p_value": 0.012, "n": 10,
            "n_ref": np.nan}
-    assert findings.describe(row) == "+35.2 m (95% CI 10.1 to 60.3; p = 0.012; n = 10)"
+    # one decimals rule for an estimate and its limits: two significant digits of the half-width (25 -> 0)
+    assert findings.describe(row) == "+35 m (95% CI 10 to 60; p = 0.012; n = 10)"
+    fev = {"paramcd": "FEV1", "estimate": 0.0563, "ci_low": -0.0141, "ci_high": 0.127, "p_value": 0.11, "n": 30}
+    assert findings.describe(fev) == "+0.056 L (95% CI \u22120.014 to 0.127; p = 0.11; n = 30)"
     assert findings.describe({**row, "n_ref": 9}).endswith("n = 10 vs 9)")
     assert findings.verdict(row) == "favourable"
     assert findings.verdict({**row, "paramcd": "TNFA"}) == "unfavourable"  # an increase in TNF-alpha
@@ -256,11 +260,13 @@ def test_trajectory_caption_says_marks_offsets_n_per_visit_and_the_interval():
     cap = readers_words(findings.trajectory_caption(d, "SIXMWD", "synthetic", ["Placebo", "Low", "100M"]))
     assert cap.startswith("Change from baseline in 6-minute walk distance by arm and visit; large symbols are arm "
                           "means with their 95% intervals; small symbols are individual subjects")
-    # the offsets drawn (endpoints.time_course_plan): 3 arms over 0.3 of the 3 months between visits
+    # the offsets drawn (endpoints.time_course_plan): 3 arms over 0.32 of the 3 months between visits
     plan = endpoints.time_course_plan(d, ["Placebo", "Low", "100M"])
-    assert (plan.step, plan.spread, plan.gap) == pytest.approx((0.45, 0.9, 3.0))
-    assert ("arms offset horizontally by 0.45 months from one another (0.9 months in all, under a third of the "
+    assert (plan.step, plan.spread, plan.gap) == pytest.approx((0.48, 0.96, 3.0))
+    assert ("arms offset horizontally by 0.48 months from one another (0.96 months in all, under a third of the "
             "3 months between visits)") in cap
+    assert ("small symbols are individual subjects, in a lane to the right of their arm's mean, clear of it and of "
+            "the next arm's mean and interval") in cap
     assert "open symbols at 0 months mark baseline, where the change is 0 by definition" in cap
     assert "lines join the arm means as a guide to the eye" in cap
     assert "n per arm: 3 months: Placebo 3, Low 3, 100M 3; 6 months: Placebo 3, Low 2, 100M 3" in cap
@@ -302,18 +308,30 @@ def test_change_caption_names_the_panels_and_the_pooled_arm():
     assert "whole-number scores are stacked side by side" in cap
 
 
-def test_vs_placebo_caption_gives_each_panels_n_the_model_and_the_cues():
-    rows = pd.DataFrame({"paramcd": ["SIXMWD", "SQOLF"], "arm": "100M", "ref_arm": "Placebo", "n": [10, 5],
-                         "n_ref": [10, 5]})
-    cap = readers_words(findings.vs_placebo_caption(rows, "Placebo", "synthetic", visits={"SIXMWD": 6.0, "SQOLF": 6.0}))
-    assert "each active arm \u2212 Placebo" in cap and "(ANCOVA) of change on arm and baseline" in cap
-    assert "(a, 6MWD at 6 months; b, SQOL-F at 6 months)" in cap
-    assert "n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5" in cap
-    assert "which side favours which arm" in cap and "no direction was stated" not in cap
-    crp = readers_words(findings.vs_placebo_caption(rows.assign(paramcd=["SIXMWD", "CRP"]), "Placebo", "supplied"))
-    assert "none for CRP, for which no direction was stated" in crp
-    only = readers_words(findings.vs_placebo_caption(rows.assign(paramcd="CRP").iloc[:1], "Placebo", "supplied"))
-    assert "favours which arm" not in only and "no side is said to favour either arm" in only
+def test_vs_placebo_caption_says_the_scale_the_n_the_model_and_the_directions():
+    rows = pd.DataFrame({"paramcd": ["SIXMWD", "SQOLF", "TNFA"], "arm": "100M", "ref_arm": "Placebo",
+                         "n": [10, 5, 10], "n_ref": [10, 5, 9], "sign": [1, 1, -1]})
+    cap = readers_words(findings.vs_placebo_caption(rows, "Placebo", "synthetic", visits={"SIXMWD": 6.0}))
+    assert cap.startswith("Each active arm compared with Placebo at each outcome's main visit: difference in change "
+                          "from baseline, adjusted for baseline, one row per outcome and arm on one standardized axis")
+    assert ("symbols (each arm's colour and marker) are the ANCOVA difference (arm \u2212 Placebo) divided by the "
+            "pooled SD of change of that arm and Placebo, a standardized mean difference (SMD)") in cap
+    assert "beside each row, the same difference and CI in the outcome's own unit, never reversed, and n (arm, " \
+           "Placebo)" in cap
+    assert ("for serum TNF-\u03b1, where lower is better, the sign of the SMD is reversed, so that right of 0 favours "
+            "100M for every outcome with a stated direction") in cap
+    assert ("n per arm: 6MWD: 100M 10, Placebo 10; SQOL-F: 100M 5, Placebo 5; Serum TNF-\u03b1: 100M 10, "
+            "Placebo 9") in cap
+    assert "(ANCOVA) of change on arm and baseline, fitted to that arm and Placebo only" in cap
+    two = rows.iloc[:2].assign(arm=["100M", "200M"], paramcd="SIXMWD")
+    both = readers_words(findings.vs_placebo_caption(two, "Placebo", "supplied"))
+    assert "right of 0 favours the active arm" in both and "reversed" not in both
+    crp = readers_words(findings.vs_placebo_caption(rows.iloc[:2].assign(paramcd=["SIXMWD", "CRP"],
+                                                                         sign=[1, 0]), "Placebo", "supplied"))
+    assert "CRP had no stated direction: drawn as measured, with open symbols, favouring no side" in crp
+    only = readers_words(findings.vs_placebo_caption(rows.iloc[:1].assign(paramcd="CRP", sign=0), "Placebo",
+                                                     "supplied"))
+    assert "favours" not in only.replace("favouring no side", "")
 
 
 def test_standardized_pairs_against_an_independent_computation():
@@ -352,12 +370,82 @@ def test_standardized_pairs_against_an_independent_computation():
     assert set(findings.standardized_pairs(rows, chg, labels).query("paramcd == 'CRP'").sign) == {-1}
 
 
-def test_dose_pattern_rising_falling_and_not_monotone():
+def dose_groups(means, sds, ns, arms=None, seed=5):
+    """Subjects at doses 0, 25, 50, ... whose changes have exactly the given means and SDs per dose."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for k, (m, s, n) in enumerate(zip(means, sds, ns)):
+        z = rng.normal(size=n)
+        z = (z - z.mean()) / z.std(ddof=1)
+        arm = arms[k] if arms else f"{25 * k}M"
+        rows += [{"TRT01AN": 25.0 * k, "TRT01A": arm, "CHG": m + s * v} for v in z]
+    return pd.DataFrame(rows)
+
+
+def test_dose_steps_are_welch_t_statistics():
+    d = dose_groups([0.4, -0.8, 28.0], [70.0, 60.0, 80.0], [27, 33, 12])
+    steps = findings.dose_steps(d)
+    assert len(steps) == 3                                          # every pair of doses, lower first
+    for _, r in steps.iterrows():
+        lo, hi = (d.loc[d.TRT01AN == v, "CHG"] for v in (r.dose_low, r.dose_high))
+        assert r.difference == pytest.approx(hi.mean() - lo.mean())
+        assert r.z == pytest.approx(st.ttest_ind(hi, lo, equal_var=False).statistic, rel=1e-9)   # scipy
+        assert r.se == pytest.approx(math.sqrt(hi.var() / len(hi) + lo.var() / len(lo)))
+        assert r.clear == (abs(r.z) > 1.0)
+    with pytest.raises(ValueError, match="threshold"):
+        findings.dose_steps(d, threshold=-1.0)
+
+
+def test_dose_pattern_calls_a_rise_and_fall_only_beyond_its_noise():
+    # the reviewer's LOMECEL-P2B 6MWD: 0.4, -0.8, -6.8, 28, 43 m; the dips are far inside their standard errors
+    six = dose_groups([0.4, -0.8, -6.8, 28.0, 43.0], [63.0, 66.0, 70.0, 60.0, 75.0], [27, 33, 27, 31, 12])
+    assert findings.dose_pattern(six) == "rising" and findings.rise_and_fall(six) == ""
+    assert findings.dose_shape(six) == "no fall between two doses is larger than its standard error"
+    # CRATUS-P2 serum TNF-alpha: -0.46 against -0.42 pg/mL (SD about 0.55, 10 an arm): no rise beyond noise
+    tnf = dose_groups([0.13, -0.46, -0.42], [0.55, 0.55, 0.6], [10, 10, 10], ["Placebo", "100M", "200M"])
+    assert findings.dose_pattern(tnf) == "falling"
+    # a peak at the middle dose, each step 2.5 standard errors: a rise and a fall
+    peak = dose_groups([0.0, 10.0, 0.0], [10.0, 10.0, 10.0], [10, 10, 10], ["Placebo", "100M", "200M"])
+    assert findings.dose_pattern(peak) == "not monotone"
+    se = 10.0 * math.sqrt(2 / 10)                                   # of a difference of two means of 10
+    assert findings.rise_and_fall(peak) == ("a rise from 0.0 in Placebo to 10.0 in 100M, standard error 4.5, and "
+                                            "a fall from 10.0 in 100M to 0.0 in 200M, standard error 4.5")
+    assert f"{se:.2g}" == "4.5"
+    assert findings.dose_shape(peak).startswith("the means rise and fall: a rise from 0.0 in Placebo")
+    # the same shape within its noise (steps of 0.5 standard errors) is not called one
+    assert findings.dose_pattern(dose_groups([0.0, 2.0, 0.0], [10.0] * 3, [10] * 3)) == "level"
+    assert findings.dose_pattern(peak, threshold=3.0) == "level"     # the threshold is the rule's one parameter
     d = pd.DataFrame({"TRT01AN": [0, 0, 25, 25, 50, 50], "CHG": [1.0, 3.0, 2.0, 2.0, 5.0, 7.0]})
-    assert findings.dose_pattern(d) == "rising"                    # equal neighbours break no rise
+    assert findings.dose_pattern(d) == "rising"                     # no hue column: doses named by their dose
     assert findings.dose_pattern(d.assign(CHG=-d.CHG)) == "falling"
-    assert findings.dose_pattern(d.assign(CHG=[0.0, 0.0, 5.0, 5.0, 1.0, 1.0])) == "not monotone"
     assert findings.dose_pattern(d[d.TRT01AN == 0]) is None
+
+
+def test_dose_pattern_error_rates_in_a_seeded_monte_carlo():
+    """The rates CLEAR_STEP_SE documents, three doses of 10 (500 draws each: 3 standard errors of tolerance)."""
+    rng = np.random.default_rng(2026)
+    doses = np.repeat([0.0, 100.0, 200.0], 10)
+
+    def rate(means, draws=500):
+        return np.mean([findings.dose_pattern(pd.DataFrame({"TRT01AN": doses, "CHG": rng.normal(np.repeat(means, 10))}))
+                        == "not monotone" for _ in range(draws)])
+
+    assert rate([0.0, 0.35, 0.7]) == pytest.approx(0.074, abs=0.035)    # a true straight line: about 7%
+    assert rate([0.0, 0.5, 0.0]) == pytest.approx(0.40, abs=0.065)      # a true peak of 0.5 SD: about 40%
+
+
+def test_interval_texts_follow_the_manuscript_numbers():
+    from msc_frailty import numbers
+
+    for est, lo, hi in [(-32.4, -127.0, 62.2), (0.25185, 0.0465, 0.457), (25.3, 5.52, 45.2),
+                        (-0.0123, -0.0251, -0.0011), (1234.5, 1100.0, 1370.0), (0.0436, -10.9, 10.9)]:
+        e, a, b = findings.interval_texts(est, lo, hi)
+        text = numbers.format_value({"paramcd": "X", "method": "ancova", "estimate": est, "ci_low": lo, "ci_high": hi,
+                                     "p_value": None, "n": 10, "n_ref": None, "bound": ""})
+        assert text["estimate_text"] == e and text["interval_text"] == f"95% CI {a} to {b}"
+        assert len({len(v.split(".")[1]) if "." in v else 0 for v in (e, a, b)}) == 1
+    assert findings.interval_texts(0.0436, -10.9, 10.9, signed=True)[0] == "0"         # no sign on a rounded zero
+    assert findings.interval_texts(float("nan"), 1.0, 2.0) == ("NA", "", "")
 
 
 def test_dose_forest_caption_says_the_scale_and_what_is_reversed():
@@ -385,11 +473,15 @@ def test_dose_response_caption_gives_the_trend_test_and_says_not_monotone():
     trend = dose_trend(both, "dose_comparison", "supplied")
     cap = readers_words(findings.dose_response_caption(both, "synthetic", trend=trend,
                                                        visits={"SIXMWD": 6.0, "FEV1": 6.0}))
-    assert ("the means are not monotone in dose (they rise and fall) for FEV1 at 6 months (b): no straight line in "
-            "dose describes them") in cap
-    assert "6MWD at 6 months (a)" in cap and "not monotone in dose (they rise and fall) for 6MWD" not in cap
+    assert ("for FEV1 at 6 months (b) the means rise and fall, so the linear trend summarizes them only roughly: a "
+            "rise from 2.0 in Placebo to 48.0 in Low, standard error 1.9, and a fall from 48.0 in Low to 24.0 in "
+            "100M, standard error 3.3") in cap             # sqrt(7/3 + 4/3) and sqrt(4/3 + 28/3), by hand
+    assert "6MWD at 6 months (a)" in cap and "for 6MWD at 6 months (a) the means rise" not in cap
+    assert ("a rise or a fall between two doses counts only when it is larger than the standard error of that "
+            "difference; in the other panel the means do not both rise and fall by that much") in cap
+    assert "no straight line" not in cap and "not monotone" not in cap
     for _, r in trend.iterrows():                     # slope, interval and p of each parameter, from the rows
         assert findings.describe(r) in cap
-    assert cap.count("a summary of means that are not monotone") == 1
+    assert cap.count("a rough summary of means that rise and fall") == 1
     assert "slope of change per 100 million cells" in cap and "(placebo as dose 0)" in cap
     assert "Trend test" not in findings.dose_response_caption(both, "synthetic")

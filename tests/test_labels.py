@@ -145,14 +145,21 @@ def test_figure_texts_for_weeks_and_no_direction(tmp_path):
     rows = findings.efficacy_rows(chg, "other_endpoints", trial.basis, ["ADAS", "TNFA"])
     at = findings.at_visits(rows, {"ADAS": 12.0, "TNFA": 12.0})
     at = at[(at["comparison"] == "vs_placebo") & (at["method"] == "ancova")]
-    fig = plots.vs_placebo_figure(at, ["ADAS", "TNFA"], ["Low", "High"], "Control", {"ADAS": 12.0, "TNFA": 12.0},
-                                  labels)
-    titles = [a.get_title() for a in fig.axes]
-    assert titles == ["ADAS-Cog total, Week 12", "Serum TNF-\u03b1, Week 12"]
-    # a difference axis states no direction; its ends say which side favours which arm, only where one was given
-    assert not any(DIRECTION.search(a.get_xlabel()) for a in fig.axes)
-    cues = [[t.get_text() for t in a.texts if "favours" in t.get_text()] for a in fig.axes]
-    assert cues == [[], ["\u2190 favours active arm", "favours Control \u2192"]]
+    std = findings.standardized_pairs(at, chg, labels)
+    assert dict(zip(std["paramcd"], std["sign"])) == {"ADAS": 0, "TNFA": -1}      # ADAS: nobody stated a direction
+    fig = plots.vs_placebo_figure(std, ["Low", "High"], "Control", {"ADAS": 12.0, "TNFA": 12.0}, labels)
+    (ax,) = fig.axes
+    heads = [t.get_text() for t in ax.get_yticklabels() if t.get_fontweight() == "bold"]
+    assert heads == ["Serum TNF-\u03b1, Week 12\n(lower is better: sign reversed)",        # known codes first
+                     "ADAS-Cog total, Week 12\n(direction not stated: as measured)"]
+    # the difference axis claims no direction for ADAS: only TNF-alpha's stated one, and the note that it is reversed
+    texts = " ".join([t.get_text() for t in ax.get_yticklabels()] + [ax.get_xlabel()]
+                     + [t.get_text() for t in ax.texts])
+    assert [m.group(0) for m in DIRECTION.finditer(texts)] == ["lower is better"] * 2, texts
+    assert [t.get_text() for t in ax.texts if "favours" in t.get_text()] == ["\u2190 favours Control",
+                                                                             "favours active arm \u2192"]
+    open_marks = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
+    assert len(open_marks) == 2                                                 # ADAS, Low and High: open symbols
 
 
 # ---------------------------------------------------------------------------------------------- notebooks

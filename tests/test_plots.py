@@ -5,11 +5,15 @@
 - a small arm's figure has one point per subject and visit, drawn beside its arm's mean, the same on every
   run; an arm of more than 30 subjects is drawn as means and intervals only; whole-number scores are stacked,
   a marker's width apart, never on top of each other;
-- time courses: baseline drawn at change 0, arms offset by at most a third of the gap between visits in all
-  (measured on the drawn artists), one panel per arm when the arms are too many to follow in one;
+- time courses: baseline drawn at change 0, arms offset by less than a third of the gap between visits in all
+  (measured on the drawn artists), each arm's points in a lane to the right of its mean, clear (on the drawn
+  figure) of every arm's mean marker and interval, a page wide when a column is too narrow for the lanes, one panel
+  per arm when the arms are too many to follow in one; points opaque enough, edged in a darker shade;
 - differences: the "favours" cue exactly when the parameter's direction is known; no legend of text alone;
   the dose pairs of a trial in one forest on the standardized axis of ``findings.standardized_pairs``;
-- dose response: no slope drawn or headlined, "not monotone" said when the means rise and fall;
+- dose response: no slope drawn or headlined, "means rise and fall" said only when a rise and a fall between
+  doses are each larger than their standard error;
+- log-ratio axes: few round ratio ticks, never crowded, no fractions; the dose forest's values at one decimals rule;
 - one colour and one marker per arm; n per arm in the legend equals the data's n; panel letters on every
   figure of more than one panel;
 - every figure is 85 or 180 mm wide, has no text under 6 pt and no text outside its canvas.
@@ -136,11 +140,12 @@ def test_small_arms_get_one_point_per_subject_and_visit_beside_their_mean():
     assert len(pts) == len(d) == 18
     assert sorted(pts[:, 1]) == sorted(d["CHG"])                    # the subjects' own changes, unchanged
     means = {arm: sorted(bars(ax)[style.arm_color(arm).lower()]) for arm in ARMS}
+    step = endpoints.time_course_plan(d, ARMS, panels=False).step      # one panel, as trajectory() draws it
     for arm in ARMS:
         for (x, *_), visit in zip(means[arm], (3.0, 6.0)):
             mine = d[(d.TRT01A == arm) & (d.AVISITN == visit)]["CHG"].to_numpy()
-            near = pts[np.abs(pts[:, 0] - x) < 0.2]                # within its arm's slot (0.6 months apart)
-            assert sorted(near[:, 1]) == sorted(mine), (arm, visit)
+            lane = pts[(pts[:, 0] > x) & (pts[:, 0] < x + step)]   # right of its mean, short of the next arm's
+            assert sorted(lane[:, 1]) == sorted(mine), (arm, visit)
 
 
 def test_points_are_the_same_on_every_draw_and_leave_the_global_rng_alone():
@@ -189,8 +194,12 @@ def mean_positions(ax):
 
 def test_trajectory_figure_width_legend_and_print_rules():
     d = continuous(change_data()).drop(index=11)   # 100M-2 missing at 6 months
+    two = d[d.TRT01A != "Low"]
+    assert plots.trajectory_figure(two, "SIXMWD").get_figwidth() * 25.4 == pytest.approx(85)   # lanes fit a column
+    # three arms' lanes of points at 0.48-month steps over 0 to 6 months do not fit 85 mm: a page wide
+    assert endpoints.time_course_plan(d).width == "double"
     fig = plots.trajectory_figure(d, "SIXMWD", hue_order=["Placebo", "Low", "100M", "All"])
-    assert fig.get_figwidth() * 25.4 == pytest.approx(85)
+    assert fig.get_figwidth() * 25.4 == pytest.approx(180) and len(fig.axes) == 1
     ax = fig.axes[0]
     assert ax.get_ylabel() == "Change in 6MWD (m)\n(higher is better)"     # an axis of the outcome itself
     assert ax.get_title() == "6-minute walk distance"
@@ -201,7 +210,7 @@ def test_trajectory_figure_width_legend_and_print_rules():
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
 
 
-@pytest.mark.parametrize("visits, gap", [((3.0, 6.0, 12.0), 3.0), ((4.0, 12.0, 26.0), 4.0), ((28.0, 56.0), 28.0)])
+@pytest.mark.parametrize("visits, gap", [((3.0, 6.0, 12.0), 3.0), ((4.0, 8.0, 16.0), 4.0), ((28.0, 56.0), 28.0)])
 def test_arms_are_offset_by_at_most_a_third_of_the_gap_between_visits(visits, gap):
     d = visit_data(visits)
     fig = plots.trajectory_figure(d, "SIXMWD")
@@ -212,19 +221,34 @@ def test_arms_are_offset_by_at_most_a_third_of_the_gap_between_visits(visits, ga
         xs = [v[i] for v in means.values()]
         assert max(xs) - min(xs) <= gap / 3 + 1e-9                      # measured on the drawn means
         assert min(xs) < visit < max(xs)                               # centred on the visit
-    # every subject's point lies in its own arm's strip: nearer its mean than any other arm's
+    # every subject's point lies in its own arm's lane: right of its mean, short of the next arm's
     arms = ["Placebo", "100M", "200M"]
     plan = endpoints.time_course_plan(d, arms)
-    half = plots.strip_halfwidth(plan)
-    assert half < plan.step / 2                                        # strips of neighbouring arms do not meet
     pts = points(ax)
     assert len(pts) == len(d)
     for arm in arms:
         for visit in visits:
             centre = visit + plan.offsets[arm]
             mine = d[(d.TRT01A == arm) & (d.AVISITN == visit)]["CHG"].to_numpy()
-            near = pts[np.abs(pts[:, 0] - centre) <= half + 1e-9]
-            assert sorted(near[:, 1]) == pytest.approx(sorted(mine))
+            lane = pts[(pts[:, 0] > centre) & (pts[:, 0] < centre + plan.step)]
+            assert sorted(lane[:, 1]) == pytest.approx(sorted(mine))
+    assert clearance_pt(fig) >= 0.0
+
+
+def test_lanes_too_narrow_even_a_page_wide_become_one_panel_per_arm():
+    # weeks 4, 12 and 26: three arms 0.64 weeks apart on a 30-week axis leave no room for lanes of points
+    d = visit_data((4.0, 12.0, 26.0))
+    plan = endpoints.time_course_plan(d)
+    assert plan.per_arm and plan.width == "double" and set(plan.offsets.values()) == {0.0}
+    positions, step = [0.0, 4.0, 12.0, 26.0], endpoints.OFFSET_SHARE * 4.0 / 2
+    assert endpoints.lane_room_mm(positions, 4.0, step, 2 * step, "double") < endpoints.LANE_CLEAR_MM
+    fig = plots.trajectory_figure(d, "SIXMWD")
+    assert len(fig.axes) == 3 and fig.get_figwidth() * 25.4 == pytest.approx(180)
+    assert clearance_pt(fig) >= 0.0
+    # drawn on a given axes (no panels to fall back on), the lanes are narrowed to keep clear of the means
+    _, axes = plots.panel_figure("double", 60)
+    plots.trajectory(d, ax=axes[0, 0])
+    assert clearance_pt(axes[0, 0].figure) >= -1e-6
 
 
 def test_baseline_is_drawn_at_change_zero_and_joined_to_the_first_visit():
@@ -243,10 +267,60 @@ def test_baseline_is_drawn_at_change_zero_and_joined_to_the_first_visit():
         assert [[plan.offsets[arm], 0.0], [3.0 + plan.offsets[arm], pytest.approx(first)]] in joins
 
 
-def test_subjects_points_are_dark_enough_to_see():
+def clearance_pt(fig) -> float:
+    """The smallest horizontal gap (points) between a subject's point and any arm's mean marker in ``fig``'s
+    panels: a mean's marker (radius MEAN_MS / 2) is wider than its interval's caps (capsize 1.5 pt), so a point
+    that keeps this gap horizontally overlaps neither the mean, nor its interval, nor its caps, at any height."""
+    fig.canvas.draw()
+    r_mean, r_point = plots.MEAN_MS / 2, math.sqrt(plots.POINT_S) / 2 + plots.POINT_EDGE_PT / 2
+    assert plots.MEAN_MS / 2 > 1.5                        # the caps (errorbar capsize) are narrower than the marker
+    gaps = []
+    for ax in fig.axes:
+        pts = points(ax)
+        means = np.array([x for v in bars(ax).values() for x, *_ in v])
+        if not len(pts) or not len(means):
+            continue
+        to_pt = 72 / fig.dpi                              # display pixels to points
+        px = ax.transData.transform(np.column_stack([pts[:, 0], pts[:, 1]]))[:, 0]
+        mx = ax.transData.transform(np.column_stack([means, np.zeros(len(means))]))[:, 0]
+        gaps.append((np.abs(px[:, None] - mx[None, :]) * to_pt - r_mean - r_point).min())
+    return float(min(gaps))
+
+
+def test_subjects_points_are_dark_enough_to_see_and_edged_darker():
     ax = plots.trajectory(visit_data((3.0,)))
     (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
-    assert dots.get_alpha() >= 0.6
+    assert dots.get_alpha() >= 0.85
+    face, edge = np.asarray(dots.get_facecolors()), np.asarray(dots.get_edgecolors())
+    assert len(face) == len(edge) == 30
+    luminance = np.array([0.2126, 0.7152, 0.0722])
+    assert np.all(edge[:, :3] @ luminance < face[:, :3] @ luminance - 0.05)      # a darker shade of the point's own
+    assert np.allclose(edge[:, :3], face[:, :3] * plots.POINT_EDGE)
+    assert np.all(dots.get_linewidths() >= 0.3)
+
+
+@pytest.mark.parametrize("study, paramcd, log", [("CRATUS-P2", "SIXMWD", False), ("CRATUS-P2", "TNFA", True),
+                                                 ("CRATUS-P1", "SIXMWD", False), ("LOMECEL-P2B", "SIXMWD", False)])
+def test_default_time_courses_keep_every_point_clear_of_every_mean(study, paramcd, log):
+    """The reviewer's case: at 3 months in CRATUS-P2 neighbouring arms' points sat on each other's intervals."""
+    from msc_frailty.data import add_change, load_trial
+    from msc_frailty.paths import DEFAULT_DATA
+    trial = load_trial(DEFAULT_DATA).study(study)
+    chg = add_change(trial)
+    d = chg[chg.PARAMCD == paramcd]
+    arms = findings.arms_table(trial)
+    shown = arms.arm.tolist()
+    if (arms.dose > 0).all():                                   # CRATUS-P1: the pooled arm too, as the notebook
+        d = pd.concat([d, findings.pool_active(d)], ignore_index=True)
+        shown += ["All"]
+    if log:
+        d = findings.log_change(d)
+    fig = plots.trajectory_figure(d, paramcd, hue_order=shown, y="LCHG" if log else "CHG",
+                                  kind="ratio" if log else "change", labels=endpoints.resolve_labels(trial))
+    plan = endpoints.time_course_plan(d, shown, y="LCHG" if log else "CHG")
+    assert plan.step <= plan.gap / 3 / max(1, len(plan.arms) - 1) + 1e-12 and plan.spread < plan.gap / 3
+    assert clearance_pt(fig) >= 0.2                               # a little air between every point and every mean
+    assert len(points(fig.axes[0])) > 0
 
 
 def test_whole_number_scores_are_stacked_a_marker_apart_not_jittered():
@@ -381,42 +455,69 @@ def cue_texts(ax):
     return [t.get_text() for t in ax.texts if "favours" in t.get_text()]
 
 
-def test_vs_placebo_figure_cues_where_the_direction_is_known_and_no_legend():
-    rows = pd.DataFrame({"paramcd": ["TNFA", "TNFA", "SIXMWD", "CRP"], "arm": ["High", "Low", "High", "High"],
-                         "ref_arm": "Control", "n": [8, 7, 8, 8], "n_ref": [8, 8, 6, 8],
-                         "estimate": [-1.0, -0.5, 3.0, 1.0], "ci_low": [-2.0, -1.0, 1.0, 0.5],
-                         "ci_high": [0.0, 0.2, 5.0, 1.5]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD", "TNFA", "CRP"], ["Low", "High"], "Control",
-                                  {"SIXMWD": 4.0, "TNFA": 4.0, "CRP": 4.0})
+def placebo_rows(chg, params=("SIXMWD", "TNFA", "CRP"), placebo="Low"):
+    """ANCOVA rows of each other arm against ``placebo`` (the dose data's lowest dose as a control), standardized."""
+    rows = analysis.vs_placebo(chg.assign(TRT01AN=np.where(chg.TRT01A == placebo, 0.0, chg.TRT01AN), SAFFL="Y"),
+                               "x", "supplied", list(params))
+    rows = rows[rows.method == "ancova"]
+    return findings.standardized_pairs(rows, chg)
+
+
+def test_vs_placebo_figure_is_one_forest_a_row_per_outcome_and_arm_with_values_and_cues():
+    chg = dose_data()
+    rows = placebo_rows(chg)
+    visits = {"SIXMWD": 4.0, "TNFA": 4.0, "CRP": 4.0}
+    fig = plots.vs_placebo_figure(rows, ["Mid", "High"], "Low", visits)
+    (ax,) = fig.axes                                           # one forest, not a grid of panels
     assert fig.get_figwidth() * 25.4 == pytest.approx(180)
-    six, tnf, crp = fig.axes
-    # the difference axes say nothing about which way is better: the cue at their ends does
-    assert [ax.get_xlabel() for ax in fig.axes] == ["Arm \u2212 Control (m)", "Arm \u2212 Control (pg/mL)",
-                                                    "Arm \u2212 Control"]
-    assert cue_texts(six) == ["\u2190 favours Control", "favours active arm \u2192"]   # higher is better
-    assert cue_texts(tnf) == ["\u2190 favours active arm", "favours Control \u2192"]   # lower is better: reversed
-    assert cue_texts(crp) == []                                                      # nobody stated a direction
-    assert [t.get_text() for t in six.get_yticklabels()] == ["Low", "High"]
-    assert not fig.legends                                # rows are labelled; n per arm is the caption's
-    letters = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_fontweight() == "bold"]
-    assert letters == ["a", "b", "c"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["6MWD, 4 months", "Mid", "High", "",
+                      "Serum TNF-\u03b1, 4 months\n(lower is better: sign reversed)", "Mid", "High", "",
+                      "CRP, 4 months\n(direction not stated: as measured)", "Mid", "High"]
+    # each arm in its colour and marker at its standardized difference: reversed where lower is better
+    for (param, arm), y in {("SIXMWD", "Mid"): 1, ("SIXMWD", "High"): 2, ("TNFA", "Mid"): 5, ("TNFA", "High"): 6,
+                            ("CRP", "Mid"): 9, ("CRP", "High"): 10}.items():
+        r = rows[(rows.paramcd == param) & (rows.arm == arm)].iloc[0]
+        expected = r.estimate / r.sd * (-1 if param == "TNFA" else 1)
+        drawn = [tuple(p) for ln in ax.get_lines() if ln.get_marker() == style.arm_marker(arm)
+                 and to_hex(ln.get_color()) == style.arm_color(arm).lower() for p in ln.get_xydata()
+                 if np.isfinite(p).all()]
+        assert (pytest.approx(expected), y) in drawn, (param, arm)
+        beside = [t.get_text() for t in ax.texts if t.xy[1] == y and "n = " in t.get_text()]
+        unit = endpoints.parameter_info(param)["unit"]
+        est, lo, hi = numbers_beside(beside[0], unit)
+        assert float(est.replace("\u2212", "-")) == pytest.approx(r.estimate, abs=0.05 * abs(r.ci_high - r.ci_low))
+        assert beside[0].endswith(f"; n = {r.n}, {r.n_ref}")
+    # the outcome without a direction: open symbols of each arm's marker, favouring no side
+    open_marks = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
+    assert sorted(ln.get_marker() for ln in open_marks) == sorted(style.arm_marker(a) for a in ("Mid", "High"))
+    assert cue_texts(ax) == ["\u2190 favours Low", "favours active arm \u2192"]
+    assert ax.get_xlabel() == "Standardized difference, arm \u2212 Low (SMD)\nsign reversed where lower is better"
+    assert not fig.legends                                # rows are labelled; n per arm beside each row
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
 
 
-def test_vs_placebo_cue_names_the_one_active_arm():
-    rows = pd.DataFrame({"paramcd": ["SIXMWD"], "arm": ["100M"], "ref_arm": "Placebo", "n": [10], "n_ref": [10],
-                         "estimate": [3.0], "ci_low": [1.0], "ci_high": [5.0]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD"], ["100M"], "Placebo", {"SIXMWD": 6.0})
-    assert cue_texts(fig.axes[0]) == ["\u2190 favours Placebo", "favours 100M \u2192"]
-    assert [t.get_text() for t in fig.axes[0].texts if t.get_fontweight() == "bold"] == []   # one panel: no letter
+def test_vs_placebo_cue_names_the_one_active_arm_and_refuses_rows_not_standardized():
+    chg = dose_data()
+    rows = placebo_rows(chg[chg.TRT01A != "High"], ["SIXMWD"])
+    fig = plots.vs_placebo_figure(rows, ["Mid"], "Low", {"SIXMWD": 4.0})
+    (ax,) = fig.axes
+    assert cue_texts(ax) == ["\u2190 favours Low", "favours Mid \u2192"]
+    assert fig._suptitle.get_text() == "Mid \u2212 Low"             # one contrast names the figure
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["6MWD, 4 months"]
+    with pytest.raises(ValueError, match="standardized_pairs"):
+        plots.vs_placebo_figure(rows.drop(columns=["smd"]), ["Mid"], "Low")
+    with pytest.raises(ValueError, match="no difference from placebo"):
+        plots.vs_placebo_figure(rows.iloc[:0], ["Mid"], "Low")
 
 
-def test_forest_figure_with_long_arm_labels_stays_on_the_canvas():
+def test_forest_with_long_arm_labels_stays_on_the_canvas():
     long = ["Allogeneic MSC Low Dose (100 million cells)", "Allogeneic MSC High Dose (200 million cells)"]
     rows = pd.DataFrame({"paramcd": "SIXMWD", "arm": long, "ref_arm": "Placebo", "n": [70, 73], "n_ref": 71,
-                         "estimate": [19.0, 46.0], "ci_low": [4.0, 33.0], "ci_high": [34.0, 59.0]})
-    fig = plots.vs_placebo_figure(rows, ["SIXMWD"], long, "Placebo", {"SIXMWD": 26.0})
-    assert fig.get_figwidth() * 25.4 == pytest.approx(85)
+                         "estimate": [19.0, 46.0], "ci_low": [4.0, 33.0], "ci_high": [34.0, 59.0], "sign": 1,
+                         "smd": [0.3, 0.7], "smd_low": [0.06, 0.5], "smd_high": [0.52, 0.9]})
+    fig = plots.vs_placebo_figure(rows, long, "Placebo", {"SIXMWD": 26.0})
+    assert fig.get_figwidth() * 25.4 == pytest.approx(180)
     assert style.text_outside_canvas(fig) == [] and style.print_problems(fig) == []
 
 
@@ -457,12 +558,16 @@ def test_dose_response_figure_panels_letters_and_no_slope_headline():
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
 
 
-def test_dose_response_title_says_when_the_means_rise_and_fall():
+def test_dose_response_title_says_when_the_means_rise_and_fall_by_more_than_their_noise():
     d = change_data().query("AVISITN == 6.0")
     bump = d.assign(CHG=np.where(d.TRT01A == "Low", d.CHG + 40.0, d.CHG))          # 2, 48, 24: up, then down
+    wiggle = d.assign(CHG=np.where(d.TRT01A == "Low", d.CHG - 7.0, d.CHG))         # 2, 1, 24: a dip within noise
     assert findings.dose_pattern(bump) == "not monotone" and findings.dose_pattern(d) == "rising"
-    fig = plots.dose_response_figure(pd.concat([d, bump.assign(PARAMCD="FEV1")]), ["SIXMWD", "FEV1"])
-    assert [ax.get_title() for ax in fig.axes] == ["6MWD", "FEV1\nmeans not monotone in dose"]
+    assert findings.dose_pattern(wiggle) == "rising"
+    fig = plots.dose_response_figure(pd.concat([d, bump.assign(PARAMCD="FEV1"), wiggle.assign(PARAMCD="SPPB")]),
+                                     ["SIXMWD", "SPPB", "FEV1"])
+    assert [ax.get_title() for ax in fig.axes] == ["6MWD", "SPPB", "FEV1\nmeans rise and fall"]
+    assert clearance_pt(fig) >= 0.0                          # each dose's points clear of every mean
 
 
 # ---------------------------------------------------------------------------------------------- layout, files
@@ -475,16 +580,36 @@ def test_panels_widths_and_refuses_empty():
         plots.panels([])
 
 
-def test_log_ratio_axis_labels_ratios():
-    _, axes = plots.panel_figure()
+@pytest.mark.parametrize("lo, hi, labels", [
+    (0.07, 1.8, ["0.1", "0.2", "0.5", "1"]),           # CRATUS-P2: one subject at a ratio of 0.08
+    (0.22, 1.6, ["0.25", "0.5", "1"]),                 # LOMECEL-P2B: powers of 2, the reviewer's ticks
+    (0.6, 1.6, ["0.6", "0.8", "1", "1.2", "1.4", "1.6"]),   # a narrow range: multiples of 0.2
+    (0.77, 1.12, ["0.8", "0.9", "1", "1.1"]),
+    (0.003, 40.0, ["0.01", "0.1", "1", "10"]),
+])
+def test_log_ratio_axis_has_few_round_ratio_ticks_never_crowded(lo, hi, labels):
+    _, axes = plots.panel_figure(height_mm=52)
     ax = axes[0, 0]
-    ax.set_ylim(math.log(0.6), math.log(1.6))
+    ax.set_ylim(math.log(lo), math.log(hi))
     plots.log_ratio_axis(ax)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["2/3", "0.8", "1", "1.25", "1.5"]
-    assert ax.get_yticks()[2] == pytest.approx(0.0)
-    ax.set_ylim(math.log(0.77), math.log(1.12))  # narrow: multiples of a round step
-    plots.log_ratio_axis(ax)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0.8", "0.85", "0.9", "0.95", "1", "1.05", "1.1"]
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert shown == labels
+    assert not any("/" in t for t in shown)                                  # no fractions such as 2/3
+    ticks = ax.get_yticks()
+    assert np.exp(ticks) == pytest.approx([float(t) for t in labels])        # each label is its tick's ratio
+    mm = np.diff(ticks) / plots.units_per_mm(ax, "y")
+    assert mm.min() >= plots.RATIO_TICK_MM                                   # labelled ticks never crowd
+    minor = np.exp(ax.get_yticks(minor=True))
+    assert len(minor) and np.all((minor >= lo * (1 - 1e-9)) & (minor <= hi * (1 + 1e-9)))   # unlabelled minor ticks
+    assert not set(np.round(minor, 9)) & set(np.round(np.exp(ticks), 9))
+
+
+def test_ratio_ticks_thin_out_on_a_short_axis_and_refuse_bad_limits():
+    # 0.6 to 1.6 on 6 mm: multiples of 0.2 would be 1 mm apart; fewer, wider apart ticks instead
+    major, labels, _ = plots.ratio_ticks(math.log(0.6), math.log(1.6), mm_per_unit=6 / math.log(1.6 / 0.6))
+    assert len(labels) >= 1 and (len(major) < 2 or np.diff(major).min() * 6 / math.log(1.6 / 0.6) >= 4.0)
+    with pytest.raises(ValueError, match="finite and increasing"):
+        plots.ratio_ticks(0.5, 0.1)
 
 
 def test_save_and_show_writes_deterministic_files_with_the_caption(tmp_path):
@@ -567,16 +692,47 @@ def test_dose_forest_is_one_forest_a_row_per_outcome_and_pair_on_the_standardize
         # beside the row, the ANCOVA difference in the outcome's own unit, never reversed, and n
         unit = endpoints.parameter_info(param)["unit"]
         beside = [t.get_text() for t in ax.texts if t.xy[1] == y and "n = " in t.get_text()]
-        assert beside == [f"{'+' if r.estimate > 0 else ''}{findings.fmt_num(r.estimate)}{' ' + unit if unit else ''}"
-                          f" ({findings.fmt_num(r.ci_low)} to {findings.fmt_num(r.ci_high)}); n = {r.n}, {r.n_ref}"]
+        assert len(beside) == 1 and beside[0].endswith(f"; n = {r.n}, {r.n_ref}")
+        est, lo, hi = numbers_beside(beside[0], unit)
+        # one decimals rule for the three numbers: two significant digits of the interval's half-width
+        decimals = {len(v.split(".")[1]) if "." in v else 0 for v in (est, lo, hi)}
+        assert decimals == {max(0, 1 - math.floor(math.log10((r.ci_high - r.ci_low) / 2)))}, beside
+        for text, value in ((est, r.estimate), (lo, r.ci_low), (hi, r.ci_high)):
+            assert float(text.replace("\u2212", "-")) == pytest.approx(value, abs=0.5 * 10.0 ** -min(decimals))
     # outcomes without a stated direction: open symbols at their (unreversed) values
     open_marks = [ln for ln in ax.get_lines() if ln.get_markerfacecolor() == "white"]
-    assert len(open_marks) == 1
+    assert {ln.get_marker() for ln in open_marks} == {"o"}
     crp = rows[rows.paramcd == "CRP"]
-    assert sorted(open_marks[0].get_xdata()) == pytest.approx(sorted(crp.estimate / crp.sd))
+    assert sorted(x for ln in open_marks for x in ln.get_xdata()) == pytest.approx(sorted(crp.estimate / crp.sd))
     assert cue_texts(ax) == ["\u2190 favours higher dose", "favours lower dose \u2192"]
     assert "(higher is better)" not in ax.get_xlabel() and "sign reversed" in ax.get_xlabel()
     assert style.print_problems(fig) == [] and style.text_outside_canvas(fig) == []
+
+
+def numbers_beside(text, unit):
+    """The estimate and limits of a dose forest's row text ``+33 m (\u22122 to 69); n = 10, 10``."""
+    import re
+    m = re.fullmatch(r"([+\u2212]?[0-9.]+)" + (" " + re.escape(unit) if unit else "")
+                     + r" \(([\u2212]?[0-9.]+) to ([\u2212]?[0-9.]+)\); n = .*", text)
+    assert m, text
+    return m.groups()
+
+
+def test_dose_forest_values_share_one_precision_the_reviewers_rows():
+    # the reviewer's rows: "(-127 to 62.2)" and "(0.0465 to 0.457)" mixed precisions; now one rule per row
+    rows = pd.DataFrame({"paramcd": ["SIXMWD", "FEV1", "TNFA"], "pair": ["25M \u2212 50M"] * 3,
+                         "estimate": [-32.4, 0.25185, -0.0123], "ci_low": [-127.0, 0.0465, -0.0251],
+                         "ci_high": [62.2, 0.457, -0.0011], "n": 10, "n_ref": 10, "sd": [90.0, 0.2, 0.03],
+                         "sign": [1, 1, -1]})
+    rows = rows.assign(smd=rows.estimate / rows.sd * rows.sign, smd_low=np.minimum(rows.ci_low, rows.ci_high * 1)
+                       / rows.sd, smd_high=rows.ci_high / rows.sd)
+    rows[["smd_low", "smd_high"]] = np.sort(np.column_stack([rows.ci_low / rows.sd * rows.sign,
+                                                             rows.ci_high / rows.sd * rows.sign]), axis=1)
+    (ax,) = plots.dose_forest_figure(rows).axes
+    beside = [t.get_text() for t in ax.texts if "n = " in t.get_text()]
+    assert beside == ["\u221232 m (\u2212127 to 62); n = 10, 10", "+0.25 L (0.05 to 0.46); n = 10, 10",
+                      # an interval that excludes 0 is not printed as reaching it: one more decimal (AMA)
+                      "\u22120.012 pg/mL (\u22120.025 to \u22120.001); n = 10, 10"]
 
 
 def test_dose_forest_without_any_direction_has_no_cue_and_one_pair_names_the_figure():

@@ -472,8 +472,17 @@ def shows_points(counts: dict) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 #: Arms at one visit are spread over this share of the smallest gap between visits (baseline included), in all:
-#: under the third that ``figures.md`` allows, so an arm never looks as if it were measured at another time.
-OFFSET_SHARE = 0.3
+#: under a third, so an arm never looks as if it were measured at another time.
+OFFSET_SHARE = 0.32
+#: In one panel of several arms, each arm's subjects lie in a lane to the right of its mean, from ``LANE_START`` to
+#: ``LANE_END`` of the distance to the next arm's mean: clear of its own mean and interval and of the next arm's.
+LANE_START, LANE_END = 0.3, 0.7
+#: A lane of points keeps at least this far (mm) from the centre of an arm's mean: the radius of a mean's marker
+#: (2.1 pt, 0.74 mm), of a subject's point with its edge (1.4 pt, 0.49 mm) and 0.17 mm of air.
+LANE_CLEAR_MM = 1.4
+#: The plotting width (mm) of a time-course panel 85 and 180 mm wide, the y axis's labels deducted (a little less
+#: than drawn figures measure, so that a plan that fits on paper fits in the figure).
+PANEL_AXES_MM = {"single": 62.0, "double": 155.0}
 #: A time course whose arms hold more subjects' values than this at one visit gets one panel per arm (small
 #: multiples): beside each other in one panel they would be a cloud in which no arm can be followed.
 PANEL_POINTS = 40
@@ -495,6 +504,9 @@ class TimeCourse:
         The smallest gap between two neighbouring visits, baseline included.
     per_arm : bool
         One panel per arm (shared axes) instead of all arms in one panel.
+    width : {"single", "double"}
+        The figure's width: 85 mm, or 180 mm where the lanes of several arms' points need the room (or one panel
+        per arm).
     offsets : dict
         ``{arm: horizontal offset}`` in visit units (all 0 with one panel per arm).
     points : bool
@@ -513,6 +525,7 @@ class TimeCourse:
     points: bool
     whole: bool
     pooled: list
+    width: str = "single"
 
     @property
     def step(self) -> float:
@@ -569,6 +582,9 @@ def time_course_plan(data: pd.DataFrame, arms=None, y: str = "CHG", x: str = "AV
     - One panel per arm (small multiples, shared axes) when subjects are drawn and either more than
       :data:`PANEL_POINTS` values share a visit (the Phase 2b trial: 5 arms of about 30) or the values are a
       whole-number score, whose stacks need the width of a panel.
+    - Each arm's subjects in one panel lie in a lane to its mean's right (:data:`LANE_START` to :data:`LANE_END` of
+      the distance to the next arm), at least :data:`LANE_CLEAR_MM` from every mean: the figure is 85 mm wide when
+      that fits (:func:`lane_room_mm`), else 180 mm, else one panel per arm.
     - A pooled arm (:func:`pooled_arms`) is drawn as means only: its subjects are drawn in their own arms.
 
     ``panels=False`` plans one panel whatever the data (a time course drawn on a given axes).
@@ -578,8 +594,8 @@ def time_course_plan(data: pd.DataFrame, arms=None, y: str = "CHG", x: str = "AV
     >>> d = pd.DataFrame({"AVISITN": [3.0, 3.0, 6.0, 6.0], "CHG": [1.5, 2.5, 0.5, 3.0], "TRT01A": ["A", "B"] * 2,
     ...                   "USUBJID": ["1", "2", "1", "2"]})
     >>> plan = time_course_plan(d)
-    >>> plan.gap, plan.offsets, plan.per_arm, plan.whole
-    (3.0, {'A': -0.45, 'B': 0.45}, False, False)
+    >>> plan.gap, plan.offsets, plan.per_arm, plan.whole, plan.width
+    (3.0, {'A': -0.48, 'B': 0.48}, False, False, 'single')
     """
     arms = [a for a in (arms if arms is not None else arm_order(data, hue)) if a in set(data[hue])]
     d = data[data[hue].isin(arms)]
@@ -592,10 +608,38 @@ def time_course_plan(data: pd.DataFrame, arms=None, y: str = "CHG", x: str = "AV
     whole = is_whole_score(own[y]) if len(own) else False
     crowded = bool(len(own)) and int(own.groupby(x)[units].count().max()) > PANEL_POINTS
     per_arm = panels and points and len(arms) > 1 and (crowded or whole)
+    width = "double" if per_arm else "single"
     if per_arm or len(arms) < 2:
         offsets = {a: 0.0 for a in arms}
     else:
         spread = OFFSET_SHARE * gap
         offsets = {a: round(float(o), 12) for a, o in zip(arms, np.linspace(-spread / 2, spread / 2, len(arms)))}
+        if points:
+            # each arm's lane of points needs LANE_CLEAR_MM on either side: a page wide (180 mm) when one column is
+            # too narrow, one panel per arm when even that is
+            fits = [w for w in ("single", "double") if lane_room_mm(positions, gap, spread / (len(arms) - 1),
+                                                                     spread, w) >= LANE_CLEAR_MM]
+            if fits:
+                width = fits[0]
+            elif panels:
+                per_arm, width, offsets = True, "double", {a: 0.0 for a in arms}
     return TimeCourse(arms=arms, visits=visits, gap=gap, per_arm=per_arm, offsets=offsets, points=points,
-                      whole=whole, pooled=pooled)
+                      whole=whole, pooled=pooled, width=width)
+
+
+def lane_room_mm(positions, gap: float, step: float, spread: float, width: str) -> float:
+    """How far (mm) a lane of points from :data:`LANE_START` to :data:`LANE_END` of ``step`` stays from the means
+    on either side, on a time axis over ``positions`` (baseline included) with the padding of
+    :func:`msc_frailty.plots.trajectory`, in a panel :data:`PANEL_AXES_MM` wide.
+
+    Examples
+    --------
+    >>> round(lane_room_mm([0.0, 3.0, 6.0, 12.0], 3.0, 0.48, 0.96, "single"), 2)   # CRATUS Phase 2, 3 arms
+    0.62
+    >>> round(lane_room_mm([0.0, 3.0, 6.0, 12.0], 3.0, 0.48, 0.96, "double"), 2)
+    1.54
+    """
+    pad = max(0.05 * (positions[-1] - positions[0]), 0.1 * gap)
+    span = (positions[-1] - positions[0]) + spread + LANE_END * step + 2 * pad
+    mm_per_unit = PANEL_AXES_MM[width] / span
+    return min(LANE_START, 1 - LANE_END) * step * mm_per_unit

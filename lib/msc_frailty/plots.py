@@ -12,9 +12,10 @@ Every drawing function takes a tidy DataFrame (``data=``) with seaborn's column 
 - Time courses (:func:`trajectory_figure`): baseline drawn (the change is 0 there), arms offset by at most a
   third of the gap between visits in all, or one panel per arm when the arms are too many to follow in one
   (:func:`msc_frailty.endpoints.time_course_plan`).
-- Precomputed estimates with their intervals (ANCOVA differences): :func:`forest`, with the "favours" cue of
-  :func:`msc_frailty.style.favours` on an axis of a difference whose direction is known; the dose pairs of a
-  trial on one standardized axis: :func:`dose_forest_figure`.
+- Precomputed estimates with their intervals: :func:`forest`; the contrasts of a trial in one forest on one
+  standardized axis, each row's difference in its own unit beside it, with the "favours" cue of
+  :func:`msc_frailty.style.favours` where the direction is known (:func:`standardized_forest`): the dose pairs
+  (:func:`dose_forest_figure`) and each active arm against placebo (:func:`vs_placebo_figure`).
 - One colour and one marker per arm everywhere (:func:`msc_frailty.style.arm_palette`,
   :func:`msc_frailty.style.arm_markers`).
 
@@ -34,24 +35,30 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from . import stats, style
-from .endpoints import (MINUS, arm_counts, arm_order, axis_label, is_whole_score, n_label, ordered_params,
-                        parameter_info, pooled_arms, shows_points, time_course_plan, visit_axis_label, visit_text)
+from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, MINUS, arm_counts, arm_order, axis_label,
+                        is_whole_score, n_label, ordered_params, parameter_info, pooled_arms, shows_points,
+                        time_course_plan, visit_axis_label, visit_text)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
-from .findings import basis_banner, dose_pattern, fmt_num  # noqa: F401
+from .findings import basis_banner, dose_pattern, fmt_num, interval_texts  # noqa: F401
 
 #: Space kept free at the bottom of every figure for the basis stamp of :func:`style.save_figure`.
 STAMP_MM = 3.5
 #: Seed of the sideways jitter of the subjects' points (the same figure on every run).
 JITTER_SEED = 2017
-#: Marker size (points) of the means, area (points squared) and opacity of the subjects' points: dark enough to
-#: see each one, light enough that the mean and its interval drawn over them stay visible.
-MEAN_MS, POINT_S, POINT_ALPHA = 4.2, 6.0, 0.7
-#: Half-width of a strip of subjects' points: share of the distance between neighbouring arms in one panel, and
-#: share of the smallest gap between positions when an arm has a position to itself.
-STRIP_SHARE_ARMS, STRIP_SHARE_ALONE = 0.42, 0.2
-#: With one panel per arm, the strip of points starts this share of the gap between visits after the visit's mean
-#: and is twice ``BESIDE_HALF`` of it wide: beside the mean, clear of the next visit.
+#: Marker size (points) of the means, area (points squared) and opacity of the subjects' points: dark enough to see
+#: each one (with a thin edge of a darker shade of the arm's colour, :data:`POINT_EDGE`), and drawn beside the means
+#: and their intervals, never over them.
+MEAN_MS, POINT_S, POINT_ALPHA = 4.2, 6.0, 0.85
+#: The edge of a subject's point: its arm's colour darkened to this share (0 black, 1 unchanged), this wide (pt).
+POINT_EDGE, POINT_EDGE_PT = 0.6, 0.4
+#: Half-width of a strip of subjects' points around its mean (when no strip beside it is asked for): share of the
+#: smallest gap between positions.
+STRIP_SHARE_ALONE = 0.2
+#: With one arm in a panel, the strip of points starts this share of the gap between visits after the visit's mean
+#: and is twice ``BESIDE_HALF`` of it wide: beside the mean, clear of the next visit (several arms in one panel:
+#: :data:`msc_frailty.endpoints.LANE_START` and ``LANE_END`` of the distance between arms). Every strip beside a
+#: mean keeps :data:`msc_frailty.endpoints.LANE_CLEAR_MM` from it and from the next mean.
 BESIDE_START, BESIDE_HALF = 0.08, 0.15
 #: The same for stacked whole-number scores, whose ties need the width (up to 0.68 of the gap: clear of the next).
 BESIDE_HALF_STACKED = 0.3
@@ -92,9 +99,10 @@ def panel_figure(width: str = "single", height_mm: float = 60.0, nrows: int = 1,
 
 
 def panels(keys, ncols: int | None = None, panel_height_mm: float = 42.0, extra_mm: float = 10.0,
-           sharey: bool = False, legend=()):
-    """One panel per key, 85 mm wide for one panel and 180 mm otherwise, unused slots removed, and the
-    ``legend`` entries (:func:`arm_handles`) above the panels, the figure made taller by the legend's height.
+           sharey: bool = False, legend=(), width: str | None = None):
+    """One panel per key, 85 mm wide for one panel and 180 mm otherwise (or ``width``, "single" or "double"),
+    unused slots removed, and the ``legend`` entries (:func:`arm_handles`) above the panels, the figure made taller
+    by the legend's height.
 
     Returns
     -------
@@ -106,7 +114,9 @@ def panels(keys, ncols: int | None = None, panel_height_mm: float = 42.0, extra_
         raise ValueError("no panel to draw: no data")
     ncols = ncols or (len(keys) if len(keys) <= 3 else 2 if len(keys) == 4 else 3)
     nrows = math.ceil(len(keys) / ncols)
-    width = "single" if ncols == 1 else "double"
+    if width not in (None, "single", "double"):
+        raise ValueError(f"width must be 'single' or 'double', got {width!r}")
+    width = width or ("single" if ncols == 1 else "double")
     lines = [h.get_label().split("\n") for h in legend]
     # 6.5 pt DejaVu Sans: about 1.25 mm a character, 6.5 mm for the marker and the spacing; 2.8 mm a line
     room = {"single": style.SINGLE_COLUMN, "double": style.DOUBLE_COLUMN}[width] * 25.4 - 4
@@ -192,7 +202,8 @@ STACK_MM = math.sqrt(POINT_S) / 72 * 25.4 * 1.2
 def means_and_points(data: pd.DataFrame, x: str, y: str, hue: str = "TRT01A", hue_order=None, ax=None,
                      orient: str = "x", offsets: dict | None = None, halfwidth: float | None = None,
                      join: bool = True, units: str = "USUBJID", points=None, whole: bool | None = None,
-                     lim: tuple | None = None, beside: float | None = None):
+                     lim: tuple | None = None, beside: float | None = None, room: float | None = None,
+                     clear_mm: float | None = None):
     """Each arm's mean with its 95% t interval at every position, and each subject's value beside it.
 
     Parameters
@@ -220,6 +231,10 @@ def means_and_points(data: pd.DataFrame, x: str, y: str, hue: str = "TRT01A", hu
     beside : float, optional
         Draw each strip of points beside its mean instead of around it: from ``beside`` after the mean's position
         to ``2 * halfwidth`` further (where many points would hide the mean and its interval).
+    room, clear_mm : float, optional
+        With ``beside``: the distance from a mean to the next mean on the position axis (None: no other mean that
+        way), and how far (mm, on the drawn axes) the points' centres keep from both: the strip is narrowed where
+        it would come closer (a lane clear of its own mean and interval and of the next arm's).
 
     Returns
     -------
@@ -258,7 +273,14 @@ def means_and_points(data: pd.DataFrame, x: str, y: str, hue: str = "TRT01A", hu
             halfwidth = STRIP_SHARE_ALONE * (gaps.min() if len(gaps) else 1.0)
         if whole is None:
             whole = is_whole_score(dots[value])
-        step = STACK_MM * units_per_mm(ax, "x" if orient == "x" else "y") if whole else 0.0
+        per_mm = units_per_mm(ax, "x" if orient == "x" else "y")
+        if beside is not None and clear_mm is not None:       # a lane clear of the means on either side
+            end = beside + 2 * halfwidth
+            if room is not None:
+                end = min(end, room - clear_mm * per_mm)
+            beside = max(beside, clear_mm * per_mm)
+            halfwidth = max(0.0, (end - beside) / 2)
+        step = STACK_MM * per_mm if whole else 0.0
         rng = np.random.default_rng(JITTER_SEED)
         values = dots[value].to_numpy(dtype=float)
         spread = np.zeros(len(dots))
@@ -269,8 +291,12 @@ def means_and_points(data: pd.DataFrame, x: str, y: str, hue: str = "TRT01A", hu
                 spread[idx] = strip_offsets(values[idx], halfwidth, step, rng, whole,
                                             side="centre" if beside is None else "right") + (beside or 0.0)
         dots = dots.assign(_dot=dots["_pos"].to_numpy() + spread)
-        sns.scatterplot(data=dots, **xy("_dot"), s=POINT_S, alpha=POINT_ALPHA, linewidth=0.25, edgecolor="white",
-                        zorder=2, **kws)
+        before = len(ax.collections)
+        sns.scatterplot(data=dots, **xy("_dot"), s=POINT_S, alpha=POINT_ALPHA, linewidth=POINT_EDGE_PT, zorder=2,
+                        **kws)
+        for drawn in ax.collections[before:]:             # each point edged in a darker shade of its own colour
+            face = np.asarray(drawn.get_facecolors(), dtype=float)
+            drawn.set_edgecolors(np.column_stack([face[:, :3] * POINT_EDGE, np.ones(len(face))]))
     return ax
 
 
@@ -291,16 +317,23 @@ def _baseline(ax, data: pd.DataFrame, x: str, y: str, hue: str, plan):
 
 def strip_halfwidth(plan) -> float:
     """Half-width of each arm's strip of points in a time course of ``plan``
-    (:func:`msc_frailty.endpoints.time_course_plan`), in visit units: a share of the distance between neighbouring
-    arms in one panel, of the gap between visits with one panel per arm."""
-    if plan.per_arm:
-        return (BESIDE_HALF_STACKED if plan.whole else BESIDE_HALF) * plan.gap
-    return STRIP_SHARE_ARMS * plan.step if plan.step > 0 else STRIP_SHARE_ALONE * plan.gap
+    (:func:`msc_frailty.endpoints.time_course_plan`), in visit units, before :func:`means_and_points` keeps it
+    clear of the means: a share of the distance between neighbouring arms in one panel of several arms, of the gap
+    between visits with one arm a panel."""
+    if plan.step > 0:
+        return (LANE_END - LANE_START) / 2 * plan.step
+    return (BESIDE_HALF_STACKED if plan.whole else BESIDE_HALF) * plan.gap
 
 
-def strip_start(plan) -> float | None:
-    """Where the strip of points starts after its visit with one panel per arm (None: around the mean)."""
-    return BESIDE_START * plan.gap if plan.per_arm else None
+def strip_start(plan) -> float:
+    """How far after its arm's mean the strip of points starts (visit units): to the right of the mean, where its
+    interval is not, and (several arms in one panel) short of the next arm's mean."""
+    return LANE_START * plan.step if plan.step > 0 else BESIDE_START * plan.gap
+
+
+def strip_room(plan) -> float:
+    """The distance from an arm's mean to the next mean to its right (the next arm's, or the next visit's)."""
+    return plan.step if plan.step > 0 else plan.gap
 
 
 def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str = "TRT01A", hue_order=None,
@@ -309,9 +342,9 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
     baseline (visit 0, where the change is 0 by definition) drawn as an open symbol joined to the first visit.
 
     Laid out as ``plan`` says (:func:`msc_frailty.endpoints.time_course_plan`, computed from ``data`` when not
-    given): arms offset around each visit, in all at most a third of the smallest gap between visits, each
-    subject's point in a strip around its arm's mean; with one panel per arm the mean sits on the visit and the
-    strip of points beside it, to the right (:func:`strip_start`), where 30 points would otherwise hide it.
+    given): arms offset around each visit, in all less than a third of the smallest gap between visits, each
+    subject's point in a lane to the right of its arm's mean (:func:`strip_start`), clear of that mean and its
+    interval and of the next arm's; with one arm a panel the mean sits on the visit and its points to its right.
 
     Examples
     --------
@@ -324,15 +357,17 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
     ax = _ax(ax)
     positions = [0.0, *plan.visits]
     half = strip_halfwidth(plan) if plan.points else 0.0
-    start = strip_start(plan) if plan.points else None
-    left, right = ((plan.spread / 2 + half,) * 2 if start is None else (0.0, start + 2 * half))
+    start = strip_start(plan) if plan.points else 0.0
+    # the padding of msc_frailty.endpoints.lane_room_mm, which chose the figure's width
+    left, right = plan.spread / 2, plan.spread / 2 + start + 2 * half
     pad = max(0.05 * (positions[-1] - positions[0]), 0.1 * plan.gap)
     ax.set_xticks(positions, [f"{v:g}" for v in positions])
     ax.set(xlabel=xlabel)
     ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
     dots = [a for a in plan.arms if a not in plan.pooled] if plan.points else []
     means_and_points(data, x, y, hue, plan.arms, ax=ax, offsets=plan.offsets, halfwidth=half or None, points=dots,
-                     whole=plan.whole, lim=(positions[0] - left - pad, positions[-1] + right + pad), beside=start)
+                     whole=plan.whole, lim=(positions[0] - left - pad, positions[-1] + right + pad),
+                     beside=start if plan.points else None, room=strip_room(plan), clear_mm=LANE_CLEAR_MM)
     _baseline(ax, data, x, y, hue, plan)
     ax.set(ylabel="")
     return ax
@@ -410,7 +445,8 @@ def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
     ax.set_xticks(doses, [f"{d:g}" for d in doses])
     ax.set(xlabel="Dose (million cells)")
     ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
-    means_and_points(data, x, y, hue, arms, ax=ax, join=False, halfwidth=half, beside=start,
+    means_and_points(data, x, y, hue, arms, ax=ax, join=False, halfwidth=half, beside=start, room=gap,
+                     clear_mm=LANE_CLEAR_MM,
                      lim=(min(doses) - 0.06 * span, max(doses) + start + 2 * half + 0.04 * span))
     if len(means) > 1:
         ax.plot(means.index, means.to_numpy(), color="0.55", lw=0.7, zorder=1)
@@ -428,26 +464,78 @@ def arm_handles(counts) -> list:
                    label=style.wrap_label(str(a) if n is None else n_label(a, n), 22)) for a, n in items]
 
 
-def log_ratio_axis(ax, axis: str = "y"):
-    """Label a log-scale axis (values are natural logs of ratios) with the ratios themselves.
+#: Labelled ticks of a log-ratio axis are at least this far apart (mm): 6.5 pt labels never touch.
+RATIO_TICK_MM = 4.0
+#: Steps of the ratio ticks of a narrow log-ratio axis (multiples of a round step), coarse to fine.
+RATIO_STEPS = (0.5, 0.2, 0.1, 0.05, 0.02, 0.01)
 
-    Ticks at round ratios in reciprocal pairs (1/2, 2/3, 0.8, 1, 1.25, 1.5, 2, ...) inside the current
-    limits; a narrow range gets multiples of a round step instead.
+
+def _ratio_tick_sets(lo: float, hi: float):
+    """Candidate ratio ticks for a log axis from ratio ``lo`` to ``hi``, coarse to fine, each as ``(majors,
+    minors)``: powers of 10; 1, 2 and 5 times a power of 10; powers of 2 (0.25, 0.5, 1, 2, 4); then multiples of
+    each of :data:`RATIO_STEPS` for a narrow range. The minor ticks of the first three are the log scale's (1 to 9
+    times a power of 10), those of a step its halves."""
+    k0, k1 = math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1
+    log_minors = sorted({float(f"{m * 10.0 ** k:.6g}") for k in range(k0, k1 + 1) for m in range(1, 10)})
+    for majors in ([10.0 ** k for k in range(k0, k1 + 1)],
+                   [float(f"{m * 10.0 ** k:.6g}") for k in range(k0, k1 + 1) for m in (1, 2, 5)],
+                   [2.0 ** k for k in range(math.floor(math.log2(lo)) - 1, math.ceil(math.log2(hi)) + 2)]):
+        yield majors, log_minors
+    for step in RATIO_STEPS:
+        k = range(max(1, math.floor(lo / step)), math.ceil(hi / step) + 1)
+        yield [round(i * step, 6) for i in k], [round((i - 0.5) * step, 6) for i in k if i > 1]
+
+
+def ratio_ticks(lo: float, hi: float, mm_per_unit: float | None = None, min_mm: float = RATIO_TICK_MM):
+    """Ratio ticks of a log axis whose limits are ``lo`` and ``hi`` (natural logs of ratios): the coarsest of
+    :func:`_ratio_tick_sets` that puts at least three labelled ticks in the range, at least ``min_mm`` apart when
+    ``mm_per_unit`` (millimetres per log unit) is given; failing that, the one with the most such ticks.
+
+    Returns
+    -------
+    (list of float, list of str, list of float)
+        The labelled ticks (log ratios), their labels ("0.25", "1", "2") and the unlabelled minor ticks.
+
+    Examples
+    --------
+    >>> ratio_ticks(math.log(0.07), math.log(1.8))[1], ratio_ticks(math.log(0.22), math.log(1.6))[1]
+    (['0.1', '0.2', '0.5', '1'], ['0.25', '0.5', '1'])
+    >>> ratio_ticks(math.log(0.6), math.log(1.25))[1], ratio_ticks(math.log(0.77), math.log(1.12))[1]
+    (['0.6', '0.8', '1', '1.2'], ['0.8', '0.9', '1', '1.1'])
     """
-    nice = [(0.1, "0.1"), (0.2, "0.2"), (0.25, "0.25"), (1 / 3, "1/3"), (0.5, "0.5"), (2 / 3, "2/3"),
-            (0.8, "0.8"), (1.0, "1"), (1.25, "1.25"), (1.5, "1.5"), (2.0, "2"), (3.0, "3"), (4.0, "4"),
-            (5.0, "5"), (10.0, "10")]
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ValueError(f"ratio_ticks: the limits must be finite and increasing, got {lo!r}, {hi!r}")
+    rlo, rhi = math.exp(lo), math.exp(hi)
+    best = None
+    for majors, minors in _ratio_tick_sets(rlo, rhi):
+        inside = [v for v in majors if rlo <= v <= rhi]
+        logs = [math.log(v) for v in inside]
+        apart = mm_per_unit is None or len(logs) < 2 or min(np.diff(logs)) * mm_per_unit >= min_mm
+        if not apart:
+            continue
+        if len(inside) >= 3:
+            best = inside, minors
+            break
+        if best is None or len(inside) > len(best[0]):
+            best = inside, minors
+    inside, minors = best if best is not None else ([], [])
+    minor = [math.log(v) for v in minors if rlo <= v <= rhi and v not in inside]
+    return [math.log(v) for v in inside], [f"{v:g}" for v in inside], minor
+
+
+def log_ratio_axis(ax, axis: str = "y"):
+    """Label a log-scale axis (values are natural logs of ratios) with the ratios themselves (:func:`ratio_ticks`):
+    few labelled round ratios (0.1, 0.2, 0.5, 1; 0.25, 0.5, 1, 2; or 0.6, 0.8, 1, 1.2 on a narrow range), never
+    closer than :data:`RATIO_TICK_MM`, and unlabelled minor ticks between them."""
+    if axis not in ("x", "y"):
+        raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
     get_lim, set_ticks = (ax.get_ylim, ax.set_yticks) if axis == "y" else (ax.get_xlim, ax.set_xticks)
-    lo, hi = get_lim()
-    ticks = [(math.log(v), label) for v, label in nice if lo <= math.log(v) <= hi]
-    if len(ticks) < 3:  # a narrow range: multiples of a round step (1 among them when in range)
-        for step in (0.01, 0.02, 0.05, 0.1, 0.2):
-            k = np.arange(math.ceil(math.exp(lo) / step - 1e-9), math.floor(math.exp(hi) / step + 1e-9) + 1)
-            fine = [round(i * step, 2) for i in k if i > 0]
-            if len(fine) <= 7:
-                break
-        ticks = [(math.log(v), f"{v:g}") for v in fine]
-    set_ticks([t for t, _ in ticks], [label for _, label in ticks])
+    lo, hi = sorted(get_lim())
+    per_mm = units_per_mm(ax, axis)
+    major, labels, minor = ratio_ticks(lo, hi, 1 / per_mm if per_mm > 0 else None)
+    set_ticks(major, labels)
+    set_ticks(minor, minor=True)
+    ax.tick_params(axis=axis, which="minor", length=1.5, width=0.5)
     return ax
 
 
@@ -495,8 +583,9 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     title = title if title is not None else parameter_info(paramcd, labels)["label"]
     ylabel, xlabel = axis_label(paramcd, kind, labels), visit_axis_label(labels)
     counts = arm_counts(data, by="AVISITN", arms=plan.arms)
-    if not plan.per_arm:
-        fig, axes = panels([paramcd], panel_height_mm=52, legend=arm_handles(plan.arms))   # n per arm and visit: in the caption
+    if not plan.per_arm:      # 85 mm, or 180 mm where the arms' lanes of points need it; n per arm: the caption's
+        fig, axes = panels([paramcd], panel_height_mm=52 if plan.width == "single" else 62,
+                           legend=arm_handles(plan.arms), width=plan.width)
         ax = axes[paramcd]
         ax.set_title(title)
         trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan)
@@ -551,70 +640,108 @@ def change_figure(data: pd.DataFrame, params, visits: dict, hue_order=None, labe
         dots = [a for a in arms if a not in pooled] if shows_points(arm_counts(own)) else []
         # the points in a strip just under their arm's mean and interval, where they hide neither
         means_and_points(mine, "CHG", "_row", hue_order=arms, ax=ax, orient="y", halfwidth=ROW_STRIP_HALF,
-                         points=dots, lim=(len(arms) - 0.5, -0.5), beside=ROW_STRIP_START)
+                         points=dots, lim=(len(arms) - 0.5, -0.5), beside=ROW_STRIP_START, room=1.0,
+                         clear_mm=LANE_CLEAR_MM)
         ax.set(ylabel="")
     _letters(axes.values())
     return fig
 
 
-def _cue(paramcd, labels, low_side: str, high_side: str):
-    """``(low, high)`` for :func:`msc_frailty.style.favours` on an axis of ``low_side``-beats-``high_side``
-    differences: what a low and a high value favour, or None when nobody stated which way is better."""
-    better_up = parameter_info(paramcd, labels)["higher_is_better"]
-    if better_up is None:
-        return None
-    return (high_side, low_side) if better_up else (low_side, high_side)
+#: The columns a standardized forest needs (:func:`msc_frailty.findings.standardized_pairs`).
+STANDARDIZED_COLUMNS = ["paramcd", "estimate", "ci_low", "ci_high", "n", "n_ref", "sign", "smd", "smd_low",
+                        "smd_high"]
 
 
-def forest_figure(rows: pd.DataFrame, params, y: str = "arm", order=None, hue: str | None = "arm",
-                  visits: dict | None = None, xlabel=None, row_mm: float = 6.0, labels=None, cues=None):
-    """:func:`forest` panels, one per parameter (``rows["paramcd"]``; panel letters), rows ``y`` in ``order``,
-    sharing the y axis; ``xlabel(paramcd)`` labels the x axes and ``cues(paramcd)`` gives the ``(low, high)``
-    of the "favours" cue (:func:`msc_frailty.style.favours`), None for none. The rows are labelled: no legend
-    (n per arm is the caption's)."""
-    params = [p for p in params if p in set(rows["paramcd"])]
-    order = list(order) if order is not None else list(pd.unique(rows[y]))
-    room = 23 if cues else 19          # the cue takes a line of its own above each panel
-    fig, axes = panels(params, panel_height_mm=room + max(_row_mm(order, row_mm) * len(order), 2 * row_mm),
-                       sharey=True)
-    if cues:                           # and a panel's title, above its cue, stays clear of the x label above it
-        fig.get_layout_engine().set(h_pad=5 / 72)
-    for p, ax in axes.items():
-        forest(rows[rows["paramcd"] == p], y, hue=hue, order=order, ax=ax)
-        ax.set_xlabel(xlabel(p) if xlabel else axis_label(p, "panel_change", labels))
-        _titled(ax, p, visits, labels)
-        cue = cues(p) if cues else None
-        if cue:
-            style.favours(ax, *cue)
-            ax.set_title(ax.get_title(), pad=12)     # above the cue
-    _letters(axes.values())
+def standardized_forest(rows: pd.DataFrame, by: str, order=None, visits: dict | None = None, labels=None,
+                        hue: str | None = None, difference: str = "", heading: str = "", cue=None):
+    """Contrasts of one trial in one forest on one standardized axis: a bold heading row per outcome, then a row
+    per contrast (``rows[by]``, in ``order``), a blank row between outcomes; with a single contrast, one row per
+    outcome and the contrast as the figure's title.
+
+    ``rows`` are :func:`msc_frailty.findings.standardized_pairs`: per outcome and contrast the ANCOVA difference
+    divided by the pooled SD of change, its sign reversed where lower is better (``sign`` −1); an outcome without
+    a stated direction (``sign`` 0) is drawn as measured, with an open symbol, and its heading says so. Symbols
+    are black circles, or each ``hue`` value's (an arm's) colour and marker. Beside each row: the ANCOVA
+    difference in the outcome's own unit with its 95% interval (never reversed; :func:`interval_texts`, one
+    decimals rule) and n; ``heading`` above that column. ``difference`` names the contrast on the x axis ("lower
+    − higher dose"); ``cue`` is the ``(low, high)`` of :func:`msc_frailty.style.favours`, written when any row
+    has a stated direction.
+    """
+    if rows.empty:
+        raise ValueError("standardized_forest: no contrast to draw")
+    missing = [c for c in STANDARDIZED_COLUMNS + [by] if c not in rows.columns]
+    if missing:
+        raise ValueError(f"standardized_forest: rows lack {missing} (msc_frailty.findings.standardized_pairs)")
+    rows = rows.copy()
+    params = ordered_params(rows["paramcd"])
+    found = list(dict.fromkeys(rows[by]))
+    contrasts = [c for c in order if c in found] + [c for c in found if c not in order] if order is not None else found
+    one = len(contrasts) == 1
+
+    def outcome(p):
+        t = parameter_info(p, labels)["short"]
+        t = f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
+        sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
+        note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
+        return t + (f"\n({note})" if note else "")
+
+    keys, shown, bold = [], [], []
+    for i, p in enumerate(params):
+        if not one:
+            if i:                                   # a blank row between two outcomes
+                keys.append(f"{p}|gap")
+                shown.append("")
+                bold.append(False)
+            keys.append(f"{p}|")
+            shown.append(outcome(p))
+            bold.append(True)
+        for c in contrasts:
+            if ((rows["paramcd"] == p) & (rows[by] == c)).any():
+                keys.append(f"{p}|{c}")
+                shown.append(outcome(p) if one else style.wrap_label(c, 30))
+                bold.append(False)
+    rows["_key"] = rows["paramcd"] + "|" + rows[by].astype(str)
+    # rows are evenly spaced: as high as the tallest label needs where labels of two lines follow each other (one
+    # contrast), else a little more than one line (a two-line heading has a blank row above it)
+    tallest = max(t.count("\n") + 1 for t in shown)
+    row_mm = 3.2 * tallest + 0.8 if one else 4.0 + 0.6 * (tallest - 1)
+    fig, axes = panels(["forest"], panel_height_mm=26 + row_mm * len(shown), legend=(), width="double")
+    ax = axes["forest"]
+    forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=keys, ax=ax, hue=hue)
+    ax.set_yticklabels(shown)
+    for tick, heavy in zip(ax.get_yticklabels(), bold):
+        tick.set_fontweight("bold" if heavy else "normal")
+    # outcomes without a stated direction: open symbols (not reversed, no side favoured)
+    for _, r in rows[rows["sign"] == 0].iterrows():
+        colour, marker = (style.arm_color(r[hue]), style.arm_marker(r[hue])) if hue else ("black", "o")
+        ax.plot([r["smd"]], [keys.index(r["_key"])], ls="none", marker=marker, ms=MEAN_MS - 1.2, mfc="white",
+                mec=colour if hue else "black", mew=0.0 if not hue else 0.8, zorder=6)
+    # beside each row: the difference in the outcome's own unit, never reversed, and n
+    axis_rows = ax.get_yaxis_transform()
+    for _, r in rows.iterrows():
+        unit = parameter_info(r["paramcd"], labels)["unit"]
+        est, lo, hi = interval_texts(r["estimate"], r["ci_low"], r["ci_high"], signed=True)   # one decimals rule
+        interval = f"{lo} to {hi}" if lo and hi else "no interval"
+        text = f"{est}{' ' + unit if unit else ''} ({interval}); n = {int(r['n'])}, {int(r['n_ref'])}"
+        ax.annotate(text, (1, keys.index(r["_key"])), xycoords=axis_rows, xytext=(8, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=6.5)
+    ax.annotate(heading, (1, 1), xycoords="axes fraction", xytext=(8, 3), textcoords="offset points", ha="left",
+                va="bottom", fontsize=6.5, fontweight="bold")
+    flipped = (rows["sign"] == -1).any()
+    ax.set_xlabel(f"Standardized difference, {difference} (SMD)"
+                  + ("\nsign reversed where lower is better" if flipped else ""))
+    if cue and (rows["sign"] != 0).any():
+        style.favours(ax, *cue)
+    if one:          # the one contrast names the figure, above the column headings (long labels wrapped)
+        fig.suptitle(style.wrap_label(str(contrasts[0]), 100), fontsize=style.RC["axes.titlesize"])
     return fig
 
 
-def vs_placebo_figure(rows: pd.DataFrame, params, arms, placebo: str, visits: dict, labels=None):
-    """:func:`forest_figure` of baseline-adjusted differences from placebo, x axes "Arm − <placebo> (unit)",
-    each with "← favours <placebo> | favours <arm> →" (reversed where lower is better) when the parameter's
-    direction is known, and none where nobody stated it."""
-    drawn = [a for a in arms if a in set(rows["arm"])]
-    active = drawn[0] if len(drawn) == 1 else "active arm"
-
-    def xlabel(p):
-        unit = parameter_info(p, labels)["unit"]
-        return f"Arm {MINUS} {placebo}" + (f" ({unit})" if unit else "")
-
-    return forest_figure(rows, params, order=drawn, visits=visits, xlabel=xlabel, labels=labels,
-                         cues=lambda p: _cue(p, labels, active, placebo))
-
-
 def dose_forest_figure(rows: pd.DataFrame, visits: dict | None = None, labels=None):
-    """The dose pairs of one trial in one forest: a row per outcome and pair on one standardized axis.
-
-    ``rows`` are :func:`msc_frailty.findings.standardized_pairs`: per outcome and pair (lower dose − higher
-    dose) the ANCOVA difference divided by the pooled SD of change, its sign reversed where lower is better
-    (``sign`` −1), so that a value right of 0 favours the lower dose for every outcome with a stated direction;
-    an outcome without one (``sign`` 0) is drawn as it is, with an open symbol, and its label says so. Beside
-    each row: the ANCOVA difference in the outcome's own unit with its 95% interval (never reversed), and n.
-    The cue "← favours higher dose | favours lower dose →" is written when any row has a stated direction.
+    """The dose pairs of one trial in one forest (:func:`standardized_forest`): a row per outcome and pair (lower
+    dose − higher dose, ``rows["pair"]``) on one standardized axis, black symbols, so that a value right of 0
+    favours the lower dose for every outcome with a stated direction ("← favours higher dose | favours lower
+    dose →"); beside each row the ANCOVA difference in the outcome's own unit and n per dose.
 
     Examples
     --------
@@ -627,77 +754,46 @@ def dose_forest_figure(rows: pd.DataFrame, visits: dict | None = None, labels=No
     """
     if rows.empty:
         raise ValueError("dose_forest_figure: no dose pair to draw")
-    rows = rows.copy()
-    params = ordered_params(rows["paramcd"])
-    pairs = list(dict.fromkeys(rows["pair"]))
-    one_pair = len(pairs) == 1
+    return standardized_forest(rows, "pair", visits=visits, labels=labels, difference=f"lower {MINUS} higher dose",
+                               heading=f"Lower {MINUS} higher dose in the\noutcome's unit (95% CI); n per dose",
+                               cue=("higher dose", "lower dose"))
 
-    def outcome(p):
-        t = parameter_info(p, labels)["short"]
-        t = f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
-        sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
-        note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
-        return t + (f"\n({note})" if note else "")
 
-    order, shown, bold = [], [], []
-    for i, p in enumerate(params):
-        if not one_pair:
-            if i:                                   # a blank row between two outcomes
-                order.append(f"{p}|gap")
-                shown.append("")
-                bold.append(False)
-            order.append(f"{p}|")
-            shown.append(outcome(p))
-            bold.append(True)
-        for pair in pairs:
-            if ((rows["paramcd"] == p) & (rows["pair"] == pair)).any():
-                order.append(f"{p}|{pair}")
-                shown.append(outcome(p) if one_pair else pair)
-                bold.append(False)
-    rows["_key"] = rows["paramcd"] + "|" + rows["pair"]
-    # rows are evenly spaced: as high as the tallest label needs where labels of two lines follow each other (one
-    # pair), else a little more than one line (a two-line heading has a blank row above it)
-    tallest = max(t.count("\n") + 1 for t in shown)
-    row_mm = 3.2 * tallest + 0.8 if one_pair else 4.0 + 0.6 * (tallest - 1)
-    fig, axes = panels(["dose"], panel_height_mm=26 + row_mm * len(shown), legend=())
-    fig.set_size_inches(style.DOUBLE_COLUMN, fig.get_figheight())       # one forest, the width of a page
-    ax = axes["dose"]
-    forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=order, ax=ax)
-    ax.set_yticklabels(shown)
-    for tick, heavy in zip(ax.get_yticklabels(), bold):
-        tick.set_fontweight("bold" if heavy else "normal")
-    # outcomes without a stated direction: open symbols (not reversed, no side favoured)
-    blind = rows[rows["sign"] == 0]
-    if len(blind):
-        ax.plot(blind["smd"], [order.index(k) for k in blind["_key"]], ls="none", marker="o", ms=MEAN_MS - 1.2,
-                mfc="white", mec="black", mew=0.0, zorder=6)
-    # beside each row: the difference in the outcome's own unit, never reversed, and n
-    axis_rows = ax.get_yaxis_transform()
-    for _, r in rows.iterrows():
-        unit = parameter_info(r["paramcd"], labels)["unit"]
-        est = ("+" if r["estimate"] > 0 else "") + fmt_num(r["estimate"])
-        text = (f"{est}{' ' + unit if unit else ''} ({fmt_num(r['ci_low'])} to {fmt_num(r['ci_high'])}); "
-                f"n = {int(r['n'])}, {int(r['n_ref'])}")
-        ax.annotate(text, (1, order.index(r["_key"])), xycoords=axis_rows, xytext=(8, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=6.5)
-    ax.annotate(f"Lower {MINUS} higher dose in the\noutcome's unit (95% CI); n per dose", (1, 1),
-                xycoords="axes fraction", xytext=(8, 3), textcoords="offset points", ha="left", va="bottom",
-                fontsize=6.5, fontweight="bold")
-    flipped = (rows["sign"] == -1).any()
-    ax.set_xlabel(f"Standardized difference, lower {MINUS} higher dose (SMD)"
-                  + ("\nsign reversed where lower is better" if flipped else ""))
-    if (rows["sign"] != 0).any():
-        style.favours(ax, "higher dose", "lower dose")
-    if one_pair:     # the one pair names the figure, above the column headings (long arm labels wrapped)
-        fig.suptitle(style.wrap_label(pairs[0], 100), fontsize=style.RC["axes.titlesize"])
-    return fig
+def vs_placebo_figure(rows: pd.DataFrame, arms, placebo: str, visits: dict | None = None, labels=None):
+    """Each active arm against placebo in one forest (:func:`standardized_forest`): a row per outcome and arm, in
+    the arm's colour and marker, on one standardized axis, so that a value right of 0 favours the active arm for
+    every outcome with a stated direction ("← favours <placebo> | favours <arm> →", "active arm" when several);
+    beside each row the baseline-adjusted difference (arm − placebo) in the outcome's own unit and n (arm,
+    placebo).
+
+    ``rows`` are the ANCOVA rows against placebo standardized by :func:`msc_frailty.findings.standardized_pairs`;
+    ``arms`` the active arms in their order.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"paramcd": ["SIXMWD", "SIXMWD"], "arm": ["100M", "200M"], "estimate": [39.0, 4.0],
+    ...                      "ci_low": [-4.0, -25.0], "ci_high": [82.0, 33.0], "n": [10, 10], "n_ref": [10, 10],
+    ...                      "sign": [1, 1], "smd": [0.8, 0.1], "smd_low": [-0.1, -0.5], "smd_high": [1.7, 0.7]})
+    >>> fig = vs_placebo_figure(rows, ["100M", "200M"], "Placebo", {"SIXMWD": 6.0})
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['6MWD, 6 months', '100M', '200M']
+    """
+    if rows.empty:
+        raise ValueError("vs_placebo_figure: no difference from placebo to draw")
+    found = [a for a in arms if a in set(rows["arm"])]
+    rows = rows.assign(contrast=rows["arm"] + f" {MINUS} {placebo}") if len(found) == 1 else rows
+    return standardized_forest(rows, "contrast" if len(found) == 1 else "arm", order=None if len(found) == 1 else arms,
+                               visits=visits, labels=labels, hue="arm", difference=f"arm {MINUS} {placebo}",
+                               heading=f"Arm {MINUS} {placebo} in the outcome's\nunit (95% CI); n (arm, {placebo})",
+                               cue=(placebo, found[0] if len(found) == 1 else "active arm"))
 
 
 def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None, visits: dict | None = None):
     """:func:`dose_response` panels, one per parameter (``data`` at each one's main visit; panel letters), titled
-    by ``title(paramcd)`` (default: its short name and visit), with a second line "means not monotone in dose"
-    when they rise and fall (:func:`msc_frailty.findings.dose_pattern`), and an arm legend (n per arm and panel is
-    the caption's). No slope is drawn or headlined: the trend test is the caption's."""
+    by ``title(paramcd)`` (default: its short name and visit), with a second line "means rise and fall" when they
+    rise and fall by more than their standard errors (:func:`msc_frailty.findings.dose_pattern`), and an arm
+    legend (n per arm and panel is the caption's). No slope is drawn or headlined: the trend test is the
+    caption's."""
     data = data[data["PARAMCD"].isin(params)]
     # the arms by name: n differs between panels (it is the caption's), the doses are on the axis
     fig, axes = panels(params, panel_height_mm=50, legend=arm_handles(arm_order(data)))
@@ -709,7 +805,7 @@ def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None, vi
             ax.set_title(title(p))
         else:
             _titled(ax, p, visits, labels)
-        if dose_pattern(mine) == "not monotone":
-            ax.set_title(ax.get_title() + "\nmeans not monotone in dose")
+        if dose_pattern(mine) == "not monotone":     # a rise and a fall, each larger than its standard error
+            ax.set_title(ax.get_title() + "\nmeans rise and fall")
     _letters(axes.values())
     return fig
