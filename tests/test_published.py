@@ -495,7 +495,9 @@ def test_dose_figure_printed_differences_legend_axes_and_canvas(dose_fig, estima
     assert _off_scale(effects) == [(round(y - 0.17, 6), "high"), (round(y + 0.17, 6), "high")]
     assert round(y - 0.17, 6) not in _points(effects) and round(y + 0.17, 6) not in _points(effects)
     assert _off_scale(diffs) == [(y, "high"), (y, "low")] and _points(diffs)[y] == pytest.approx(0)
-    assert "0.00 [\u22128.16, 8.16]" in texts          # corrected dz, exact variances (reanalysis.difference_smc)
+    # corrected dz, exact variances (reanalysis.difference_smc); both arms printed p = .0001 with n = 5: 0 by
+    # construction, said as such (the row has no p)
+    assert "0 by construction [\u22128.16, 8.16]" in texts and "0.00 [\u22128.16, 8.16]" not in texts
     # the arrows are bounds only: none where a line runs off the scale
     assert not {round(a.xy[1], 6) for a in _arrows(effects)} & {y for y, _ in _off_scale(effects)}
     # no text sits on the zero line of the difference panel (the notes live in the column at its right)
