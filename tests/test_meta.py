@@ -672,6 +672,7 @@ def test_dose_contrasts_are_side_by_side_and_never_pooled(published, tables):
     assert p1.estimate == 0.0 and p1.ci_high == pytest.approx(st.norm.isf(0.025) * math.sqrt(2 * var), rel=1e-6)
     assert round(p1.ci_high, 2) == 8.16 and p1.ci_low == -p1.ci_high
     assert np.isnan(p1.p_value) and p1.same_printed == "p = .0001"     # 0 by construction, no test
+    assert p1.by_construction and c.by_construction.sum() == 1
     bcell = c[c.outcome.str.startswith("B-cell")].iloc[0]
     rec = published[published.method.eq("implied_g_difference")].iloc[0]
     # 200M minus 100M on the improvement scale: lower TNF-alpha is better, the raw 100M - 200M keeps its sign
@@ -682,6 +683,20 @@ def test_dose_contrasts_are_side_by_side_and_never_pooled(published, tables):
     assert rng.ci_low < 0 < rng.ci_high
     assert c[c.study == "LOMECEL-P2B"].bound.iloc[0] == "none"
     assert not c.measure.str.contains("pooled").any()
+
+
+def test_both_dose_figures_draw_the_contrasts_of_one_function(published, tables):
+    from msc_frailty import published_plots
+
+    c = meta.dose_contrasts(published, tables)
+    dif = published_plots.dose_rows(published).query("part == 'difference'")
+    drawn = c[c.bound.ne(meta.UNREPORTED)]
+    # the same rows in the same order as the record's dose figure, the same values and flag
+    assert list(drawn.study) == list(dif.study) and list(drawn.method) == list(dif.method)
+    assert np.allclose(drawn[["estimate", "ci_low", "ci_high"]].to_numpy(float),
+                       dif[["estimate", "ci_low", "ci_high"]].to_numpy(float), equal_nan=True, rtol=0, atol=0)
+    assert list(drawn.by_construction) == list(dif.by_construction) == [True, False, False]
+    assert list(drawn.same_printed) == ["p = .0001", "", ""]
 
 
 def test_one_interval_per_contrast_in_the_rows_and_the_figure(published, tables):

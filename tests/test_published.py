@@ -338,6 +338,21 @@ def estimates(tables) -> pd.DataFrame:
     return reanalysis.published_estimates(tables=tables)
 
 
+def test_one_contrast_text_written_from_the_flag(estimates):
+    rows = published_plots.dose_rows(estimates)
+    dif = rows[rows.part == "difference"]
+    assert [published_plots.contrast_text(r) for r in dif.itertuples()] == [
+        "0 by construction [\u22128.16, 8.16]", "range only: [\u22122.69, 0.81]", "\u22120.51 [\u22121.45, 0.43]"]
+    assert published_plots.contrast_text(dif.iloc[2], with_p=True) == "\u22120.51 [\u22121.45, 0.43], P = .28"
+    # the reanalysis' flag decides, not an estimate of 0 without a p: unflagged, the same row is a plain 0.00
+    unflagged = published_plots.dose_rows(estimates.assign(**{reanalysis.BY_CONSTRUCTION: False}))
+    assert published_plots.contrast_text(unflagged[unflagged.part == "difference"].iloc[0]) == \
+        "0.00 [\u22128.16, 8.16]"
+    # rows read back from estimates.csv do not carry the flag: refused, never guessed
+    with pytest.raises(ValueError, match=reanalysis.BY_CONSTRUCTION):
+        published_plots.dose_rows(estimates.drop(columns=reanalysis.BY_CONSTRUCTION))
+
+
 @pytest.fixture(scope="module")
 def dose_fig(estimates, claims):
     fig = published_plots.dose_contrast(estimates, claims)

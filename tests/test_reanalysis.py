@@ -90,6 +90,21 @@ def test_two_identical_printed_results_give_no_p():
     assert not reanalysis.difference_smc(-6.951533, -6.951533, 5, 6)["identical"]
 
 
+def test_the_dose_rows_say_which_difference_is_0_by_construction(tmp_path):
+    from msc_frailty.results import ESTIMATE_COLUMNS, write_estimates
+
+    rows = reanalysis.published_estimates()
+    flag = rows[reanalysis.BY_CONSTRUCTION]
+    assert flag.dtype == bool
+    # the flag is difference_smc's "identical", carried: only CRATUS-P1's TNF-alpha (both arms p = .0001, n = 5)
+    assert rows[flag][["study", "paramcd", "method"]].values.tolist() == [
+        ["CRATUS-P1", "TNFA", reanalysis.DZ_DIFFERENCE_METHOD]]
+    assert rows[flag].estimate.iloc[0] == 0.0 and np.isnan(rows[flag].p_value.iloc[0])
+    # not a column of estimates.csv (the contract's columns only): there the fact is the empty p beside the 0
+    header = write_estimates(rows, tmp_path, "published", "all").read_text("utf-8").splitlines()[0]
+    assert header.split(",") == ESTIMATE_COLUMNS
+
+
 def test_a_printed_p_covers_a_range_of_dz():
     assert reanalysis.p_rounding_range("p = .0001") == (0.00005, 0.00015)
     assert reanalysis.p_rounding_range("p = .01") == (0.005, 0.015)

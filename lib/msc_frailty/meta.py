@@ -802,52 +802,48 @@ CONTRAST_MEASURES = {
 
 
 def dose_contrasts(published: pd.DataFrame, tables=None) -> pd.DataFrame:
-    """The 100M-versus-200M contrast in each trial where the record allows one, read from the dose rows of
-    :func:`msc_frailty.reanalysis.published_dose` (computed once, there) and turned to an improvement scale (200M
-    minus 100M, positive favours 200M), each on its own measure: shown side by side, never pooled.
+    """The 100M-versus-200M contrast in each trial where the record allows one, side by side, never pooled: the
+    ``difference`` rows of :func:`msc_frailty.published_plots.dose_rows` (the dose rows of
+    :func:`msc_frailty.reanalysis.published_dose`, computed once there, on the improvement scale: 200M minus 100M,
+    positive favours 200M; outcomes with identical printed results grouped), each on its own measure, plus a row for
+    a trial with both doses and no contrast.
 
     - CRATUS-P1, serum TNF-alpha: difference of the two arms' corrected dz (open label), exact variances. Both arms
-      printed the same p with the same n: ``same_printed`` holds that p (the difference is 0 by construction) and
-      ``p_value`` is empty.
+      printed the same p with the same n: the difference is 0 by construction (``by_construction``, from the
+      reanalysis), ``same_printed`` holds that p and ``p_value`` is empty.
     - CRATUS-P2, B-cell intracellular TNF-alpha: difference of the two arms' g against the shared placebo.
     - CRATUS-P2, outcomes whose rows are identical (6MWD, SPPB and FEV1: one printed p) become one row: 200M printed
       only "not significant", so only the widest interval over every value the record allows (``bound = "range"``).
     - A trial with both doses but no contrast (LOMECEL-P2B: each dose against placebo only): ``bound = "none"``.
 
+    ``published`` are the rows of :func:`msc_frailty.reanalysis.published_estimates` (with their
+    :data:`msc_frailty.reanalysis.BY_CONSTRUCTION` column).
+
     Returns
     -------
     pandas.DataFrame
         study, outcome, measure, method, n, n_ref (200M and 100M arms), estimate, ci_low, ci_high, p_value, bound,
-        same_printed.
+        by_construction, same_printed.
     """
-    from .data import PARAMETERS
     from .published import load_published
-    from .published_plots import SHORT, shared_p
-    from .reanalysis import STUDIES, arm_sizes
+    from .published_plots import SHORT, dose_rows, shared_p
+    from .reanalysis import BY_CONSTRUCTION, STUDIES, arm_sizes
 
     tables = tables or load_published()
     printed, shared = _printed(tables), shared_p(tables["claims"])
     words = {**SHORT, "TNFA": "serum TNF-\u03b1"}
     dose = published[published.comparison.eq("vs_arm") & published.arm.eq("100M") & published.ref_arm.eq("200M")]
     rows = []
-    # outcomes of one trial whose rows are identical (one printed p for several outcomes) make one row
-    marks = pd.Series([f"{e:.9g} {lo:.9g} {hi:.9g}" for e, lo, hi in zip(dose.estimate, dose.ci_low, dose.ci_high)],
-                      dose.index)
-    for _, block in dose.groupby(["study", "method", "bound", marks], sort=False):
-        r = block.iloc[0]
-        flip = not PARAMETERS.get(r.paramcd, {}).get("higher_is_better", True)
-        sign = 1.0 if flip else -1.0          # raw 100M - 200M -> improvement of 200M over 100M
-        lo, hi = sorted((sign * r.ci_low, sign * r.ci_high))
-        outcome = _and([words.get(p, p) for p in block.paramcd])
-        if len(block) > 1 and (r.study, r.paramcd, r.visit, "100M", "change_from_baseline") in shared:
+    for r in dose_rows(published).query("part == 'difference'").itertuples():
+        outcome = _and([words.get(p, p) for p in r.outcomes])
+        if len(r.outcomes) > 1 and (r.study, r.paramcd, r.visit, "100M", "change_from_baseline") in shared:
             outcome += " (one printed p)"
-        p100 = printed.get((r.study, "100M", r.paramcd, float(r.visit)), "")
-        same = p100 if (r.bound == "" and p100 and p100 == printed.get((r.study, "200M", r.paramcd, float(r.visit)))
-                        and r.n == r.n_ref and np.isnan(r.p_value)) else ""
         rows.append({"study": r.study, "outcome": outcome,
                      "measure": f"{CONTRAST_MEASURES.get(r.method, r.method)}; {DESIGNS.get(r.study, '')}".rstrip("; "),
-                     "method": r.method, "n": r.n_ref, "n_ref": r.n, "estimate": sign * r.estimate + 0.0,
-                     "ci_low": lo, "ci_high": hi, "p_value": r.p_value, "bound": r.bound, "same_printed": same})
+                     "method": r.method, "n": r.n_ref, "n_ref": r.n, "estimate": r.estimate, "ci_low": r.ci_low,
+                     "ci_high": r.ci_high, "p_value": r.p_value, "bound": r.bound, BY_CONSTRUCTION: r.by_construction,
+                     "same_printed": printed.get((r.study, "100M", r.paramcd, float(r.visit)), "")
+                     if r.by_construction else ""})
     sizes = arm_sizes(tables)
     for study in STUDIES:
         if {(study, "100M"), (study, "200M")} <= set(sizes) and not dose.study.eq(study).any():
@@ -856,7 +852,7 @@ def dose_contrasts(published: pd.DataFrame, tables=None) -> pd.DataFrame:
             rows.append({"study": study, "outcome": _and([words.get(p, p) for p in dict.fromkeys(against.paramcd)]),
                          "measure": "each dose against placebo only", "method": "", "n": sizes[(study, "200M")],
                          "n_ref": sizes[(study, "100M")], "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                         "p_value": np.nan, "bound": UNREPORTED, "same_printed": ""})
+                         "p_value": np.nan, "bound": UNREPORTED, BY_CONSTRUCTION: False, "same_printed": ""})
     order = {s: i for i, s in enumerate(STUDIES)}
     out = pd.DataFrame(rows)
     return out.sort_values("study", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
@@ -1036,17 +1032,17 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
     return fig
 
 
-def contrast_text(r) -> str:
-    """The value column of one row of :func:`dose_contrasts`, as the figure writes it (two lines)."""
-    n = f"n = {int(r.n)} per arm" if r.n == r.n_ref else f"n = {int(r.n)} (200M) and {int(r.n_ref)} (100M)"
+def _contrast_column(r) -> str:
+    """The value column of one row of :func:`dose_contrasts` in the synthesis figure: the contrast
+    (:func:`msc_frailty.published_plots.contrast_text`) with its n, why it has no estimate or no p, and its measure."""
+    from .published_plots import contrast_text
+
     if r.bound == UNREPORTED:
         return f"{r.measure}:\nno 100M\u2013200M contrast"
-    if r.bound == "range":
-        return f"range only: {_interval(r.ci_low, r.ci_high)}, {n}\n(200M printed only 'not significant')\n{r.measure}"
-    if r.same_printed:
-        return (f"0 by construction {_interval(r.ci_low, r.ci_high)}, {n}\n(both arms printed {r.same_printed})\n"
-                f"{r.measure}")
-    return f"{_num(r.estimate)} {_interval(r.ci_low, r.ci_high)}, {n}\n{r.measure}"
+    n = f"n = {int(r.n)} per arm" if r.n == r.n_ref else f"n = {int(r.n)} (200M) and {int(r.n_ref)} (100M)"
+    why = ("\n(200M printed only 'not significant')" if r.bound == "range" else
+           f"\n(both arms printed {r.same_printed})" if r.by_construction else "")
+    return f"{contrast_text(r)}, {n}{why}\n{r.measure}"
 
 
 def dose_contrast_figure(contrasts: pd.DataFrame, xlim=(-4.0, 4.0)):
@@ -1054,7 +1050,7 @@ def dose_contrast_figure(contrasts: pd.DataFrame, xlim=(-4.0, 4.0)):
     outcome, no pooled value (the contrasts differ in analyte, effect measure and design). Drawn as the dose
     figure of the published record draws a difference (:func:`msc_frailty.published_plots.point_intervals`, the
     black cross): an interval clipped to ``xlim`` ends in the off-scale glyph, a range is dashed with end ticks, a
-    trial without a contrast has no mark; the value column (:func:`contrast_text`) gives every number."""
+    trial without a contrast has no mark; the value column (:func:`_contrast_column`) gives every number."""
     from . import style
     from .published_plots import point_intervals
 
@@ -1063,7 +1059,7 @@ def dose_contrast_figure(contrasts: pd.DataFrame, xlim=(-4.0, 4.0)):
     marks = contrasts.assign(y=np.arange(len(contrasts), dtype=float), arm="All")
     point_intervals(marks[marks.bound.ne(UNREPORTED)][["y", "estimate", "ci_low", "ci_high", "bound", "arm"]], ax)
     for r in marks.itertuples():
-        ax.text(VALUE_X, r.y, contrast_text(r), transform=ax.get_yaxis_transform(), va="center", fontsize=6,
+        ax.text(VALUE_X, r.y, _contrast_column(r), transform=ax.get_yaxis_transform(), va="center", fontsize=6,
                 color="0.15" if r.bound != UNREPORTED else "0.4")
     ax.set_yticks(range(len(marks)), [f"{r.study}:\n{r.outcome}" for r in marks.itertuples()])
     ax.set_ylim(len(marks) - 0.5, -0.6)

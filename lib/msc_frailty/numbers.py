@@ -258,6 +258,17 @@ def format_number(x, digits: int, strip: bool = False) -> str:
     return (MINUS if value < 0 else "") + text
 
 
+def format_interval(lo, hi, digits: int = 2) -> str:
+    """An interval ``[lo, hi]`` with both limits at ``digits`` decimals (:func:`format_number`).
+
+    Examples
+    --------
+    >>> format_interval(-8.15711, 8.15711), format_interval(-2.125, 0.5, 1)
+    ('[−8.16, 8.16]', '[−2.1, 0.5]')
+    """
+    return f"[{format_number(lo, digits)}, {format_number(hi, digits)}]"
+
+
 def format_p(p) -> str:
     """A two-sided P value as journals print it (AMA Manual of Style 11th ed., 19.5); "" when missing.
 

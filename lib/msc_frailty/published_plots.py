@@ -321,32 +321,71 @@ def forest_implied_effects(data: pd.DataFrame, claims: pd.DataFrame | None = Non
 
 
 def dose_rows(data: pd.DataFrame) -> pd.DataFrame:
-    """The marks of :func:`dose_contrast`: each dose's implied effect at :data:`DOSE_VISIT`, and 200M - 100M.
+    """The 100M-versus-200M question of each trial at :data:`DOSE_VISIT`: each dose's implied effect, and the contrast
+    200M - 100M, on the improvement scale, the outcomes with identical printed results grouped. The marks of
+    :func:`dose_contrast`, and the contrasts of :func:`msc_frailty.meta.dose_contrasts` (its ``part ==
+    "difference"`` rows): one function builds them for both.
 
-    Tidy rows of :func:`msc_frailty.reanalysis.published_estimates` on the improvement scale, with ``part``
-    ("dose" or "difference": arm "All", the improvement at 200M minus that at 100M, negative favours 100M),
-    ``kind`` ("dz" or "g") and ``outcome``: the outcomes of a trial whose printed results are identical share
-    one (CRATUS-P2 printed one p for 6MWD, SPPB and FEV1), and one set of rows.
+    Tidy rows of :func:`msc_frailty.reanalysis.published_estimates` (whose column
+    :data:`msc_frailty.reanalysis.BY_CONSTRUCTION` they need: ``estimates.csv`` does not carry it) on the improvement
+    scale, with ``part`` ("dose" or "difference": arm "All", the improvement at 200M minus that at 100M, negative
+    favours 100M; ``n`` is 100M's, ``n_ref`` 200M's), ``kind`` ("dz" or "g"), ``outcome`` and ``outcomes``: the
+    outcomes of a trial whose printed results are identical share one set of rows (CRATUS-P2 printed one p for 6MWD,
+    SPPB and FEV1); ``outcome`` names them (", "), ``outcomes`` holds their codes.
 
     Examples
     --------
     >>> from msc_frailty.reanalysis import published_estimates
     >>> rows = dose_rows(published_estimates())
-    >>> rows[rows.part == "difference"][["study", "outcome"]].to_numpy().tolist()
-    [['CRATUS-P1', 'TNF-α'], ['CRATUS-P2', '6MWD, SPPB, FEV1'], ['CRATUS-P2', 'B-cell TNF-α']]
+    >>> rows[rows.part == "difference"][["study", "outcome", "by_construction"]].to_numpy().tolist()
+    [['CRATUS-P1', 'TNF-α', True], ['CRATUS-P2', '6MWD, SPPB, FEV1', False], ['CRATUS-P2', 'B-cell TNF-α', False]]
     """
+    from .reanalysis import BY_CONSTRUCTION
+
+    if BY_CONSTRUCTION not in data.columns:
+        raise ValueError(f"dose_rows needs the rows of reanalysis.published_estimates, with column {BY_CONSTRUCTION!r} "
+                         "(estimates.csv does not carry it)")
     pick = data.study.isin(TRIALS) & data.visit.eq(DOSE_VISIT) & data.method.str.startswith("implied_")
     eff = improvement_scale(data[pick & data.arm.isin(["100M", "200M"]) & data.comparison.ne("vs_arm")])
     dif = improvement_scale(data[pick & data.arm.eq("100M") & data.ref_arm.eq("200M")])
-    rows = pd.concat([eff.assign(part="dose"), dif.assign(estimate=-dif.estimate, ci_low=-dif.ci_high,
+    rows = pd.concat([eff.assign(part="dose"), dif.assign(estimate=-dif.estimate + 0.0, ci_low=-dif.ci_high,
                                                           ci_high=-dif.ci_low, arm="All", part="difference")])
     rows["kind"] = rows.method.str.split("_").str[1]                    # dz or g (and their differences)
-    marks = rows[["arm", "estimate", "ci_low", "ci_high", "bound"]].round(6).to_numpy()
+    marks = rows[["arm", "estimate", "ci_low", "ci_high", "bound", BY_CONSTRUCTION]].round(6).to_numpy()
     rows["same"] = (rows.assign(m=[" ".join(map(str, m)) for m in marks])
                     .groupby(["study", "kind", "paramcd"]).m.transform(" / ".join))   # the row's marks, as text
-    rows["outcome"] = rows.groupby(["study", "kind", "same"]).paramcd.transform(
-        lambda codes: ", ".join(SHORT[c] for c in dict.fromkeys(codes)))
+    group = rows.groupby(["study", "kind", "same"]).paramcd
+    rows["outcomes"] = group.transform(lambda codes: ";".join(dict.fromkeys(codes))).str.split(";")
+    rows["outcome"] = rows.outcomes.map(lambda codes: ", ".join(SHORT[c] for c in codes))
     return _sorted(rows, "study", "kind", "paramcd").drop_duplicates(["study", "kind", "same", "arm"])
+
+
+def contrast_text(r, with_p: bool = False) -> str:
+    """The value of one 100M-versus-200M contrast (a ``difference`` row of :func:`dose_rows`, or a row of
+    :func:`msc_frailty.meta.dose_contrasts`), as every figure and notebook writes it: ``"range only: [lo, hi]"`` when
+    200M printed only "not significant", ``"0 by construction [lo, hi]"`` when the two arms printed the same p with
+    the same n (:data:`msc_frailty.reanalysis.BY_CONSTRUCTION`: no estimate of no difference, and no p), else the
+    estimate and its interval; two decimals (:func:`msc_frailty.numbers.format_number`). ``with_p``: the contrast's
+    P (:func:`msc_frailty.numbers.format_p`) after a comma, where it has one.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Row
+    >>> contrast_text(Row(estimate=0.0, ci_low=-8.157, ci_high=8.157, p_value=np.nan, bound="", by_construction=True))
+    '0 by construction [−8.16, 8.16]'
+    >>> contrast_text(Row(estimate=-0.512, ci_low=-1.45, ci_high=0.43, p_value=0.29, bound="", by_construction=False),
+    ...               with_p=True)
+    '−0.51 [−1.45, 0.43], P = .29'
+    """
+    from .numbers import format_interval, format_number, format_p
+
+    interval = format_interval(r.ci_low, r.ci_high, 2)
+    if r.bound == "range":
+        return f"range only: {interval}"
+    if r.by_construction:
+        return f"0 by construction {interval}"
+    p = format_p(r.p_value) if with_p else ""
+    return f"{format_number(r.estimate, 2)} {interval}" + (f", {p}" if p else "")
 
 
 def _signed(value: float) -> str:
@@ -429,13 +468,8 @@ def dose_contrast(data: pd.DataFrame, claims: pd.DataFrame | None = None):
         if d.empty:
             said = printed.study.eq(r.study) & printed.paramcd.isin(rows.paramcd[rows.same.eq(r.same)])
             text = "not derivable" + ("\n(differences printed\nwithout a spread)" if said.any() else "")
-        elif d.bound.iloc[0] == "range":
-            text = f"range only: [{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]"
         else:
-            # two arms that printed the same p and n: the difference is 0 by construction (no p), not a finding
-            zero = d.estimate.iloc[0] == 0 and pd.isna(d.p_value.iloc[0])
-            text = (f"{'0 by construction' if zero else fixed(d.estimate.iloc[0])} "
-                    f"[{fixed(d.ci_low.iloc[0])}, {fixed(d.ci_high.iloc[0])}]")
+            text = contrast_text(next(d.itertuples()))
         axes[1].text(1.04, r.y, text, transform=axes[1].get_yaxis_transform(), fontsize=6, va="center",
                      linespacing=1.1)
     _legend(fig, pd.concat(drawn), [Line2D([], [], marker=style.arm_marker(a), color=style.arm_color(a), ls="none",

@@ -382,6 +382,12 @@ def sample_size_table(rates=(0.01, 0.02, 0.05, 0.10, 0.20), confidence: float = 
 #: Method of the dose rows that are differences of two arms' within-arm standardized changes: each arm's implied
 #: dz small-sample corrected, with its exact variance (:func:`difference_smc`).
 DZ_DIFFERENCE_METHOD = "implied_dz_difference_corrected"
+#: A column of the rows of :func:`published_dose` and :func:`published_estimates` beyond the contract's: True where a
+#: difference is 0 by construction (two arms that printed the same p with the same n, :func:`difference_smc`'s
+#: ``identical``), not an estimate of no difference; False elsewhere. It is not a ``bound`` (the 0 is exact, not a
+#: bound of the effect's size) and it is not written: :func:`msc_frailty.results.check_estimates` keeps the contract's
+#: columns only, so ``estimates.csv`` carries the fact as an empty p beside the estimate 0.
+BY_CONSTRUCTION = "by_construction"
 
 
 def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -402,7 +408,8 @@ def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame 
     a normal interval; the evidence synthesis draws these same rows. ``effects`` are the rows of
     :func:`published_effects` when the caller has them already.
 
-    Rows have finding ``dose_comparison``, comparison ``vs_arm``, arm = lower dose, ref_arm = higher.
+    Rows have finding ``dose_comparison``, comparison ``vs_arm``, arm = lower dose, ref_arm = higher, and the
+    columns of ``estimates.csv`` plus :data:`BY_CONSTRUCTION` (True for the CRATUS-P1 difference).
     """
     tables = tables or load_published()
     eff = published_effects(tables, confidence) if effects is None else effects
@@ -417,7 +424,7 @@ def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame 
     if g1 is not None and g2 is not None:
         r = difference_shared_control(g1.estimate, g2.estimate, int(g1.n), int(g2.n), int(g1.n_ref), confidence)
         rows.append(_row("dose_comparison", "CRATUS-P2", "BCTNFA", 6.0, "vs_arm", "100M", "200M", g1.n, g2.n,
-                         r, "implied_g_difference", r["p_value"]))
+                         r, "implied_g_difference", r["p_value"]) + [False])
     for param in ("SIXMWD", "SPPB", "FEV1"):
         d1 = pick("CRATUS-P2", param, "change_from_baseline", "100M")
         if d1 is None:
@@ -426,22 +433,24 @@ def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame 
         limit = implied_dz("not significant", n2)["limit"]     # |dz(200M)| < limit
         r = difference_smc_range(d1.estimate, int(d1.n), limit, n2, confidence)
         rows.append(_row("dose_comparison", "CRATUS-P2", param, 6.0, "vs_arm", "100M", "200M", d1.n, n2, r,
-                         DZ_DIFFERENCE_METHOD))
+                         DZ_DIFFERENCE_METHOD) + [False])
     a, b = pick("CRATUS-P1", "TNFA", "change_from_baseline", "100M"), pick("CRATUS-P1", "TNFA",
                                                                            "change_from_baseline", "200M")
     if a is not None and b is not None and not (a.bound or b.bound):
         r = difference_smc(a.estimate, b.estimate, int(a.n), int(b.n), confidence)
         rows.append(_row("dose_comparison", "CRATUS-P1", "TNFA", 6.0, "vs_arm", "100M", "200M", a.n, b.n, r,
-                         DZ_DIFFERENCE_METHOD, r["p_value"]))
-    return pd.DataFrame(rows, columns=ESTIMATE_COLUMNS)
+                         DZ_DIFFERENCE_METHOD, r["p_value"]) + [r["identical"]])
+    return pd.DataFrame(rows, columns=[*ESTIMATE_COLUMNS, BY_CONSTRUCTION])
 
 
 def published_estimates(finding: str | None = None, study: str | None = None, tables=None) -> pd.DataFrame:
-    """Every published-basis row (effects, safety, dose), optionally for one finding and study."""
+    """Every published-basis row (effects, safety, dose), optionally for one finding and study: the columns of
+    ``estimates.csv`` plus :data:`BY_CONSTRUCTION` (False but for a dose difference that is 0 by construction)."""
     tables = tables or load_published()
     effects = published_effects(tables)
     rows = pd.concat([effects, published_safety(tables), published_dose(tables, effects=effects)],
                      ignore_index=True)
+    rows[BY_CONSTRUCTION] = rows[BY_CONSTRUCTION].eq(True)
     if finding is not None:
         rows = rows[rows.finding == finding]
     if study is not None:
