@@ -58,6 +58,7 @@ from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 
 from msc_frailty import meta, reanalysis, stats
+from msc_frailty.numbers import format_number
 
 # dat.bcg: tpos, tneg, cpos, cneg, ablat
 BCG = np.array([
@@ -790,7 +791,7 @@ def test_a_prediction_interval_is_drawn_for_three_studies(monkeypatch):
         lo, hi = res["reml"].pi
         assert _off_scale(ax) == [(float(y), "high"), (float(y), "low")]          # t on 1 df: very wide
         text = [t.get_text() for t in ax.texts if t.get_position()[1] == y]
-        assert text == [f"[{meta._num(lo)}, {meta._num(hi)}]"]
+        assert text == [f"[{format_number(lo, 2)}, {format_number(hi, 2)}]"]
     finally:
         plt.close(fig)
 

@@ -193,6 +193,16 @@ def test_numbers_round_half_away_from_zero_with_a_true_minus(x, digits, text):
     assert N.format_number(x, digits) == text
 
 
+def test_intervals_and_significant_digits_use_the_same_rounding():
+    # half away from zero from the decimal value, never from the binary one (f"{0.125:.2f}" is "0.12")
+    assert N.format_interval(0.125, 2.675) == "[0.13, 2.68]"
+    assert N.format_interval(-8.15711, 8.15711) == "[\u22128.16, 8.16]"
+    assert N.format_interval(-0.004, float("inf"), 2) == "[0.00, \u221e]"
+    # decimals for two significant digits: 0.0437 -> 3, 7.8 -> 1, 45 -> 0, 120 -> 0; none for 0 or a missing value
+    assert [N.significant_decimals(x, 2) for x in (0.0437, -7.8, 45.0, 120.0, 0.0, float("nan"))] == [3, 1, 0, 0, 0, 0]
+    assert N.format_number(0.125, N.significant_decimals(0.125, 2), strip=True) == "0.13"
+
+
 @pytest.mark.parametrize("kw, text", [
     ({}, "12.3 m (95% CI 4.5 to 20.1; P = .003)"),
     # negative, interval across 0: half-width (0.453951 + 15.2108) / 2 = 7.83 -> 1 decimal

@@ -61,8 +61,6 @@ FIGURE_NAMES = names.FIGURE_NAMES
 #: The visit reported as the main one when present (months since infusion).
 MAIN_VISIT = 6.0
 
-MINUS = "\u2212"
-
 #: The verdict on an interval that excludes zero for a parameter whose direction nobody stated.
 NEUTRAL = "interval excludes zero, direction not stated"
 

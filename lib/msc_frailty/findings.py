@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, numbers, stats, style
-from .endpoints import (MAX_POINTS_ARM, MINUS, NEUTRAL, Labels, arm_counts, arm_order, direction_text,
+from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text,
                         is_whole_score, n_text, ordered_params, parameter_info, pooled_arms, row_counts, shows_points,
                         time_course_plan, visit_text)
+from .numbers import MINUS
+from .results import round_significant
 
 #: The 15 columns of an analysis-plan row; ``analysis.ESTIMATE_COLUMNS`` may add more (filled with "").
 _PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
@@ -63,12 +65,6 @@ def format_p(p: float) -> str:
     return f"p = {p:#.2g}"
 
 
-def _csv_value(v) -> float:
-    """``v`` as estimates.csv writes it (6 significant digits): texts never depend on noise digits."""
-    v = float(v) if v is not None else np.nan
-    return float(f"{v:.{numbers.SIGNIFICANT_DIGITS}g}") if np.isfinite(v) else v
-
-
 def interval_texts(estimate, ci_low, ci_high, signed: bool = False) -> tuple[str, str, str]:
     """An estimate and its 95% limits as text, all three with the same decimals.
 
@@ -85,7 +81,7 @@ def interval_texts(estimate, ci_low, ci_high, signed: bool = False) -> tuple[str
     >>> interval_texts(0.102, -0.0369, 0.241), interval_texts(2.0, float("nan"), float("nan"))
     (('0.10', '−0.04', '0.24'), ('2', '', ''))
     """
-    est, lo, hi = (_csv_value(v) for v in (estimate, ci_low, ci_high))
+    est, lo, hi = (float(v) for v in round_significant([estimate, ci_low, ci_high]))   # as estimates.csv has them
     if not np.isfinite(est):
         return ("NA", "", "")
     finite = bool(np.isfinite(lo) and np.isfinite(hi))
@@ -477,10 +473,9 @@ def rise_and_fall(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
     clear = dose_steps(data, x, y, hue, threshold).query("clear")
     rise = clear[clear["difference"] > 0].sort_values("z", ascending=False, kind="stable").iloc[0]
     fall = clear[clear["difference"] < 0].sort_values("z", kind="stable").iloc[0]
-    smaller = min(rise["se"], fall["se"])
-    digits = max(0, 1 - numbers._magnitude(_csv_value(smaller)))
-    ses = [numbers.format_number(_csv_value(r["se"]), max(digits, 1 - numbers._magnitude(_csv_value(r["se"]))))
-           for r in (rise, fall)]
+    se = dict(zip(("rise", "fall"), round_significant([rise["se"], fall["se"]])))   # as estimates.csv would write them
+    digits = numbers.significant_decimals(min(se.values()), 2)
+    ses = [numbers.format_number(v, max(digits, numbers.significant_decimals(v, 2))) for v in se.values()]
     return (f"{_step_text(rise, digits)}, standard error {ses[0]}, and {_step_text(fall, digits)}, "
             f"standard error {ses[1]}")
 
@@ -615,11 +610,6 @@ def _panels(keys, label) -> str:
     return "; ".join(f"{'abcdefghijklmnopqrstuvwxyz'[i]}, {label(k)}" for i, k in enumerate(keys))
 
 
-def _number(v: float) -> str:
-    """A distance on an axis in words: two significant figures, a true minus."""
-    return f"{v:.2g}".replace("-", MINUS)
-
-
 def _by(data: pd.DataFrame, by: str, arms=None, label=str) -> dict:
     """``{label(group): arm_counts}`` per visit (in time order) or per parameter (in reporting order)."""
     keys = ordered_params(data[by]) if by == "PARAMCD" else sorted(set(data[by]))
@@ -673,9 +663,10 @@ def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, 
              f"open symbols at 0 {unit} mark baseline, where the {'ratio is 1' if log else 'change is 0'} by "
              "definition", "lines join the arm means as a guide to the eye"]
     if plan.step > 0:
-        marks.append(f"arms offset horizontally by {_number(plan.step)} {unit} from one another "
-                     f"({_number(plan.spread)} {unit} in all, under a third of the {_number(plan.gap)} {unit} "
-                     "between visits)")
+        step, spread, gap = (numbers.format_number(v, numbers.significant_decimals(v, 2), strip=True)
+                             for v in (plan.step, plan.spread, plan.gap))    # two significant digits
+        marks.append(f"arms offset horizontally by {step} {unit} from one another ({spread} {unit} in all, under a "
+                     f"third of the {gap} {unit} between visits)")
     counts = _by(data, "AVISITN", plan.arms, lambda v: visit_text(v, labels))
     n = (n_per_arm(counts) + "; at each visit, the subjects with a baseline value and a value at that visit (a "
          "subject who missed a visit is left out of it)")

@@ -59,6 +59,7 @@ from scipy import stats as st
 from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 
+from .numbers import format_interval, format_number
 from .stats import hedges_correction
 
 #: Estimators of tau^2 offered here, REML first (metafor's default and the headline here).
@@ -864,17 +865,6 @@ VALUE_X = 1.03          # where the value column starts, in axes fraction
 ESTIMATOR_COLORS = {"reml": "#000000", "dl": "#666666", "pm": "#666666"}
 
 
-def _num(x: float, decimals: int = 2) -> str:
-    """A number at fixed decimals with a true minus sign (:func:`msc_frailty.numbers.format_number`)."""
-    from .numbers import format_number
-
-    return format_number(x, decimals)
-
-
-def _interval(lo: float, hi: float, decimals: int = 2) -> str:
-    return f"[{_num(lo, decimals)}, {_num(hi, decimals)}]"
-
-
 def format_variance(x: float) -> str:
     """A positive quantity to 3 significant figures (tau^2 and its limits, which run over orders of magnitude);
     thousands grouped by a thin space.
@@ -933,11 +923,11 @@ def _study_rows(ax, rows):
             text = "'not significant': range only"
         elif r.bound == "lower":
             sign = "\u2264" if r.dz_corrected < 0 else "\u2265"
-            text = f"bound: {sign} {_num(r.dz_corrected)} ({r.printed})"
+            text = f"bound: {sign} {format_number(r.dz_corrected, 2)} ({r.printed})"
         elif r.bound == UNREPORTED:
             text = "nothing printed"
         else:
-            text = f"{_num(r.dz_corrected)} {_interval(r.ci_low, r.ci_high)}"
+            text = f"{format_number(r.dz_corrected, 2)} {format_interval(r.ci_low, r.ci_high)}"
         ax.text(VALUE_X, r.y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,
                 color="0.15" if r.value else "0.4")
     return [f"{r.study}, {_arm_label(r)}" for r in rows.itertuples()]
@@ -991,9 +981,9 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
                 r = res[m]
                 _diamond(ax, y, r.estimate, *r.ci_hksj_mod, xlim, ESTIMATOR_COLORS[m], filled=m == "reml",
                          height=0.32 if m == "reml" else 0.24)
-                text = f"{_num(r.estimate)} {_interval(*r.ci_hksj_mod)}"
+                text = f"{format_number(r.estimate, 2)} {format_interval(*r.ci_hksj_mod)}"
                 if m == "reml":
-                    hk = "none (zero SE)" if np.isnan(r.ci_hksj[0]) else _interval(*r.ci_hksj)
+                    hk = "none (zero SE)" if np.isnan(r.ci_hksj[0]) else format_interval(*r.ci_hksj)
                     text += f"; plain HKSJ (secondary) {hk}"
                 ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,
                         color="0.15" if m == "reml" else "0.4")
@@ -1006,7 +996,7 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
                 ax.plot([e for e in r.pi if xlim[0] <= e <= xlim[1]], [y] * sum(xlim[0] <= e <= xlim[1] for e in r.pi),
                         marker="|", ms=5, color="#000000", mew=0.8, ls="none")
                 _off_scale_ends(ax, y, *r.pi, xlim, "#000000")
-                text = _interval(*r.pi)
+                text = format_interval(*r.pi)
             else:
                 text = f"none: k = {r.k} (a prediction interval needs k \u2265 3)"
             ax.text(VALUE_X, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=6,

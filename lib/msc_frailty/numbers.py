@@ -208,6 +208,20 @@ def _most_decimals(*values) -> int:
     return max(0, SIGNIFICANT_DIGITS - 1 - _magnitude(largest)) if largest > 0 else 0
 
 
+def significant_decimals(x, digits: int) -> int:
+    """The decimals that give ``x`` ``digits`` significant digits (read from its decimal value), never below 0; 0 for
+    0 or a value that is not finite.
+
+    Examples
+    --------
+    >>> significant_decimals(0.0437, 2), significant_decimals(7.8, 2), significant_decimals(45.0, 2)
+    (3, 1, 0)
+    """
+    if not _finite(x) or x == 0:
+        return 0
+    return max(0, digits - 1 - _magnitude(x))
+
+
 def decimals(estimate=None, ci_low=None, ci_high=None) -> int | None:
     """Decimals to print a value and its interval with (module docstring, "How values are printed").
 

@@ -35,12 +35,13 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from . import stats, style
-from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, MINUS, arm_counts, arm_order, axis_label,
-                        is_whole_score, n_label, ordered_params, parameter_info, pooled_arms, shows_points,
+from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, arm_counts, arm_order, axis_label, is_whole_score,
+                        n_label, ordered_params, parameter_info, pooled_arms, shows_points,
                         time_course_plan, visit_axis_label, visit_text)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
 from .findings import basis_banner, dose_pattern, fmt_num, interval_texts  # noqa: F401
+from .numbers import MINUS
 
 #: Space kept free at the bottom of every figure for the basis stamp of :func:`style.save_figure`.
 STAMP_MM = 3.5

@@ -24,6 +24,7 @@ from matplotlib.patches import FancyArrow, Patch
 
 from . import style
 from .data import PARAMETERS
+from .numbers import MINUS, format_interval, format_number
 
 TRIALS = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
 SHORT = {"SIXMWD": "6MWD", "SPPB": "SPPB", "FEV1": "FEV1", "SF36PCS": "SF-36 PCS", "TNFA": "TNF-\u03b1",
@@ -60,23 +61,6 @@ POOLED = ("all", "All", "All active")
 EFFECT_CAP = 4.0
 #: The mark of rows whose printed p is one p printed for several outcomes together.
 SHARED_P = "\u2020"
-MINUS = "\u2212"
-
-
-def fixed(value: float, decimals: int = 2) -> str:
-    """``value`` at ``decimals`` decimals with a true minus (U+2212), never "\u22120.00".
-
-    Examples
-    --------
-    >>> fixed(-1.234), fixed(-0.001), fixed(6.952)
-    ('\u22121.23', '0.00', '6.95')
-    """
-    text = f"{value:.{decimals}f}"
-    if float(text) == 0:
-        text = text.lstrip("-")
-    return text.replace("-", MINUS)
-
-
 def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with estimate and interval flipped for lower-is-better parameters (positive = improvement).
 
@@ -291,7 +275,7 @@ def _shared(rows: pd.DataFrame, claims) -> pd.Series:
 
 
 def _bound_text(value: float) -> str:
-    return ("\u2265 " if value >= 0 else "\u2264 ") + fixed(value)
+    return ("\u2265 " if value >= 0 else "\u2264 ") + format_number(value, 2)
 
 
 def forest_implied_effects(data: pd.DataFrame, claims: pd.DataFrame | None = None):
@@ -312,9 +296,9 @@ def forest_implied_effects(data: pd.DataFrame, claims: pd.DataFrame | None = Non
     ax.set_xlim(_limits(rows, cap=EFFECT_CAP))
     drawn = point_intervals(rows, ax)
     for r in drawn.itertuples():
-        ax.text(1.01, r.y, {"range": f"not significant: within \u00b1{fixed(r.ci_high)}",
+        ax.text(1.01, r.y, {"range": f"not significant: within \u00b1{format_number(r.ci_high, 2)}",
                             "lower": f"{_bound_text(r.estimate)} (p printed as a bound)"}.get(
-            r.bound, f"{fixed(r.estimate)} [{fixed(r.ci_low)}, {fixed(r.ci_high)}]"), transform=ax.get_yaxis_transform(),
+            r.bound, f"{format_number(r.estimate, 2)} {format_interval(r.ci_low, r.ci_high)}"), transform=ax.get_yaxis_transform(),
             va="center", fontsize=6)
     _legend(fig, drawn, ncol=2)
     return fig
@@ -377,7 +361,7 @@ def contrast_text(r, with_p: bool = False) -> str:
     ...               with_p=True)
     '−0.51 [−1.45, 0.43], P = .29'
     """
-    from .numbers import format_interval, format_number, format_p
+    from .numbers import format_p
 
     interval = format_interval(r.ci_low, r.ci_high, 2)
     if r.bound == "range":
@@ -565,7 +549,7 @@ def safety_bounds(data: pd.DataFrame, claims: pd.DataFrame | None = None):
     ax.set_xlim(_limits(rows))
     point_intervals(rows, ax)
     for r in rows.itertuples():
-        ax.text(1.02, r.y, f"[{fixed(r.ci_low)}, {fixed(r.ci_high)}]", transform=ax.get_yaxis_transform(),
+        ax.text(1.02, r.y, format_interval(r.ci_low, r.ci_high), transform=ax.get_yaxis_transform(),
                 va="center", fontsize=6)
     return fig
 
