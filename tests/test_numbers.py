@@ -193,6 +193,24 @@ def test_numbers_round_half_away_from_zero_with_a_true_minus(x, digits, text):
     assert N.format_number(x, digits) == text
 
 
+@pytest.mark.parametrize("est, lo, hi, digits", [
+    (12.34, 4.51, 20.14, 1), (-0.2, -0.4, -0.004, 3), (-0.2, -0.4, -0.04, 2), (0.004, 0.0001, 0.0079, 4), (63.4, None, None, 1),
+    (-1.38483, float("-inf"), -0.655639, 2), (None, None, None, None),
+])
+def test_one_decimals_rule_for_values_and_the_efficacy_texts(est, lo, hi, digits):
+    from msc_frailty.findings import interval_texts
+
+    assert N.interval_decimals(est, lo, hi) == digits
+    row = {"paramcd": "", "method": "ancova", "estimate": est, "ci_low": lo, "ci_high": hi, "p_value": None,
+           "n": None, "n_ref": None, "bound": ""}
+    assert N.format_value(row)["decimals"] == digits
+    # an interval that excludes 0 is never printed as reaching it: one more decimal (-0.013 is -0.01, not 0.0)
+    if digits is not None and lo is not None and hi is not None and math.isfinite(lo) and math.isfinite(hi):
+        texts = interval_texts(est, lo, hi)
+        assert all(len(t.split(".")[1]) == digits if "." in t else digits == 0 for t in texts)
+        assert "0.0" not in texts and "0" not in texts
+
+
 def test_intervals_and_significant_digits_use_the_same_rounding():
     # half away from zero from the decimal value, never from the binary one (f"{0.125:.2f}" is "0.12")
     assert N.format_interval(0.125, 2.675) == "[0.13, 2.68]"

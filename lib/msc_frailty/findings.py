@@ -68,10 +68,10 @@ def format_p(p: float) -> str:
 def interval_texts(estimate, ci_low, ci_high, signed: bool = False) -> tuple[str, str, str]:
     """An estimate and its 95% limits as text, all three with the same decimals.
 
-    The rule of the collection's manuscript numbers (:func:`msc_frailty.numbers.format_value`): two significant
-    digits of the interval's half-width set the decimals of the estimate and both limits (half-width 45 -> 0
-    decimals, 7.8 -> 1, 0.43 -> 2), one more where an interval that excludes 0 would print a limit as 0; without
-    a finite interval, three significant digits. Values are taken as estimates.csv writes them (6 significant
+    The rule of the collection's manuscript numbers (:func:`msc_frailty.numbers.interval_decimals`, as
+    :func:`msc_frailty.numbers.format_value` prints them): two significant digits of the interval's half-width set
+    the decimals of the estimate and both limits (half-width 45 -> 0 decimals, 7.8 -> 1, 0.43 -> 2), one more where
+    an interval that excludes 0 would print a limit as 0; without a finite interval, three significant digits. Values are taken as estimates.csv writes them (6 significant
     digits); a true minus sign; ``signed``: a plus sign on a positive estimate.
 
     Examples
@@ -84,10 +84,8 @@ def interval_texts(estimate, ci_low, ci_high, signed: bool = False) -> tuple[str
     est, lo, hi = (float(v) for v in round_significant([estimate, ci_low, ci_high]))   # as estimates.csv has them
     if not np.isfinite(est):
         return ("NA", "", "")
-    finite = bool(np.isfinite(lo) and np.isfinite(hi))
-    digits = numbers.format_value({"paramcd": "", "method": "ancova", "estimate": est,
-                                   "ci_low": lo if finite else None, "ci_high": hi if finite else None,
-                                   "p_value": None, "n": None, "n_ref": None, "bound": ""})["decimals"]
+    finite = bool(np.isfinite(lo) and np.isfinite(hi))    # one finite limit alone does not set the decimals
+    digits = numbers.interval_decimals(est, lo if finite else None, hi if finite else None)
     strip = not (finite and hi > lo)
 
     def text(v):

@@ -250,6 +250,27 @@ def decimals(estimate=None, ci_low=None, ci_high=None) -> int | None:
     return max(0, min(wanted, most))
 
 
+def interval_decimals(estimate=None, ci_low=None, ci_high=None) -> int | None:
+    """Decimals to print an estimate and its interval with: :func:`decimals`, then one more (as many as needed) where
+    an interval that excludes 0 would print a limit as 0 (AMA 19.5: ``−0.013`` at 1 decimal is ``−0.01``, not
+    ``0.0``), never past the 6 significant digits of estimates.csv. ``None`` when there is no finite value.
+
+    Examples
+    --------
+    >>> interval_decimals(-0.2, -0.4, -0.004), decimals(-0.2, -0.4, -0.004)   # [-0.40, -0.00] would reach 0
+    (3, 2)
+    >>> interval_decimals(0.102, -0.0369, 0.241), interval_decimals(63.4)     # no interval: 3 significant digits
+    (2, 1)
+    """
+    digits = decimals(estimate, ci_low, ci_high)
+    if digits is None or not (_finite(ci_low) and _finite(ci_high) and ci_high > ci_low):
+        return digits
+    while ((ci_low > 0 or ci_high < 0) and digits < _most_decimals(estimate, ci_low, ci_high)
+           and Decimal(format_number(min(abs(ci_low), abs(ci_high)), digits)) == 0):
+        digits += 1
+    return digits
+
+
 def format_number(x, digits: int, strip: bool = False) -> str:
     """``x`` with ``digits`` decimals, rounded half away from zero from its decimal value; a true minus
     sign, no sign on a value that rounds to 0, ``∞`` for an infinite value, "" for a missing one.
@@ -360,12 +381,8 @@ def format_value(row) -> dict:
             events = int(round(k)) if abs(k - round(k)) < 1e-4 else None
         est, lo, hi = (None if v is None else float(Decimal(repr(v)) * 100) for v in (est, lo, hi))
         unit = "%"
-    digits = decimals(est, lo, hi)
+    digits = interval_decimals(est, lo, hi)
     strip = not (_finite(lo) and _finite(hi) and hi > lo)   # no interval: significant digits, not a grid
-    # AMA: an interval that excludes 0 is not printed as reaching it (-0.013 at 1 decimal: -0.01, not 0.0)
-    while (digits is not None and not strip and (lo > 0 or hi < 0) and digits < _most_decimals(est, lo, hi)
-           and Decimal(format_number(min(abs(lo), abs(hi)), digits)) == 0):
-        digits += 1
     if method in COUNT_METHODS:
         digits, strip = 0, True
     sep = "" if unit == "%" else " "
