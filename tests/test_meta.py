@@ -553,6 +553,19 @@ def table(published, tables):
     return meta.pooling_table(published, tables)
 
 
+def test_the_synthesis_orders_a_trials_arms_as_the_published_forest_does(table):
+    from msc_frailty import published_plots
+
+    # one rule (published_plots.dose_rank): placebo first, the doses up, the arms pooled last
+    assert published_plots.dose_rank("Placebo") < published_plots.dose_rank("20M") < published_plots.dose_rank(
+        "200M") < published_plots.dose_rank("all")
+    arms = {(s, study): list(g.arm) for (s, study), g in table.groupby(["set", "study"], sort=False)}
+    assert arms[("sixmwd_arms", "CRATUS-P2")] == ["Placebo", "100M", "200M"]
+    assert arms[("tnfa_arms", "CRATUS-P1")] == ["20M", "100M", "200M", "all"]
+    for order in arms.values():
+        assert order == sorted(order, key=published_plots.dose_rank)
+
+
 def test_bounds_of_the_record_are_carried_as_bounds_not_values(table):
     assert table.pooled.sum() > 0
     out = table[~table.value]
@@ -571,15 +584,15 @@ def test_sets_hold_what_the_record_prints(table, tables):
     assert pooled["tnfa_100m"] == [("CRATUS-P1", "100M"), ("CRATUS-P2", "100M")]
     six = table[table.set == "sixmwd_arms"]
     assert list(zip(six.study, six.arm, six.value)) == [
-        ("CRATUS-P1", "all", True), ("CRATUS-P2", "100M", True), ("CRATUS-P2", "200M", False),
-        ("CRATUS-P2", "Placebo", False)]
+        ("CRATUS-P1", "all", True), ("CRATUS-P2", "Placebo", False), ("CRATUS-P2", "100M", True),
+        ("CRATUS-P2", "200M", False)]
     assert not six.pooled.any() and meta.pool(table, "sixmwd_arms") is None
-    # every serum TNF-alpha arm, in dose order: the all-arms bound, the arms that printed nothing (named, with the
-    # printed arm sizes of arms.csv), and the values
+    # every serum TNF-alpha arm, in dose order (the all-arms result last, as in the published forest): the arms that
+    # printed nothing (named, with the printed arm sizes of arms.csv), the values and the all-arms bound
     tnf = table[table.set == "tnfa_arms"]
     assert list(zip(tnf.study, tnf.arm, tnf.bound, tnf.n)) == [
-        ("CRATUS-P1", "all", "lower", 15), ("CRATUS-P1", "20M", "none", 5), ("CRATUS-P1", "100M", "", 5),
-        ("CRATUS-P1", "200M", "", 5), ("CRATUS-P2", "100M", "", 10), ("CRATUS-P2", "200M", "none", 10)]
+        ("CRATUS-P1", "20M", "none", 5), ("CRATUS-P1", "100M", "", 5), ("CRATUS-P1", "200M", "", 5),
+        ("CRATUS-P1", "all", "lower", 15), ("CRATUS-P2", "100M", "", 10), ("CRATUS-P2", "200M", "none", 10)]
     assert not tnf.pooled.any() and meta.pool(table, "tnfa_arms") is None
     assert tnf[tnf.arm.eq("all")].printed.iloc[0] == "p < .0001"
     assert "all-arms result" in tnf[tnf.arm.eq("20M")].why.iloc[0]          # its subjects are in no arm row

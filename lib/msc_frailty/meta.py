@@ -622,14 +622,6 @@ POOLED_ARM_LABEL = "all"   # the reanalysis' label of a printed result for all a
 UNREPORTED = "none"
 
 
-def _arm_order(arm: str) -> float:
-    """All arms together first, then the doses in order, placebo last."""
-    if arm == POOLED_ARM_LABEL:
-        return -1.0
-    digits = "".join(ch for ch in arm if ch.isdigit() or ch == ".")
-    return float(digits) if digits else math.inf
-
-
 def _printed(tables) -> dict:
     """{(trial, arm, paramcd, visit): the p as printed} of the within-arm claims ("not significant" where the
     record says so in words)."""
@@ -663,6 +655,7 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
         (:func:`var_smc_ls`), ``value``, ``pooled`` and ``why``.
     """
     from .published import load_published
+    from .published_plots import dose_rank
     from .reanalysis import arm_sizes
 
     tables = tables or load_published()
@@ -680,7 +673,7 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
                         records.append({**block.iloc[0].to_dict(), "arm": arm, "n": n, "n_ref": np.nan,
                                         "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
                                         "method": "", "bound": UNREPORTED})
-        records.sort(key=lambda r: (r["study"], _arm_order(r["arm"])))
+        records.sort(key=lambda r: (r["study"], dose_rank(r["arm"])))     # the published forest's order
         for r in records:
             if s.arms is not None and r["arm"] not in s.arms:
                 continue

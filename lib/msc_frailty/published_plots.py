@@ -15,6 +15,8 @@ collection:
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import seaborn as sns
@@ -148,11 +150,26 @@ def _limits(rows: pd.DataFrame, symmetric: bool = False, pad: float = 0.06, cap:
     return (-cap if lo < -cap else lo - pad * span), (cap if hi > cap else hi + pad * span)
 
 
+def dose_rank(arm: str) -> float:
+    """Where an arm of the record stands among its trial's arms, the one order of every figure of the record (the
+    forests of the published effects and of the synthesis, the dose and safety figures): placebo first (0), then
+    the doses by the number in their label (100M: 100), then pooled arms ("all", "All", "All active") and any other
+    label last (infinity; a stable sort keeps their order).
+
+    Examples
+    --------
+    >>> sorted(["all", "200M", "Placebo", "100M", "All active"], key=dose_rank)
+    ['Placebo', '100M', '200M', 'all', 'All active']
+    """
+    digits = re.search(r"\d+", str(arm))
+    if digits:
+        return float(digits.group())
+    return 0.0 if str(arm).lower() == "placebo" else np.inf
+
+
 def _sorted(rows: pd.DataFrame, *by) -> pd.DataFrame:
-    """Rows by ``by``: trials and parameters in the collection's order, arms by dose (pooled arms last)."""
-    digits = rows.arm.str.extract(r"(\d+)", expand=False).astype(float)
-    other = pd.Series(np.where(rows.arm.str.lower() == "placebo", 0, np.inf), rows.index)
-    rows = rows.assign(dose=digits.fillna(other))
+    """Rows by ``by``: trials and parameters in the collection's order, arms by :func:`dose_rank` (column ``dose``)."""
+    rows = rows.assign(dose=rows.arm.map(dose_rank).astype(float))
     rank = {"study": TRIALS.index, "paramcd": [*PARAMETERS, *SHORT].index}
     return rows.sort_values(list(by), key=lambda s: s.map(rank[s.name]) if s.name in rank else s, kind="stable")
 
