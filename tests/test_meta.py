@@ -410,7 +410,7 @@ def test_the_issues_numbers_and_which_variance_the_reviewer_used():
     dz = [-6.951533, -0.813908]
     n = [5, 10]
     # large-sample variance of dz = -6.95 at n = 5: 5.03; exact noncentral-t variance: 21.1
-    assert round(meta.var_dz(dz[0], 5), 2) == 5.03
+    assert round(meta.var_smc_ls(dz[0], 5), 2) == 5.03
     assert round(meta.var_smc_exact(dz[0], 5, corrected=False), 1) == 21.1
     sens = meta.variance_sensitivity(dz, n, "dl").set_index("variant")
     assert round(sens.Q_p["ls_uncorrected"], 3) == 0.007
@@ -455,7 +455,7 @@ def test_higgins_prediction_interval_equals_an_independent_computation():
 def test_the_old_k3_tnfa_interval_was_26_times_too_narrow():
     # the former inputs (uncorrected dz, large-sample variances, DL): the Higgins interval is about [-64.6, 55.5]
     y = [-6.951533, -6.951533, -0.813908]
-    v = [meta.var_dz(-6.951533, 5), meta.var_dz(-6.951533, 5), meta.var_dz(-0.813908, 10)]
+    v = [meta.var_smc_ls(-6.951533, 5), meta.var_smc_ls(-6.951533, 5), meta.var_smc_ls(-0.813908, 10)]
     r = meta.random_effects(y, v, "dl")
     assert round(r.pi[0], 1) == -64.6 and round(r.pi[1], 1) == 55.5
     old = meta.prediction_interval(r.estimate, r.se_hksj_mod, r.tau2, 2)     # what was reported: [-24.9, 15.8]

@@ -504,8 +504,15 @@ def smc_corrected(dz: float, n: int) -> float:
 
 
 def var_smc_ls(g: float, n: int) -> float:
-    """Large-sample variance of a corrected standardized mean change g from n subjects: 1/n + g^2 / (2n)
-    (metafor ``escalc(measure="SMCC")``, ``vtype="LS"``, its default)."""
+    """Large-sample variance of a standardized mean change g from n subjects: 1/n + g^2 / (2n) (metafor
+    ``escalc(measure="SMCC")``, ``vtype="LS"``, its default). The same formula serves an uncorrected dz (the
+    "ls_uncorrected" variant of :data:`SMC_VARIANTS`).
+
+    Examples
+    --------
+    >>> round(var_smc_ls(-6.951533, 5), 2)     # far below the exact 21.1 (:func:`var_smc_exact`)
+    5.03
+    """
     return 1.0 / _check_n(n) + g**2 / (2.0 * n)
 
 
@@ -540,12 +547,6 @@ def var_smc_exact(delta: float, n: int, corrected: bool = True) -> float:
     j = hedges_correction(df)
     var_dz = df / (df - 2) * (1.0 / n + delta**2) - delta**2 / j**2
     return j**2 * var_dz if corrected else var_dz
-
-
-def var_dz(dz: float, n: int) -> float:
-    """Large-sample variance of an uncorrected standardized mean change dz from n subjects: 1/n + dz^2 / (2n)
-    (the variance :func:`msc_frailty.reanalysis.difference_independent` uses; 5.03 for dz = -6.95 at n = 5)."""
-    return 1.0 / _check_n(n) + dz**2 / (2.0 * n)
 
 
 #: How a standardized mean change and its variance can enter a synthesis: (corrected estimate?, variance).

@@ -40,7 +40,8 @@ from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, arm_counts, arm_ord
                         time_course_plan, visit_axis_label, visit_text)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
-from .findings import basis_banner, dose_pattern, fmt_num, interval_texts  # noqa: F401
+from .findings import basis_banner  # noqa: F401
+from .findings import dose_pattern, interval_texts
 from .numbers import MINUS
 
 #: Space kept free at the bottom of every figure for the basis stamp of :func:`style.save_figure`.

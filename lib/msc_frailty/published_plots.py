@@ -40,8 +40,6 @@ STATUS_STYLES = {
     "consistent_by_construction": {"color": "#B4B4B4", "hatch": "", "text": "black"},
     "not_testable_without_patient_data": {"color": "#EBEBEB", "hatch": "", "text": "black"},
 }
-#: Status -> fill colour (:data:`STATUS_STYLES`).
-STATUS_COLORS = {s: v["color"] for s, v in STATUS_STYLES.items()}
 #: What each status means, in a reader's words (the scorecard's caption and legend).
 STATUS_WORDS = {
     "reproduced": "reproduced: the claim is obtained again, by the same test on supplied patient-level data, or, "

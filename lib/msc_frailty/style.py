@@ -642,9 +642,9 @@ CUE_PT = 6.0
 LETTER_PT = 8.0
 
 
-def favours(ax, low: str, high: str, axis: str = "x", color: str = "0.3"):
-    """Write the direction cue of an axis of a difference at its two ends: ``"\u2190 favours <low>"`` at the
-    low end and ``"favours <high> \u2192"`` at the high end.
+def favours(ax, low: str, high: str, color: str = "0.3"):
+    """Write the direction cue of an x axis of a difference at its two ends, just above the axes: ``"\u2190 favours
+    <low>"`` at the left and ``"favours <high> \u2192"`` at the right.
 
     Call it only where the direction is known (the parameter says which way is better); "higher is better"
     belongs on an axis of the outcome itself, never on a difference axis as well.
@@ -654,9 +654,6 @@ def favours(ax, low: str, high: str, axis: str = "x", color: str = "0.3"):
     ax : matplotlib.axes.Axes
     low, high : str
         What a value at the low end and at the high end favours, e.g. ``"100M"`` and ``"200M"``.
-    axis : {"x", "y"}
-        ``"x"``: just above the axes, left and right; ``"y"``: inside the axes along the left edge, at the top
-        (``high``) and bottom (``low``), rotated with the axis.
 
     Returns
     -------
@@ -670,16 +667,10 @@ def favours(ax, low: str, high: str, axis: str = "x", color: str = "0.3"):
     ['\u2190 favours 100M', 'favours 200M \u2192']
     >>> plt.close(fig)
     """
-    kw = {"fontsize": CUE_PT, "color": color, "transform": ax.transAxes, "clip_on": False}
-    if axis == "x":
-        return [ax.annotate(f"\u2190 favours {low}", (0, 1), xycoords="axes fraction", xytext=(0, 2),
-                            textcoords="offset points", ha="left", va="bottom", fontsize=CUE_PT, color=color),
-                ax.annotate(f"favours {high} \u2192", (1, 1), xycoords="axes fraction", xytext=(0, 2),
-                            textcoords="offset points", ha="right", va="bottom", fontsize=CUE_PT, color=color)]
-    if axis == "y":
-        return [ax.text(0.01, 0.01, f"\u2190 favours {low}", rotation=90, ha="left", va="bottom", **kw),
-                ax.text(0.01, 0.99, f"favours {high} \u2192", rotation=90, ha="left", va="top", **kw)]
-    raise ValueError(f"axis must be 'x' or 'y', got {axis!r}")
+    return [ax.annotate(f"\u2190 favours {low}", (0, 1), xycoords="axes fraction", xytext=(0, 2),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=CUE_PT, color=color),
+            ax.annotate(f"favours {high} \u2192", (1, 1), xycoords="axes fraction", xytext=(0, 2),
+                        textcoords="offset points", ha="right", va="bottom", fontsize=CUE_PT, color=color)]
 
 
 def panel_letters(axes, start: int = 0):
