@@ -334,3 +334,20 @@ def test_series_colours_are_never_an_arms_colour():
     arms = set(style.ARM_COLORS.values()) | set(style._SPARE)
     assert len(set(style.SERIES_COLORS)) == len(style.SERIES_COLORS)
     assert not {c.upper() for c in style.SERIES_COLORS} & {c.upper() for c in arms}
+
+
+def test_off_scale_ends_marks_only_the_ends_beyond_the_axis():
+    fig, ax = style.figure("single", 40)
+    try:
+        ax.set_xlim(-4, 4)
+        glyphs = lambda: [(round(float(m.get_xdata()[0]), 3), m.get_ydata()[0]) for m in ax.lines  # noqa: E731
+                          if m.get_marker() is style.OFF_SCALE_MARKER and m.get_markeredgecolor() != "white"]
+        assert style.off_scale_ends(ax, 0.0, -8.16, 8.16, "k") == ["low", "high"]
+        assert glyphs() == [(style.OFF_SCALE_INSET, 0.0), (1 - style.OFF_SCALE_INSET, 0.0)]
+        # a missing end, an end on the axis and an interval inside mark nothing; xlim given in either order
+        assert style.off_scale_ends(ax, 1.0, float("nan"), 4.0, "k") == []
+        assert style.off_scale_ends(ax, 2.0, -1.0, 2.5, "k", xlim=(3.0, -3.0)) == []
+        assert style.off_scale_ends(ax, 3.0, -1.0, 3.5, "k", xlim=(3.0, -3.0)) == ["high"]
+        assert len(glyphs()) == 3
+    finally:
+        plt.close(fig)

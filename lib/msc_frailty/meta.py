@@ -884,24 +884,17 @@ def _arm_label(r) -> str:
     return style.arm_n_label(r.arm, r.n)
 
 
-def _off_scale_ends(ax, y, lo, hi, xlim, color):
-    """The off-scale glyph (:func:`msc_frailty.style.off_scale`) at each end of [lo, hi] beyond ``xlim``."""
-    from . import style
-
-    for side, past in (("low", lo < xlim[0]), ("high", hi > xlim[1])):
-        if past:
-            style.off_scale(ax, y, side, color)
-
-
 def _diamond(ax, y, est, lo, hi, xlim, color, height=0.32, filled=True):
     """A pooled mean (diamond) with its interval as its width, clipped to ``xlim``; a clipped end carries the
     off-scale glyph (the value is written beside the row)."""
     from matplotlib.patches import Polygon
 
+    from . import style
+
     a, b = max(lo, xlim[0]), min(hi, xlim[1])
     ax.add_patch(Polygon([(a, y), (est, y - height), (b, y), (est, y + height)], closed=True,
                          facecolor=color if filled else "white", edgecolor=color, lw=0.8, zorder=3))
-    _off_scale_ends(ax, y, lo, hi, xlim, color)
+    style.off_scale_ends(ax, y, lo, hi, color, xlim)
 
 
 def _study_rows(ax, rows):
@@ -989,7 +982,7 @@ def forest_figure(table: pd.DataFrame, results: dict, sets, xlims: dict, x_label
                 ax.hlines(y, a, b, colors="#000000", lw=0.8)
                 ax.plot([e for e in r.pi if xlim[0] <= e <= xlim[1]], [y] * sum(xlim[0] <= e <= xlim[1] for e in r.pi),
                         marker="|", ms=5, color="#000000", mew=0.8, ls="none")
-                _off_scale_ends(ax, y, *r.pi, xlim, "#000000")
+                style.off_scale_ends(ax, y, *r.pi, "#000000", xlim)
                 text = format_interval(*r.pi)
             else:
                 text = f"none: k = {r.k} (a prediction interval needs k \u2265 3)"

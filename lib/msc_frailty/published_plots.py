@@ -115,15 +115,13 @@ def point_intervals(rows: pd.DataFrame, ax) -> pd.DataFrame:
     inside = ticks.between(x0, x1)
     ax.scatter(ticks[inside], rows.y[rng].repeat(2)[inside.to_numpy()], marker="|",
                c=color[rng].repeat(2)[inside.to_numpy()], s=22, linewidths=1.0)
-    for r, c in zip(rows.itertuples(), color):
+    for r, c, a, b in zip(rows.itertuples(), color, start, end):
         if r.bound == "lower" and x0 <= r.estimate <= x1:
             ax.annotate("", xy=(float(r.estimate >= 0), r.y), xycoords=("axes fraction", "data"),
                         xytext=(r.estimate, r.y), textcoords="data",
                         arrowprops={"arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.2, "color": c, "shrinkA": 0,
                                     "shrinkB": 0})
-        for side, off in (("low", r.off_low), ("high", r.off_high)):
-            if off:
-                style.off_scale(ax, r.y, side, c)
+        style.off_scale_ends(ax, r.y, a, b, c, (x0, x1))
     shown = ~rng & est.between(x0, x1)
     keys = list(dict.fromkeys(rows.key[shown]))
     if keys:

@@ -749,6 +749,30 @@ def off_scale(ax, y, side: str, color="0.2"):
             for layer in _off_scale_marks(color)]
 
 
+def off_scale_ends(ax, y, lo, hi, color="0.2", xlim=None):
+    """Mark each end of the interval ``[lo, hi]`` on the row at data ``y`` that lies beyond ``xlim`` (by default the
+    x limits of ``ax``) with the off-scale glyph (:func:`off_scale`), the low end first; a missing end is not marked.
+
+    Returns
+    -------
+    list of str
+        The sides marked (``"low"``, ``"high"``).
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40)
+    >>> _ = ax.set_xlim(-4, 4)
+    >>> off_scale_ends(ax, 0.0, -8.16, 8.16), off_scale_ends(ax, 1.0, -1.0, 5.0), off_scale_ends(ax, 2.0, -1.0, 1.0)
+    (['low', 'high'], ['high'], [])
+    >>> plt.close(fig)
+    """
+    x0, x1 = sorted(ax.get_xlim() if xlim is None else xlim)
+    sides = [side for side, past in (("low", lo < x0), ("high", hi > x1)) if past]
+    for side in sides:
+        off_scale(ax, y, side, color)
+    return sides
+
+
 def off_scale_handle(color="0.3"):
     """A legend handle of the off-scale glyph on a line: pass it with ``handler_map={tuple: HandlerTuple(ndivide=1, pad=0)}``
     (matplotlib.legend_handler), and its label with ``labels=``.
