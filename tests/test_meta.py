@@ -521,11 +521,31 @@ def test_a_coefficient_fixed_by_one_study_is_refused():
 
 
 def test_alpha_is_validated():
-    for bad in (0.0, 1.0, -0.1, 1.5):
+    for bad in (0.0, 1.0, -0.1, 1.5, float("nan"), "0.05", True):
         with pytest.raises(ValueError, match="alpha"):
             meta.random_effects(YI, VI, alpha=bad)
+        with pytest.raises(ValueError, match="alpha"):
+            meta.prediction_interval(0.0, 0.1, 0.05, alpha=bad)
     with pytest.raises(ValueError, match="method"):
         meta.random_effects(YI, VI, "ml")
+    # one checker for the synthesis and the planning (stats.check_alpha)
+    from msc_frailty import planning
+
+    assert meta.check_alpha is planning.check_alpha is stats.check_alpha
+
+
+def test_one_n_per_standardized_change():
+    # zip() would drop the extra dz (or n) without a word
+    for dz, n in (([-6.95, -0.81, 0.5], [5, 10]), ([-6.95], [5, 10])):
+        for variant in meta.SMC_VARIANTS:
+            with pytest.raises(ValueError, match="one n per"):
+                meta.smc_inputs(dz, n, variant)
+        with pytest.raises(ValueError, match="one n per"):
+            meta.variance_sensitivity(dz, n)
+    y, v = meta.smc_inputs([-6.951533, -0.813908], [5, 10])
+    assert len(y) == len(v) == 2
+    with pytest.raises(ValueError, match="whole number"):
+        meta.smc_inputs([-6.95, -0.81], [5, 1])
 
 
 def test_no_warning_leaks_from_statsmodels():

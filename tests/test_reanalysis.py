@@ -105,6 +105,28 @@ def test_the_dose_rows_say_which_difference_is_0_by_construction(tmp_path):
     assert header.split(",") == ESTIMATE_COLUMNS
 
 
+@pytest.mark.parametrize("confidence", [0.0, 1.0, 95, -0.5, float("nan")])
+def test_the_differences_refuse_a_confidence_outside_0_1(confidence):
+    with pytest.raises(ValueError, match="confidence"):
+        reanalysis.difference_smc(-2.0, -0.5, 6, 10, confidence)
+    with pytest.raises(ValueError, match="confidence"):
+        reanalysis.difference_smc_range(-2.0, 6, 0.65, 10, confidence)
+    with pytest.raises(ValueError, match="confidence"):
+        reanalysis.difference_shared_control(1.5, 1.0, 10, 10, 10, confidence)
+
+
+def test_a_range_needs_a_positive_finite_limit():
+    for limit in (0.0, -0.65, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="limit2"):
+            reanalysis.difference_smc_range(-2.0, 6, limit, 10)
+
+
+@pytest.mark.parametrize("n", [1, 0, 4.5, float("nan"), "5"])
+def test_the_rounding_of_a_printed_p_needs_a_whole_n(n):
+    with pytest.raises(ValueError, match="whole number"):
+        reanalysis.implied_dz_rounding("p = .0001", n)
+
+
 def test_a_printed_p_covers_a_range_of_dz():
     assert reanalysis.p_rounding_range("p = .0001") == (0.00005, 0.00015)
     assert reanalysis.p_rounding_range("p = .01") == (0.005, 0.015)

@@ -60,7 +60,7 @@ from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 
 from .numbers import format_interval, format_number
-from .stats import hedges_correction
+from .stats import check_alpha, check_n, hedges_correction
 
 #: Estimators of tau^2 offered here, REML first (metafor's default and the headline here).
 METHODS = {"reml": "restricted maximum likelihood", "dl": "DerSimonian-Laird", "pm": "Paule-Mandel"}
@@ -82,12 +82,6 @@ def _check(y, v, X=None):
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise ValueError("the design matrix is not of full column rank")
     return y, v, X
-
-
-def _check_alpha(alpha: float) -> float:
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    return float(alpha)
 
 
 def _wls_beta(y, v, X, tau2):
@@ -192,7 +186,7 @@ def q_profile(y, v, X=None, alpha: float = 0.05) -> tuple[float, float]:
     one degree of freedom says almost nothing about between-study variance.
     """
     y, v, X = _check(y, v, X)
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     df = X.shape[0] - X.shape[1]
     if df <= 0:
         raise ValueError("no residual degrees of freedom: no interval for tau^2")
@@ -221,7 +215,7 @@ def prediction_interval(mu: float, se: float, tau2: float, df: float | None = No
     >>> round(lo, 1), round(hi, 1)
     (-64.6, 55.5)
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     if df is not None and not df > 0:
         raise ValueError(f"a prediction interval needs df > 0 (Higgins: k - 2, so k >= 3), got {df}")
     crit = st.norm.isf(alpha / 2) if df is None else st.t.isf(alpha / 2, df)
@@ -332,7 +326,7 @@ def random_effects(y, v, method: str = "reml", alpha: float = 0.05) -> MetaResul
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     y, v, X = _check(y, v)
     k = len(y)
     # statsmodels takes the sqrt of a variance built on a negative DL tau^2, and divides by a zero scale for
@@ -440,7 +434,7 @@ def meta_regression(y, v, x, method: str = "pm", alpha: float = 0.05, names=None
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {sorted(METHODS)}, got {method!r}")
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     x = np.asarray(x, float).reshape(len(np.asarray(y)), -1)
     X = np.column_stack([np.ones(len(x)), x])
     y, v, X = _check(y, v, X)
@@ -474,12 +468,6 @@ def meta_regression(y, v, x, method: str = "pm", alpha: float = 0.05, names=None
 
 # --- standardized mean changes entering a synthesis --------------------------------------------------
 
-def _check_n(n) -> int:
-    if not (float(n) == int(n) and int(n) >= 2):
-        raise ValueError(f"n must be a whole number of subjects >= 2, got {n}")
-    return int(n)
-
-
 def smc_correction(n: int) -> float:
     """The small-sample correction J(n - 1) of a standardized mean change from n subjects (Hedges 1981, exact
     gamma form; metafor ``escalc`` ``.cmicalc(n - 1)`` for SMCC/SMCR).
@@ -489,7 +477,7 @@ def smc_correction(n: int) -> float:
     >>> round(smc_correction(5), 4), round(smc_correction(10), 4)
     (0.7979, 0.9139)
     """
-    return hedges_correction(_check_n(n) - 1)
+    return hedges_correction(check_n(n) - 1)
 
 
 def smc_corrected(dz: float, n: int) -> float:
@@ -513,7 +501,7 @@ def var_smc_ls(g: float, n: int) -> float:
     >>> round(var_smc_ls(-6.951533, 5), 2)     # far below the exact 21.1 (:func:`var_smc_exact`)
     5.03
     """
-    return 1.0 / _check_n(n) + g**2 / (2.0 * n)
+    return 1.0 / check_n(n) + g**2 / (2.0 * n)
 
 
 def var_smc_exact(delta: float, n: int, corrected: bool = True) -> float:
@@ -540,7 +528,7 @@ def var_smc_exact(delta: float, n: int, corrected: bool = True) -> float:
     >>> round(var_smc_exact(smc_corrected(-6.951533, 5), 5), 2)   # corrected, plug-in corrected
     8.66
     """
-    n = _check_n(n)
+    n = check_n(n)
     df = n - 1
     if df <= 2:
         raise ValueError(f"the variance of a standardized mean change is finite only for n >= 4, got n = {n}")
@@ -561,10 +549,12 @@ SMC_VARIANTS = {
 
 def smc_inputs(dz, n, variant: str = "exact_corrected") -> tuple[np.ndarray, np.ndarray]:
     """Effects and variances of standardized mean changes ``dz`` (uncorrected, from n subjects each) as one of
-    :data:`SMC_VARIANTS` enters a synthesis."""
+    :data:`SMC_VARIANTS` enters a synthesis. ``dz`` and ``n`` must be of the same length (ValueError otherwise)."""
     if variant not in SMC_VARIANTS:
         raise ValueError(f"variant must be one of {list(SMC_VARIANTS)}, got {variant!r}")
     dz, n = np.asarray(dz, float).ravel(), np.asarray(n).ravel()
+    if len(dz) != len(n):
+        raise ValueError(f"one n per standardized mean change: got {len(dz)} dz and {len(n)} n")
     corrected = variant.endswith("_corrected")
     y = np.array([smc_corrected(d, m) if corrected else d for d, m in zip(dz, n)])
     if variant.startswith("ls"):

@@ -35,6 +35,7 @@ from scipy import stats as st
 from . import paths
 from .data import DataError
 from .published import load_published, parse_p
+from .stats import check_alpha
 
 ASSUMPTIONS = paths.DATA / "published" / "assumptions" / "assumptions.csv"
 ASSUMPTION_COLUMNS = ["assumption_id", "kind", "quantity", "value", "unit", "used_in", "statement", "citation",
@@ -44,13 +45,6 @@ KINDS = {
     "record_derived": "computed from the trials' printed record by the rule stated",
     "design_choice": "a choice of this collection, with its reason; no source prints the number",
 }
-
-
-def _check_alpha(alpha: float) -> float:
-    """A two-sided significance level strictly between 0 and 1 (alpha = 0 has no critical value)."""
-    if not (isinstance(alpha, (int, float, np.floating)) and 0 < float(alpha) < 1):
-        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
-    return float(alpha)
 
 
 def _check_positive(value: float, name: str) -> float:
@@ -176,7 +170,7 @@ def power_two_sample(delta: float, sd: float, n: float, alpha: float = 0.05, n_r
 
 def _t_test_design(delta, sd, n, alpha, n_ref):
     """Degrees of freedom, two-sided critical value and noncentrality of the two-sample t-test (inputs checked)."""
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     sd, n = _check_positive(sd, "sd"), _check_n(n)
     n_ref = n if n_ref is None else _check_n(n_ref, "n_ref")
     df = n + n_ref - 2
@@ -207,7 +201,7 @@ def n_per_arm(delta: float, sd: float, power: float = 0.8, alpha: float = 0.05) 
     >>> n_per_arm(0.5, 1.0, 0.80)       # Cohen (1988), Table 2.4.1: d = 0.5, power .80, two-sided .05
     64
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     if not (np.isfinite(delta) and delta != 0):
         raise ValueError(f"need a finite, non-zero difference, got {delta!r}")
     sd = _check_positive(sd, "sd")
@@ -247,7 +241,7 @@ def sample_size_table(deltas: dict, sds: dict, powers=(0.8, 0.9), dropouts=(0.0,
 
     ``deltas`` and ``sds`` map a label (the assumption's name) to its value.
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_alpha(alpha)
     rows = []
     for d_name, delta in deltas.items():
         for s_name, sd in sds.items():

@@ -178,12 +178,12 @@ def difference_shared_control(g1: float, g2: float, n1: int, n2: int, n_control:
     Gleser LJ, Olkin I (2009). Stochastically dependent effect sizes. The Handbook of Research
     Synthesis and Meta-Analysis, 2nd ed.
     """
+    z = st.norm.isf(stats.check_confidence(confidence) / 2)
     big_n = n1 + n2 + n_control
     v1 = 1 / n1 + 1 / n_control + g1**2 / (2 * (n1 + n_control))
     v2 = 1 / n2 + 1 / n_control + g2**2 / (2 * (n2 + n_control))
     cov = 1 / n_control + g1 * g2 / (2 * big_n)
     se = math.sqrt(v1 + v2 - 2 * cov)
-    z = st.norm.isf((1 - confidence) / 2)
     d = g1 - g2
     return {"estimate": d, "ci_low": d - z * se, "ci_high": d + z * se, "se": se,
             "p_value": float(2 * st.norm.sf(abs(d) / se))}
@@ -216,9 +216,9 @@ def difference_smc(dz1: float, dz2: float, n1: int, n2: int, confidence: float =
     """
     from .meta import smc_corrected, var_smc_exact
 
+    z = st.norm.isf(stats.check_confidence(confidence) / 2)
     g1, g2 = smc_corrected(dz1, n1), smc_corrected(dz2, n2)
     se = math.sqrt(var_smc_exact(g1, n1) + var_smc_exact(g2, n2))
-    z = st.norm.isf((1 - confidence) / 2)
     d = g1 - g2
     identical = bool(dz1 == dz2 and n1 == n2)
     return {"estimate": d, "ci_low": float(d - z * se), "ci_high": float(d + z * se), "se": se, "identical": identical,
@@ -229,6 +229,9 @@ def difference_smc_range(dz1: float, n1: int, limit2: float, n2: int, confidence
     """:func:`difference_smc` when the second arm printed only "not significant": its dz is only known to lie
     within +-``limit2`` (:func:`implied_dz`'s ``limit``). The widest interval of ``g1 - g2`` over every value the
     record allows (``bound = "range"``, no estimate): its ends are reached at the two ends of the range."""
+    stats.check_confidence(confidence)
+    if not (np.isfinite(limit2) and limit2 > 0):
+        raise ValueError(f"limit2 must be a finite |dz| bound > 0, got {limit2!r}")
     ends = []
     for dz2 in (-limit2, limit2):
         r = difference_smc(dz1, dz2, n1, n2, confidence)
@@ -262,6 +265,7 @@ def implied_dz_rounding(p_printed: str, n: int) -> tuple[float, float]:
     >>> round(lo, 2), round(hi, 2)
     (6.27, 8.28)
     """
+    n = stats.check_n(n)
     lo, hi = p_rounding_range(p_printed)
     return (float(st.t.isf(hi / 2, n - 1) / math.sqrt(n)), float(st.t.isf(lo / 2, n - 1) / math.sqrt(n)))
 

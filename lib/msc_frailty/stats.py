@@ -22,10 +22,45 @@ from scipy import optimize, special
 from scipy import stats as st
 
 
-def _alpha(confidence: float) -> float:
+def check_confidence(confidence: float) -> float:
+    """The coverage of an interval, strictly between 0 and 1; returns alpha = 1 - confidence.
+
+    Examples
+    --------
+    >>> round(check_confidence(0.95), 10)
+    0.05
+    """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     return 1 - confidence
+
+
+def check_alpha(alpha: float) -> float:
+    """A two-sided significance level strictly between 0 and 1, as a float (alpha = 0 has no critical value; a
+    text, a bool or NaN is refused).
+
+    Examples
+    --------
+    >>> check_alpha(0.05)
+    0.05
+    """
+    if not (isinstance(alpha, (int, float, np.floating)) and not isinstance(alpha, bool) and 0 < float(alpha) < 1):
+        raise ValueError(f"alpha must be a number in (0, 1), got {alpha!r}")
+    return float(alpha)
+
+
+def check_n(n) -> int:
+    """A number of subjects: a whole number of at least 2, as an int.
+
+    Examples
+    --------
+    >>> check_n(5.0)
+    5
+    """
+    if not (isinstance(n, (int, float, np.integer, np.floating)) and not isinstance(n, bool) and np.isfinite(n)
+            and float(n) == int(n) and int(n) >= 2):
+        raise ValueError(f"n must be a whole number of subjects >= 2, got {n!r}")
+    return int(n)
 
 
 @contextmanager
@@ -90,7 +125,7 @@ def nct_interval(t: float, df: float, confidence: float = 0.95) -> tuple[float, 
     >>> round(lo, 4), round(hi, 4)
     (-0.1835, 4.1011)
     """
-    alpha = _alpha(confidence)
+    alpha = check_confidence(confidence)
     if not (np.isfinite(t) and np.isfinite(df) and df > 0):
         raise ValueError(f"nct_interval needs a finite t and df > 0, got t={t}, df={df}")
 
@@ -143,7 +178,7 @@ def cohen_dz(change, confidence: float = 0.95) -> dict:
         raise ValueError("cohen_dz needs at least 2 differences")
     if not np.isfinite(x).all():
         raise ValueError("cohen_dz: the differences contain NaN or inf")
-    _alpha(confidence)
+    check_confidence(confidence)
     if np.ptp(x) == 0:
         return {"n": n, "dz": np.nan, "ci_low": np.nan, "ci_high": np.nan}
     dz = float(pg.compute_effsize(x, 0.0, eftype="cohen"))
@@ -189,7 +224,7 @@ def hedges_g(x, y, confidence: float = 0.95) -> dict:
         raise ValueError("hedges_g needs at least 2 values per group")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("hedges_g: the values contain NaN or inf")
-    _alpha(confidence)
+    check_confidence(confidence)
     df = n1 + n2 - 2
     if np.ptp(x) == 0 and np.ptp(y) == 0:
         return {"n_x": n1, "n_y": n2, "d": np.nan, "g": np.nan, "ci_low": np.nan, "ci_high": np.nan}
@@ -213,7 +248,7 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     """
     if n <= 0 or not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n and n > 0, got k={k}, n={n}")
-    alpha = _alpha(confidence)
+    alpha = check_confidence(confidence)
     lo = 0.0 if k == 0 else st.beta.ppf(alpha / 2, k, n - k + 1)
     hi = 1.0 if k == n else st.beta.ppf(1 - alpha / 2, k + 1, n - k)
     return float(lo), float(hi)
@@ -256,7 +291,7 @@ def paired_t(change, confidence: float = 0.95) -> dict:
     n = x.size
     if n < 2:
         raise ValueError("paired_t needs at least 2 differences")
-    _alpha(confidence)
+    check_confidence(confidence)
     m = float(x.mean())
     if not np.isfinite(x).all():
         return {"n": n, "estimate": m, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan, "df": n - 1,
@@ -302,7 +337,7 @@ def welch_t(x, y, confidence: float = 0.95) -> dict:
     (0.1667, 3.8291, 0.9115)
     """
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
-    _alpha(confidence)
+    check_confidence(confidence)
     diff = float(x.mean() - y.mean()) if x.size and y.size else np.nan
     out = {"n": x.size, "n_ref": y.size, "estimate": diff, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan,
            "df": np.nan, "p_value": np.nan, "cohen_d": np.nan}
@@ -329,7 +364,7 @@ def _ols_term(y, X, confidence) -> dict:
         rank = np.linalg.matrix_rank(np.column_stack([np.ones_like(y), X]))
         return {"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan, "t": np.nan,
                 "df": float(y.size - rank), "p_value": np.nan, "second": np.nan}
-    fit = pg.linear_regression(X, y, add_intercept=True, alpha=_alpha(confidence), as_dataframe=False)
+    fit = pg.linear_regression(X, y, add_intercept=True, alpha=check_confidence(confidence), as_dataframe=False)
     lo, hi = [v for k, v in fit.items() if k.startswith("CI")]  # CI2.5, CI97.5 for alpha = 0.05
     return {"estimate": float(fit["coef"][1]), "ci_low": float(lo[1]), "ci_high": float(hi[1]),
             "t": float(fit["T"][1]), "df": float(fit["df_resid"]), "p_value": float(fit["pval"][1]),
