@@ -55,6 +55,23 @@ def test_a_caption_defines_each_abbreviation_it_uses_once():
     assert captions.undefined_abbreviations("TE-SAE by arm, 95% CI.") == ["TE-SAE", "CI"]
 
 
+def test_the_figures_abbreviations_join_the_captions_sentence_whatever_its_definitions_hold(monkeypatch):
+    # a definition with full stops of its own ("i.e.") does not end the Abbreviations sentence
+    monkeypatch.setitem(captions.ABBREVIATIONS, "SD", "standard deviation (i.e. the spread of the values)")
+    text = captions.caption("Change by arm, mean and SD", basis="synthetic")
+    assert text == ("Change by arm, mean and SD. Abbreviations: SD, standard deviation (i.e. the spread of the values). "
+                    "SYNTHETIC DATA: generated, not trial results.")
+    assert captions.define_figure_abbreviations(text, ["6MWD (m)", "SD"]) == (
+        "Change by arm, mean and SD. Abbreviations: SD, standard deviation (i.e. the spread of the values); 6MWD, "
+        "6-minute walk distance. SYNTHETIC DATA: generated, not trial results.")
+    # no basis sentence: the definitions end the caption; nothing to add: the caption as it was
+    assert captions.define_figure_abbreviations("Change by arm", ["6MWD"]) == (
+        "Change by arm. Abbreviations: 6MWD, 6-minute walk distance.")
+    assert captions.define_figure_abbreviations("6MWD, 6-minute walk distance, by arm.", ["6MWD"]) == (
+        "6MWD, 6-minute walk distance, by arm.")
+    assert captions.define_abbreviations("SD and 6MWD", defined_in=text) == "6MWD, 6-minute walk distance"
+
+
 # --- every figure and caption of the default run ---------------------------------------------------------
 
 def test_no_figure_carries_an_internal_name_or_a_hyphen_minus(default_run):

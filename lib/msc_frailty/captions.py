@@ -63,42 +63,53 @@ def abbreviations_used(text: str) -> list[str]:
     return list(dict.fromkeys(_ABBREVIATION.findall(text or "")))
 
 
-def undefined_abbreviations(text: str) -> list[str]:
-    """The abbreviations ``text`` uses without the words that define them (case-insensitive).
+def undefined_abbreviations(text: str, defined_in: str | None = None) -> list[str]:
+    """The abbreviations ``text`` uses without the words that define them in ``defined_in`` (by default ``text``
+    itself; case-insensitive).
 
     Examples
     --------
     >>> undefined_abbreviations("6MWD change (dz), SE 0.4. Abbreviations: dz, standardized mean change "
     ...                         "(mean change divided by the standard deviation of change).")
     ['6MWD', 'SE']
+    >>> undefined_abbreviations("Change in 6MWD (m)", defined_in="Abbreviations: 6MWD, 6-minute walk distance.")
+    []
     >>> [a for a in ABBREVIATIONS if set(abbreviations_used(ABBREVIATIONS[a])) - {a}]  # no definition needs another
     []
     """
-    low = (text or "").lower()
-    return [a for a in abbreviations_used(text) if ABBREVIATIONS[a].lower() not in low]
+    where = (text if defined_in is None else defined_in) or ""
+    return [a for a in abbreviations_used(text) if ABBREVIATIONS[a].lower() not in where.lower()]
 
 
-def define_abbreviations(text: str) -> str:
-    """The sentence that defines every abbreviation ``text`` uses and does not yet define; "" when none.
+def define_abbreviations(text: str, defined_in: str | None = None) -> str:
+    """The definitions of every abbreviation ``text`` uses and ``defined_in`` (by default ``text`` itself) does not
+    yet define, for an "Abbreviations:" sentence; "" when none.
 
     Examples
     --------
     >>> define_abbreviations("TE-SAE by arm, exact 95% CI")
     'TE-SAE, treatment-emergent serious adverse event; CI, confidence interval'
+    >>> define_abbreviations("Rows by 6MWD and TE-SAE", defined_in="TE-SAE by arm. Abbreviations: TE-SAE, "
+    ...                      "treatment-emergent serious adverse event.")
+    '6MWD, 6-minute walk distance'
     """
-    return "; ".join(f"{a}, {ABBREVIATIONS[a]}" for a in undefined_abbreviations(text))
+    return "; ".join(f"{a}, {ABBREVIATIONS[a]}" for a in undefined_abbreviations(text, defined_in))
 
 
 #: The sentence :func:`caption` ends with, per basis.
 BASIS_ENDS = {"synthetic": "SYNTHETIC DATA: generated, not trial results", "supplied": "Supplied patient-level data",
               "published": "From published summaries"}
+ABBREVIATIONS_LEAD = "Abbreviations: "
 
 
 def define_figure_abbreviations(text: str, figure_texts) -> str:
     """``text`` (a :func:`caption`) completed with the definitions of the abbreviations that the figure's own
-    texts (axis labels, row labels, legends) use and the caption does not define, added to its
-    "Abbreviations:" sentence (or a new one before the basis sentence). A reader meets "6MWD" on the axis and
-    its meaning under the figure.
+    texts (axis labels, row labels, legends) use and the caption does not define (:func:`define_abbreviations`
+    with ``defined_in=text``). A reader meets "6MWD" on the axis and its meaning under the figure.
+
+    The caption's "Abbreviations:" sentence is rebuilt in :func:`caption`'s order: it runs to the basis sentence
+    (:data:`BASIS_ENDS`) that ends the caption, or to its end, so a definition holding a full stop ("i.e.") does not
+    end it; without one, the sentence is added before the basis sentence.
 
     Examples
     --------
@@ -107,18 +118,22 @@ def define_figure_abbreviations(text: str, figure_texts) -> str:
     >>> define_figure_abbreviations(caption("TE-SAE by arm", basis="published"), ["6MWD", "TE-SAE"])
     'TE-SAE by arm. Abbreviations: TE-SAE, treatment-emergent serious adverse event; 6MWD, 6-minute walk distance. From published summaries.'
     """
-    low = (text or "").lower()
-    missing = [a for a in abbreviations_used(" \n ".join(map(str, figure_texts))) if ABBREVIATIONS[a].lower() not in low]
-    if not missing:
+    text = text or ""
+    added = define_abbreviations(" \n ".join(map(str, figure_texts)), defined_in=text)
+    if not added:
         return text
-    added = "; ".join(f"{a}, {ABBREVIATIONS[a]}" for a in missing)
-    if "Abbreviations: " in text:
-        end = text.index(".", text.index("Abbreviations: "))
-        return f"{text[:end]}; {added}{text[end:]}"
-    for tail in BASIS_ENDS.values():
-        if text.endswith(tail + "."):
-            return f"{text[:-len(tail) - 1]}Abbreviations: {added}. {tail}."
-    return f"{text.rstrip()} Abbreviations: {added}."
+    body, tail = text.rstrip(), ""
+    for end in BASIS_ENDS.values():
+        if body.endswith(f"{end}.") and (body == f"{end}." or body.endswith(f". {end}.")):
+            body, tail = body[:-len(end) - 1].rstrip(), end
+            break
+    body = body.rstrip(".").rstrip()
+    head, lead, listed = body.rpartition(ABBREVIATIONS_LEAD)
+    if lead:
+        body = f"{head}{lead}{listed.rstrip('.').rstrip()}; {added}"
+    else:
+        body = (f"{body}. " if body else "") + f"{ABBREVIATIONS_LEAD}{added}"
+    return f"{body}." + (f" {tail}." if tail else "")
 
 
 #: Names that belong to the code or the data tables, never on a figure or in its caption: the collection's
@@ -177,7 +192,7 @@ def caption(shown: str, n: str | None = None, method: str | None = None, basis: 
     parts = [p.strip().rstrip(".") for p in (shown, n, method) if p and p.strip()]
     defined = define_abbreviations(". ".join(parts))
     if defined:
-        parts.append(f"Abbreviations: {defined}")
+        parts.append(f"{ABBREVIATIONS_LEAD}{defined}")
     if end:
         parts.append(end)
     return ". ".join(parts) + "."
