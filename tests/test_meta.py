@@ -452,8 +452,11 @@ def test_higgins_prediction_interval_equals_an_independent_computation():
         assert t.pi == pytest.approx(_higgins(YI[sub], VI[sub]), rel=1e-10)
 
 
-def test_the_old_k3_tnfa_interval_was_26_times_too_narrow():
-    # the former inputs (uncorrected dz, large-sample variances, DL): the Higgins interval is about [-64.6, 55.5]
+def test_the_old_k3_tnfa_prediction_interval_was_2_95_times_too_narrow():
+    """The former k = 3 serum TNF-alpha pool (uncorrected dz, large-sample variances, DL): Higgins' interval (t on
+    k - 2 df, standard SE) is about [-64.6, 55.5], 2.95 times as wide as the [-24.9, 15.8] once reported (t on 2 df
+    with the modified HKSJ SE). The issue's "2.6 times" is the ratio of the two lower limits (-64.6 / -24.9 = 2.60);
+    the upper limits differ 3.5-fold."""
     y = [-6.951533, -6.951533, -0.813908]
     v = [meta.var_smc_ls(-6.951533, 5), meta.var_smc_ls(-6.951533, 5), meta.var_smc_ls(-0.813908, 10)]
     r = meta.random_effects(y, v, "dl")
@@ -461,6 +464,7 @@ def test_the_old_k3_tnfa_interval_was_26_times_too_narrow():
     old = meta.prediction_interval(r.estimate, r.se_hksj_mod, r.tau2, 2)     # what was reported: [-24.9, 15.8]
     assert round(old[0], 1) == -24.9 and round(old[1], 1) == 15.8
     assert (r.pi[1] - r.pi[0]) / (old[1] - old[0]) == pytest.approx(2.95, abs=0.01)
+    assert r.pi[0] / old[0] == pytest.approx(2.60, abs=0.01) and r.pi[1] / old[1] == pytest.approx(3.51, abs=0.01)
 
 
 def test_no_prediction_interval_for_two_studies():

@@ -514,20 +514,22 @@ def pooled_sd(x, y) -> float:
 
 
 def standardized_pairs(rows: pd.DataFrame, chg: pd.DataFrame, labels: Labels | None = None) -> pd.DataFrame:
-    """Dose pairs (``vs_arm`` ANCOVA rows: estimate = lower − higher dose) on one standardized axis.
+    """Two-arm ANCOVA differences (estimate = ``arm`` − ``ref_arm``) on one standardized axis: the dose pairs
+    (``vs_arm`` rows: lower − higher dose; the dose forest) and each active arm against placebo (``vs_placebo`` rows:
+    arm − placebo; the forests of the physical_performance and inflammation notebooks).
 
     Each row's ANCOVA difference and its 95% interval are divided by the pooled SD of the change from baseline
     of the two arms (:func:`pooled_sd`, the same subjects and visit as the ANCOVA): a standardized mean
     difference (SMD) whose interval is the ANCOVA interval on that scale (the SD taken as fixed), so it excludes
     0 exactly when the ANCOVA interval does. Where lower is better the sign is reversed (``sign`` −1), so that
-    a positive value favours the lower dose for every outcome with a stated direction; an outcome without one
-    keeps its sign (``sign`` 0) and favours no side.
+    a positive value favours ``arm`` (the lower dose, or the active arm) for every outcome with a stated direction;
+    an outcome without one keeps its sign (``sign`` 0) and favours no side.
 
     Parameters
     ----------
     rows : pandas.DataFrame
-        ANCOVA rows of :func:`msc_frailty.analysis.vs_arm` (paramcd, visit, arm, ref_arm, n, n_ref, estimate,
-        ci_low, ci_high).
+        ANCOVA rows of :func:`msc_frailty.analysis.vs_arm` or :func:`msc_frailty.analysis.vs_placebo` (paramcd,
+        visit, arm, ref_arm, n, n_ref, estimate, ci_low, ci_high).
     chg : pandas.DataFrame
         The change data they were computed from (:func:`msc_frailty.data.add_change`).
     labels : Labels, optional
