@@ -272,6 +272,20 @@ def visit_text(visit: float, labels: Labels | None = None) -> str:
     return f"{visit:g} {unit}" if unit else f"visit {visit:g}"
 
 
+def outcome_at(paramcd: str, visits: dict | None = None, labels: Labels | None = None, joiner: str = ", ") -> str:
+    """An outcome's short name (:func:`parameter_info`) with its visit (:func:`visit_text`) where ``visits``
+    (``{paramcd: visit}``) gives one: ``"6MWD, 6 months"`` on a figure, ``"6MWD at 6 months"`` in a caption
+    (``joiner=" at "``); the short name alone otherwise.
+
+    Examples
+    --------
+    >>> outcome_at("SIXMWD", {"SIXMWD": 6.0}), outcome_at("SIXMWD", {"SIXMWD": 6.0}, joiner=" at "), outcome_at("SPPB")
+    ('6MWD, 6 months', '6MWD at 6 months', 'SPPB')
+    """
+    short = parameter_info(paramcd, labels)["short"]
+    return f"{short}{joiner}{visit_text(visits[paramcd], labels)}" if visits and paramcd in visits else short
+
+
 def visit_axis_label(labels: Labels | None = None) -> str:
     """The x label of a time axis: ``"Months since infusion"`` (or weeks, days); ``"Visit (AVISITN)"`` when
     the unit is not known."""
@@ -625,10 +639,25 @@ def time_course_plan(data: pd.DataFrame, arms=None, y: str = "CHG", x: str = "AV
                       whole=whole, pooled=pooled, width=width)
 
 
+def time_axis_limits(positions, gap: float, left: float, right: float) -> tuple[float, float]:
+    """The x limits of a time axis over ``positions`` (visits in order, baseline included): ``left`` and ``right``
+    of room beyond the first and last visit (the arms' offsets, the lane of points right of the last arm), plus a
+    padding of 5% of the span of the visits or a tenth of the ``gap`` between them, whichever is larger. The axis of
+    :func:`msc_frailty.plots.trajectory`, and the one :func:`lane_room_mm` sizes a figure for.
+
+    Examples
+    --------
+    >>> time_axis_limits([0.0, 3.0, 6.0, 12.0], 3.0, 0.5, 1.0)
+    (-1.1, 13.6)
+    """
+    pad = max(0.05 * (positions[-1] - positions[0]), 0.1 * gap)
+    return positions[0] - left - pad, positions[-1] + right + pad
+
+
 def lane_room_mm(positions, gap: float, step: float, spread: float, width: str) -> float:
     """How far (mm) a lane of points from :data:`LANE_START` to :data:`LANE_END` of ``step`` stays from the means
-    on either side, on a time axis over ``positions`` (baseline included) with the padding of
-    :func:`msc_frailty.plots.trajectory`, in a panel :data:`PANEL_AXES_MM` wide.
+    on either side, on a time axis over ``positions`` (baseline included) as :func:`time_axis_limits` lays it out
+    for :func:`msc_frailty.plots.trajectory`, in a panel :data:`PANEL_AXES_MM` wide.
 
     Examples
     --------
@@ -637,7 +666,6 @@ def lane_room_mm(positions, gap: float, step: float, spread: float, width: str) 
     >>> round(lane_room_mm([0.0, 3.0, 6.0, 12.0], 3.0, 0.48, 0.96, "double"), 2)
     1.54
     """
-    pad = max(0.05 * (positions[-1] - positions[0]), 0.1 * gap)
-    span = (positions[-1] - positions[0]) + spread + LANE_END * step + 2 * pad
-    mm_per_unit = PANEL_AXES_MM[width] / span
+    lo, hi = time_axis_limits(positions, gap, spread / 2, spread / 2 + LANE_END * step)
+    mm_per_unit = PANEL_AXES_MM[width] / (hi - lo)
     return min(LANE_START, 1 - LANE_END) * step * mm_per_unit

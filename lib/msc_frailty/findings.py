@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from . import analysis, numbers, stats, style
-from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text,
-                        is_whole_score, n_text, ordered_params, parameter_info, pooled_arms, row_counts, shows_points,
+from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text, is_whole_score,
+                        n_text, ordered_params, outcome_at, parameter_info, pooled_arms, row_counts, shows_points,
                         time_course_plan, visit_text)
 from .numbers import MINUS
 from .results import round_significant
@@ -683,8 +683,7 @@ def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | N
     params = ordered_params(data["PARAMCD"])
 
     def what(p):
-        short = parameter_info(p, labels)["short"]
-        return f"{short} at {visit_text(visits[p], labels)}" if visits and p in visits else short
+        return outcome_at(p, visits, labels, " at ")
 
     pooled = pooled_arms(data, arms)
     own = data[~data["TRT01A"].isin(pooled)]
@@ -757,8 +756,7 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
     letters = {p: "abcdefghijklmnopqrstuvwxyz"[i] for i, p in enumerate(params)} if len(params) > 1 else {}
 
     def what(p):
-        short = parameter_info(p, labels)["short"]
-        text = f"{short} at {visit_text(visits[p], labels)}" if visits and p in visits else short
+        text = outcome_at(p, visits, labels, " at ")
         return f"{text} ({letters[p]})" if p in letters else text
 
     counts = _by(data, "PARAMCD", None, lambda p: parameter_info(p, labels)["short"])

@@ -36,8 +36,8 @@ from matplotlib.ticker import MaxNLocator
 
 from . import stats, style
 from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, arm_counts, arm_order, axis_label, is_whole_score,
-                        n_label, ordered_params, parameter_info, pooled_arms, shows_points,
-                        time_course_plan, visit_axis_label, visit_text)
+                        n_label, ordered_params, outcome_at, parameter_info, pooled_arms, shows_points,
+                        time_axis_limits, time_course_plan, visit_axis_label)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
 from .findings import basis_banner  # noqa: F401
@@ -360,15 +360,14 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
     positions = [0.0, *plan.visits]
     half = strip_halfwidth(plan) if plan.points else 0.0
     start = strip_start(plan) if plan.points else 0.0
-    # the padding of msc_frailty.endpoints.lane_room_mm, which chose the figure's width
-    left, right = plan.spread / 2, plan.spread / 2 + start + 2 * half
-    pad = max(0.05 * (positions[-1] - positions[0]), 0.1 * plan.gap)
+    # the axis msc_frailty.endpoints.lane_room_mm chose the figure's width for
+    lim = time_axis_limits(positions, plan.gap, plan.spread / 2, plan.spread / 2 + start + 2 * half)
     ax.set_xticks(positions, [f"{v:g}" for v in positions])
     ax.set(xlabel=xlabel)
     ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
     dots = [a for a in plan.arms if a not in plan.pooled] if plan.points else []
     means_and_points(data, x, y, hue, plan.arms, ax=ax, offsets=plan.offsets, halfwidth=half or None, points=dots,
-                     whole=plan.whole, lim=(positions[0] - left - pad, positions[-1] + right + pad),
+                     whole=plan.whole, lim=lim,
                      beside=start if plan.points else None, room=strip_room(plan), clear_mm=LANE_CLEAR_MM)
     _baseline(ax, data, x, y, hue, plan)
     ax.set(ylabel="")
@@ -612,8 +611,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
 
 
 def _titled(ax, p, visits, labels, extra: str = ""):
-    t = parameter_info(p, labels)["short"]
-    ax.set_title((f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t) + extra)
+    ax.set_title(outcome_at(p, visits, labels) + extra)
 
 
 def _row_mm(order, row_mm: float) -> float:
@@ -681,8 +679,7 @@ def standardized_forest(rows: pd.DataFrame, by: str, order=None, visits: dict | 
     one = len(contrasts) == 1
 
     def outcome(p):
-        t = parameter_info(p, labels)["short"]
-        t = f"{t}, {visit_text(visits[p], labels)}" if visits and p in visits else t
+        t = outcome_at(p, visits, labels)
         sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
         note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
         return t + (f"\n({note})" if note else "")
