@@ -72,6 +72,15 @@ def test_the_figures_abbreviations_join_the_captions_sentence_whatever_its_defin
     assert captions.define_abbreviations("SD and 6MWD", defined_in=text) == "6MWD, 6-minute walk distance"
 
 
+def test_counts_and_lists_in_a_readers_words():
+    assert [captions.plural(k, "event") for k in (0, 1, 2)] == ["0 events", "1 event", "2 events"]
+    assert captions.plural(1.0, "month") == "1 month" and captions.plural(12.0, "month") == "12 months"
+    assert [captions.number_word(k) for k in (0, 1, 9, 10)] == ["no", "one", "nine", "10"]
+    assert [captions.join_and(x) for x in ([], ["a"], ["a", "b"], ["a", "b", "c"])] == ["", "a", "a and b", "a, b and c"]
+    # nothing they write is an internal name ("event(s)")
+    assert captions.wording_problems(" ".join(captions.plural(k, "event") for k in range(3))) == []
+
+
 # --- every figure and caption of the default run ---------------------------------------------------------
 
 def test_no_figure_carries_an_internal_name_or_a_hyphen_minus(default_run):

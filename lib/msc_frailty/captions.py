@@ -20,6 +20,48 @@ BASIS_LABELS = {
 }
 
 
+# --- words for numbers and lists (captions, figure texts and the notebooks' findings) ------------------------
+
+#: Small counts in words ("two doses"); larger counts stay digits.
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(k: int) -> str:
+    """A count in words below ten ("no", "one", ... "nine"), in digits from ten on.
+
+    Examples
+    --------
+    >>> number_word(0), number_word(3), number_word(12)
+    ('no', 'three', '12')
+    """
+    return NUMBER_WORDS[k] if 0 <= k < len(NUMBER_WORDS) and k == int(k) else f"{k:g}"
+
+
+def plural(k, word: str, many: str | None = None) -> str:
+    """``k`` with ``word`` in the singular or plural (``many``, by default ``word`` + "s"), never "event(s)"; a
+    float count is written as ``{k:g}`` (6.0: "6 months").
+
+    Examples
+    --------
+    >>> plural(1, "event"), plural(3, "event"), plural(0, "subject"), plural(2, "was", "were"), plural(6.0, "month")
+    ('1 event', '3 events', '0 subjects', '2 were', '6 months')
+    """
+    shown = f"{k:g}" if isinstance(k, float) else f"{k}"
+    return f"{shown} {word if k == 1 else (many or word + 's')}"
+
+
+def join_and(items) -> str:
+    """Items in a sentence: "a", "a and b", "a, b and c"; "" for none.
+
+    Examples
+    --------
+    >>> join_and(["6MWD"]), join_and(["6MWD", "SPPB", "FEV1"]), join_and([])
+    ('6MWD', '6MWD, SPPB and FEV1', '')
+    """
+    items = [str(i) for i in items]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
+
+
 #: Abbreviations a figure or caption may use, with the words that define them. :func:`caption` defines, once,
 #: every one its text uses (a journal asks for each abbreviation to be spelled out in every legend). Longer
 #: ones first, so that "TE-SAE" is not also read as "SAE".

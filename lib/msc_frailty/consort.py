@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from . import names, plots, stats, style
+from .captions import plural
 from .analysis import TESAE_WINDOW_DAYS, tesae_subjects
 from .data import PARAMETERS, TrialData, add_change
 from .paths import resolve
@@ -921,17 +922,6 @@ def events_to_draw(trial: TrialData) -> int:
     return int(serious_events(trial)["ASTDY"].notna().sum())
 
 
-def plural(k: int, word: str, many: str | None = None) -> str:
-    """``k`` with ``word`` in the singular or plural, never "event(s)".
-
-    Examples
-    --------
-    >>> plural(1, "event"), plural(3, "event"), plural(0, "subject"), plural(2, "was", "were")
-    ('1 event', '3 events', '0 subjects', '2 were')
-    """
-    return f"{k} {word if k == 1 else (many or word + 's')}"
-
-
 def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS, max_marks: int = MAX_EVENT_MARKS,
                 top: int = TOP_TERMS):
     """Serious adverse events and deaths by arm (180 mm wide): a timeline, or a summary for many events.
@@ -1120,7 +1110,7 @@ def event_term_counts(trial: TrialData, top: int = TOP_TERMS) -> pd.DataFrame:
                  for a in arms]
     if rest:
         sub = ser[ser["AEDECOD"].isin(rest)]
-        label = f"other ({len(rest)} term{'s' if len(rest) > 1 else ''})"
+        label = f"other ({plural(len(rest), 'term')})"
         rows += [("", label, a, sub.loc[sub["TRT01A"] == a, "USUBJID"].nunique()) for a in arms]
     out = pd.DataFrame(rows, columns=["soc", "term", "arm", "subjects"])
     out["arm_n"] = out["arm"].map({a: int((saf["TRT01A"] == a).sum()) for a in arms})

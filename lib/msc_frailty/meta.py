@@ -59,6 +59,7 @@ from scipy import stats as st
 from statsmodels.regression.linear_model import WLS
 from statsmodels.stats.meta_analysis import combine_effects
 
+from .captions import join_and
 from .numbers import format_interval, format_number
 from .stats import check_alpha, check_n, hedges_correction
 
@@ -691,11 +692,6 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _and(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _arm_words(r) -> str:
     return f"{r.study}'s arms together" if r.arm == POOLED_ARM_LABEL else f"{r.study} {r.arm}"
 
@@ -716,11 +712,11 @@ def selection_note(table: pd.DataFrame, name: str, alpha: float = 0.05) -> str:
     rows = table[(table.set == name) & table.arm.ne("Placebo")]
     values = rows[rows.value]
     significant = bool(len(values)) and bool((values.p_value < alpha).all())
-    said = [f"{_and(_arm_words(r) for r in rows[rows.bound.eq('range')].itertuples())} printed only 'not "
+    said = [f"{join_and(_arm_words(r) for r in rows[rows.bound.eq('range')].itertuples())} printed only 'not "
             "significant'"] if rows.bound.eq("range").any() else []
     said += [f"{_arm_words(r)} printed only a bound ({r.printed})" for r in rows[rows.bound.eq("lower")].itertuples()]
     if rows.bound.eq(UNREPORTED).any():
-        said.append(f"{_and(_arm_words(r) for r in rows[rows.bound.eq(UNREPORTED)].itertuples())} printed nothing")
+        said.append(f"{join_and(_arm_words(r) for r in rows[rows.bound.eq(UNREPORTED)].itertuples())} printed nothing")
     if significant:
         return ("Not pooled: only the arms whose p was significant printed a value. " + "; ".join(said)
                 + (", so " if said else "") + "a pool of the values would be selected on significance.")
@@ -820,7 +816,7 @@ def dose_contrasts(published: pd.DataFrame, tables=None) -> pd.DataFrame:
     dose = published[published.comparison.eq("vs_arm") & published.arm.eq("100M") & published.ref_arm.eq("200M")]
     rows = []
     for r in dose_rows(published).query("part == 'difference'").itertuples():
-        outcome = _and([words.get(p, p) for p in r.outcomes])
+        outcome = join_and([words.get(p, p) for p in r.outcomes])
         if len(r.outcomes) > 1 and (r.study, r.paramcd, r.visit, "100M", "change_from_baseline") in shared:
             outcome += " (one printed p)"
         rows.append({"study": r.study, "outcome": outcome,
@@ -834,7 +830,7 @@ def dose_contrasts(published: pd.DataFrame, tables=None) -> pd.DataFrame:
         if {(study, "100M"), (study, "200M")} <= set(sizes) and not dose.study.eq(study).any():
             against = published[published.study.eq(study) & published.comparison.eq("vs_placebo")
                                 & published.arm.isin(["100M", "200M"])]
-            rows.append({"study": study, "outcome": _and([words.get(p, p) for p in dict.fromkeys(against.paramcd)]),
+            rows.append({"study": study, "outcome": join_and([words.get(p, p) for p in dict.fromkeys(against.paramcd)]),
                          "measure": "each dose against placebo only", "method": "", "n": sizes[(study, "200M")],
                          "n_ref": sizes[(study, "100M")], "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
                          "p_value": np.nan, "bound": UNREPORTED, BY_CONSTRUCTION: False, "same_printed": ""})

@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Patch
 
 from . import style
+from .captions import join_and, number_word, plural
 from .data import PARAMETERS
 from .numbers import MINUS, format_interval, format_number
 
@@ -270,10 +271,8 @@ def shared_p_note(claims: pd.DataFrame) -> str:
     notes = []
     for study, arm, outcomes, p in groups:
         parts = outcomes.split(", ")
-        words = {2: "two", 3: "three", 4: "four"}.get(len(parts), str(len(parts)))
-        listed = ", ".join(parts[:-1]) + " and " + parts[-1]
-        notes.append(f"{SHARED_P} One p printed for {listed} together ({study}, {arm}, {p}): these rows repeat one "
-                     f"number, not {words} results")
+        notes.append(f"{SHARED_P} One p printed for {join_and(parts)} together ({study}, {arm}, {p}): these rows repeat "
+                     f"one number, not {number_word(len(parts))} results")
     return "; ".join(notes)
 
 
@@ -510,7 +509,7 @@ def safety_statements(claims: pd.DataFrame) -> pd.DataFrame:
         name = ("therapy-related " if "therapy-related" in r.quote.lower() else "") + SAFETY_EVENT_NAMES[r.paramcd]
         visit = pd.to_numeric(r.visit, errors="coerce")
         if pd.notna(visit):
-            when = f" at {visit:g} month{'' if visit == 1 else 's'}"
+            when = f" at {plural(float(visit), 'month')}"
         elif r.paramcd == "DEATH":
             when = " during follow-up"
         else:
@@ -604,7 +603,7 @@ def scorecard_chart(card: pd.DataFrame):
                 above = above if fits else not above
             start += share
     total = counts.sum(axis=1)
-    ax.set_yticks(range(len(order)), [f"{s}\n({total[s]} claim{'' if total[s] == 1 else 's'})" for s in order])
+    ax.set_yticks(range(len(order)), [f"{s}\n({plural(int(total[s]), 'claim')})" for s in order])
     ax.tick_params(axis="y", length=0)
     ax.set(xlabel="Share of the trial's published claims (%)", ylabel="")
     # the legend holds the statuses drawn (a segment somewhere), not every status there is (the caption defines all)
