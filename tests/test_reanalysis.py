@@ -127,6 +127,20 @@ def test_the_rounding_of_a_printed_p_needs_a_whole_n(n):
         reanalysis.implied_dz_rounding("p = .0001", n)
 
 
+def test_the_finding_notebooks_print_the_record_from_one_function():
+    rows = reanalysis.published_estimates()
+    lines = reanalysis.published_lines(rows)
+    assert len(lines) == len(rows)
+    dose = reanalysis.published_lines(reanalysis.published_estimates("dose_comparison", "CRATUS-P1"))
+    # the 0 by construction is said to be one, never printed as an estimate of 0
+    assert dose == ["TNFA, 100M vs 200M, month 6 (implied_dz_difference_corrected, n = 5): 0 by construction "
+                    "[-8.16, 8.16] (both arms printed the same p with the same n: no p)"]
+    p2 = reanalysis.published_lines(reanalysis.published_estimates("dose_comparison", "CRATUS-P2"))
+    assert any(line.startswith("SIXMWD, 100M vs 200M, month 6") and "only a range" in line for line in p2)
+    bound = [line for line in lines if line.startswith("BCTNFA, 100M, month 6 (implied_dz")]
+    assert bound and "at least" in bound[0]
+
+
 def test_a_printed_p_covers_a_range_of_dz():
     assert reanalysis.p_rounding_range("p = .0001") == (0.00005, 0.00015)
     assert reanalysis.p_rounding_range("p = .01") == (0.005, 0.015)

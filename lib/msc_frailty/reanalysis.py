@@ -447,6 +447,37 @@ def published_dose(tables=None, confidence: float = 0.95, effects: pd.DataFrame 
     return pd.DataFrame(rows, columns=[*ESTIMATE_COLUMNS, BY_CONSTRUCTION])
 
 
+def published_lines(rows: pd.DataFrame) -> list[str]:
+    """The rows of :func:`published_estimates` in words, one line each, as the finding notebooks print them: an
+    estimate with its interval; "only a range" for a printed "not significant"; "at least" for a p printed as an
+    inequality; a printed difference without a spread as printed; a difference that is 0 by construction
+    (:data:`BY_CONSTRUCTION`) said to be one.
+
+    Examples
+    --------
+    >>> rows = published_estimates("dose_comparison", "CRATUS-P1")
+    >>> published_lines(rows)[0]
+    'TNFA, 100M vs 200M, month 6 (implied_dz_difference_corrected, n = 5): 0 by construction [-8.16, 8.16] (both arms printed the same p with the same n: no p)'
+    """
+    lines = []
+    for r in rows.itertuples():
+        visit = f", month {r.visit:g}" if r.visit == r.visit else ""
+        vs = f" vs {r.ref_arm}" if r.ref_arm else ""
+        if r.bound == "range":
+            value = f"only a range: 95% interval at most [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        elif r.bound == "lower":
+            value = f"|effect| at least {abs(r.estimate):.2f} (the printed p is an inequality)"
+        elif getattr(r, BY_CONSTRUCTION, False):
+            value = (f"0 by construction [{r.ci_low:.2f}, {r.ci_high:.2f}] (both arms printed the same p with the same "
+                     "n: no p)")
+        elif r.ci_low != r.ci_low:
+            value = f"{r.estimate:g} as printed; no interval can be derived"
+        else:
+            value = f"{r.estimate:.3g} [{r.ci_low:.3g}, {r.ci_high:.3g}]"
+        lines.append(f"{r.paramcd}, {r.arm}{vs}{visit} ({r.method}, n = {r.n:g}): {value}")
+    return lines
+
+
 def published_estimates(finding: str | None = None, study: str | None = None, tables=None) -> pd.DataFrame:
     """Every published-basis row (effects, safety, dose), optionally for one finding and study: the columns of
     ``estimates.csv`` plus :data:`BY_CONSTRUCTION` (False but for a dose difference that is 0 by construction)."""
