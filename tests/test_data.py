@@ -121,11 +121,22 @@ def test_unknown_study_selection_raises(toy_data):
 
 
 # ------------------------------------------------------------------------------------- bad input
-@pytest.mark.parametrize("name", ["adsl.csv", "adeff.csv", "adae.csv"])
+@pytest.mark.parametrize("name", ["adsl.csv", "adae.csv"])
 def test_missing_file(toy_data, name):
     (toy_data / name).unlink()
     err = _raises(toy_data, name, None, None)
     assert "missing" in str(err)
+
+
+def test_missing_efficacy_table_says_what_was_looked_for(toy_data):
+    (toy_data / "adeff.csv").unlink()
+    with pytest.raises(DataError) as info:
+        load_trial(toy_data)
+    err = info.value
+    assert Path(err.file) == toy_data and err.column is None and err.rows == []
+    assert str(err) == (f"{toy_data}: no efficacy table: looked for ad<name>.csv, .xpt or .json files other than "
+                        "adsl and adae (such as adeff.csv, adft.xpt, adlb.json) holding the BDS columns "
+                        "STUDYID, USUBJID, PARAMCD, AVISITN, AVAL; found none")
 
 
 def test_missing_folder(tmp_path):
@@ -138,7 +149,9 @@ def test_missing_folder(tmp_path):
                                           ("adae.csv", "ASTDY"), ("adae.csv", "AESER")])
 def test_missing_column(toy_data, name, column):
     _write(toy_data, name, _read(toy_data, name).drop(columns=column))
-    _raises(toy_data, name, column, None)
+    err = _raises(toy_data, name, column, None)
+    if name == "adeff.csv":     # without a BDS column adeff is not efficacy data, and there is no other
+        assert "no efficacy table" in str(err) and f"adeff.csv has no {column}" in str(err)
 
 
 def test_missing_column_in_header_only_adae(tmp_path):
