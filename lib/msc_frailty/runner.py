@@ -129,49 +129,6 @@ def check_parameters(path, parameters: dict) -> dict:
     return known
 
 
-def _data_error(trial, table: str, message: str, column: str, index) -> DataError:
-    """A DataError naming the file a table was read from and the rows at ``index``, numbered as
-    :mod:`msc_frailty.data` numbers them: CSV lines (header is line 1), or records of an XPORT or
-    Dataset-JSON file (first record is 1)."""
-    path = Path(getattr(trial, "files", {}).get(table, trial.data_dir / f"{table}.csv"))
-    records = path.suffix.lower() != ".csv"
-    rows = [int(i) + (1 if records else 2) for i in index]
-    return DataError(path, message, column=column, rows=rows, **({"unit": "records"} if records else {}))
-
-
-def check_identifiers(trial) -> None:
-    """Refuse a data set whose values would name files unsafely, before anything is written.
-
-    A STUDYID names folders and files (``figures/<study>/``, ``notebooks/<study>/``, the staging folders,
-    ``results/parts/<finding>__<study>.csv``), so it must be one safe file name
-    (:func:`msc_frailty.names.study_problem`: no ``/`` or ``\\``, no ``..`` or leading dot, no control
-    character, at most 100 characters, not ``all`` or ``published``), and no two may differ only in case
-    (one folder on macOS and Windows). PARAMCDs are mapped to safe figure names
-    (:func:`msc_frailty.names.figure_name`); two that would share one are refused.
-
-    Raises
-    ------
-    DataError
-        Naming the file, the column and the rows.
-    """
-    studies = trial.adsl["STUDYID"]
-    for study in trial.studies:
-        problem = names.study_problem(study)
-        if problem:
-            raise _data_error(trial, "adsl", f"STUDYID {study!r} cannot be used as a file or folder name: it "
-                              f"{problem}", "STUDYID", studies.index[studies == study])
-    folded = studies.str.casefold()
-    by_fold = studies.groupby(folded).nunique()
-    if (by_fold > 1).any():
-        rows = studies.index[folded == by_fold[by_fold > 1].index[0]]
-        raise _data_error(trial, "adsl", f"STUDYIDs {sorted(set(studies[rows]))} differ only in case, so they "
-                          "would share one folder on a case-insensitive file system", "STUDYID", rows)
-    codes = trial.adeff["PARAMCD"]
-    for name, clash in names.figure_name_clashes(codes.unique()).items():
-        raise _data_error(trial, "adeff", f"PARAMCDs {clash} would all be saved as the figure {name!r}; "
-                          "rename one", "PARAMCD", codes.index[codes.isin(clash)])
-
-
 def check_destination(basis: str, out_dir) -> None:
     """Refuse to write outputs made from supplied (possibly real patient) data into tracked folders.
 
@@ -611,8 +568,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     records = extra.get("records", "observed")   # the notebooks' ANL01FL/DTYPE rule, validated the same way
     if records not in RECORD_RULES:
         raise ParameterError(f"records must be one of {list(RECORD_RULES)}, got {records!r}")
-    trial = load_trial(data, records=records)     # raises DataError before anything is touched
-    check_identifiers(trial)                      # values that become file names, likewise
+    trial = load_trial(data, records=records)     # raises DataError before anything is touched (also unsafe names)
     check_destination(trial.basis, out_dir)
     clash = sorted(set(extra) & set(REQUIRED_PARAMETERS))
     if clash:
