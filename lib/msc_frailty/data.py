@@ -216,7 +216,8 @@ class TrialData:
                             f"study {study!r} not found (have {self.studies})", column="STUDYID")
         keep = {name: df[df["STUDYID"] == study].reset_index(drop=True)
                 for name, df in (("adsl", self.adsl), ("adeff", self.adeff), ("adae", self.adae))}
-        origin = self.origin[(self.adeff["STUDYID"] == study).to_numpy()] if len(self.origin) else self.origin
+        # by index label, so that an adeff someone filtered (keeping its labels) still finds its records' origin
+        origin = self.origin[self.origin.index.isin(self.adeff.index[self.adeff["STUDYID"] == study])]
         dropped = self.dropped[self.dropped["STUDYID"] == study].reset_index(drop=True)
         return TrialData(basis=self.basis, data_dir=self.data_dir, dropped=dropped, params=self.params,
                          files=dict(self.files), tables=self.tables, left_out=self.left_out,
