@@ -72,7 +72,7 @@ test: $(STAMP) ## run the test suite (lib, validator, data generator, every note
 data: $(STAMP) ## regenerate the synthetic default data from data/synthetic/spec.yaml
 	$(PY) -m msc_frailty.synthetic --spec data/synthetic/spec.yaml --out data/synthetic
 
-check-data: $(STAMP) ## validate DATA against the contract and print its arms
+check-data: $(STAMP) ## validate DATA as make reproduce does; list the tables read and left out (and why), and the arms
 	$(PY) -m msc_frailty.data "$(DATA)"
 
 environment: ## regenerate environment.yml from requirements.txt (the source of truth)
