@@ -155,6 +155,15 @@ def test_mixed_delivery_loads_as_one_adeff(delivery, tmp_path):
     assert (got.origin.index == got.adeff.index).all()
 
 
+def test_efficacy_table_names_in_any_case_and_two_forms_of_one(delivery):
+    (delivery / "adlb.json").rename(delivery / "ADLB.JSON")
+    trial = load_trial(delivery)
+    assert trial.files["adlb"].name == "ADLB.JSON" and {"IL6", "TNFA"} <= set(trial.adeff["PARAMCD"])
+    _csv(_read_xpt(delivery / "adft.xpt").astype(str), delivery / "adft.csv")
+    with pytest.raises(DataError, match=r"adft\.csv: table adft is here in 2 forms \(adft\.csv and adft\.xpt\)"):
+        load_trial(delivery)
+
+
 def test_table_left_out_with_a_notice(delivery):
     trial = load_trial(delivery)
     assert trial.left_out.values.tolist() == [
