@@ -554,6 +554,8 @@ def load_trial(data_dir, require_placebo=None, records="observed") -> TrialData:
     adeff, dropped = _check_adeff(adeff, adeff_src, adsl, adsl_name, records)
     adae = _check_adae(adae, adae_src, adsl, adsl_name)
     params = load_params(folder)
+    from .studies import load_studies   # studies.csv (each study's words): refused here, as check-data does
+    load_studies(folder, adsl["STUDYID"].unique())
 
     basis = _basis({"adsl": adsl, "adeff": adeff, "adae": adae}, folder)
     return TrialData(adsl=adsl, adeff=adeff, adae=adae, basis=basis, data_dir=folder, dropped=dropped,
