@@ -301,6 +301,8 @@ def test_a_study_described_in_mg_from_a_first_dose_says_so(adam_runs):
     consort = texts_of(figures / "consort.svg")
     assert "Treated" in consort and "Infused" not in consort
     assert "Study day of onset (day 1 = first dose)" in texts_of(figures / "safety_events.svg").replace("\n", " ")
+    assert "from the subjects in the data set through allocation and treatment with xanomeline (the safety " \
+        "population)" in said["figures/TOY-1/consort.svg"]
     assert "Treated: 24 of 24" in said["notebooks/TOY-1/cohort.ipynb"]
     assert "24 treated subjects had a TE-SAE" in said["notebooks/TOY-1/safety.ipynb"]
     assert "Dose-response slope over doses 0, 10, 30 mg" in said["notebooks/TOY-1/dose_comparison.ipynb"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import matplotlib
-import pandas as pd
+import matplotlib.pyplot
 import pytest
 from conftest import write_dataset
 
@@ -23,6 +23,12 @@ matplotlib.use("agg")
 MSC_WORDS = re.compile(r"infus|million cells", re.IGNORECASE)
 HEADER = "STUDYID,treatment,dose_unit,day1\n"
 MG = HEADER + "TOY-1,xanomeline,mg,first dose\n"
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    matplotlib.pyplot.close("all")
 
 
 def write_studies(folder, text: str):
@@ -46,11 +52,12 @@ def test_without_studies_csv_the_collections_trials_keep_their_words_and_others_
         assert words[own] == studies.StudyWords("allogeneic MSCs", "million cells", "infusion")
     assert words["TOY-1"] == studies.StudyWords("dose", "", "day 1") == studies.NEUTRAL_WORDS
     neutral = words["TOY-1"]
-    assert (neutral.time_axis("weeks"), neutral.dose_axis, neutral.per_dose, neutral.day1_note, neutral.treated) == (
-        "Weeks since day 1", "Dose", "per 100 dose units", "", "Treated")
+    assert (neutral.time_axis("weeks"), neutral.dose_axis, neutral.per_dose, neutral.day1_note, neutral.treated,
+            neutral.treatment_event) == ("Weeks since day 1", "Dose", "per 100 dose units", "", "Treated", "treatment")
     own = words["CRATUS-P2"]
-    assert (own.time_axis("months"), own.dose_axis, own.per_dose, own.day1_note, own.treated) == (
-        "Months since infusion", "Dose (million cells)", "per 100 million cells", "(day 1 = infusion)", "Infused")
+    assert (own.time_axis("months"), own.dose_axis, own.per_dose, own.day1_note, own.treated, own.treatment_event) == (
+        "Months since infusion", "Dose (million cells)", "per 100 million cells", "(day 1 = infusion)", "Infused",
+        "infusion")
 
 
 def test_a_described_study_gets_its_words_and_an_empty_cell_keeps_the_default(tmp_path):
@@ -183,7 +190,7 @@ def test_a_mg_study_shows_mg_on_its_dose_axis_and_its_day_1(toy):
     assert not any(MSC_WORDS.search(c) for c in captions)
 
 
-def test_the_collections_trials_keep_their_words(tmp_path):
+def test_the_collections_trials_keep_their_words():
     trial = load_trial("data/synthetic").study("CRATUS-P1")
     labels = endpoints.resolve_labels(trial)
     figs, captions = _figures(trial, labels)

@@ -21,8 +21,8 @@ spoken of that way: its figures say what the data set states, or neutral words.
 - Figures and captions take their words from :class:`StudyWords` (through
   :func:`msc_frailty.endpoints.resolve_labels`): the time axis ("Weeks since first dose", "Weeks since day 1"),
   the adverse-event timeline ("day 1 = first dose"), the CONSORT box of the safety population ("Infused" only
-  where day 1 is an infusion, else "Treated"), the dose axis ("Dose (mg)", "Dose") and the dose-response slope
-  ("per 100 mg", "per 100 dose units"). No figure of a study that is not described as an infusion of cells in
+  where day 1 is an infusion, else "Treated"), the flow's caption ("allocation and treatment with xanomeline"),
+  the dose axis ("Dose (mg)", "Dose") and the dose-response slope ("per 100 mg", "per 100 dose units"). No figure of a study that is not described as an infusion of cells in
   million cells says infusion, infused or million cells.
 
 A file that does not meet these rules is refused with a :class:`~msc_frailty.data.DataError` naming the file,
@@ -67,8 +67,8 @@ class StudyWords:
     Examples
     --------
     >>> w = StudyWords("xanomeline", "mg", "first dose")
-    >>> w.time_axis("weeks"), w.dose_axis, w.per_dose, w.day1_note, w.treated
-    ('Weeks since first dose', 'Dose (mg)', 'per 100 mg', '(day 1 = first dose)', 'Treated')
+    >>> w.time_axis("weeks"), w.dose_axis, w.per_dose, w.day1_note, w.treated, w.treatment_event
+    ('Weeks since first dose', 'Dose (mg)', 'per 100 mg', '(day 1 = first dose)', 'Treated', 'treatment with xanomeline')
     >>> NEUTRAL_WORDS.time_axis("weeks"), NEUTRAL_WORDS.dose_axis, NEUTRAL_WORDS.per_dose, NEUTRAL_WORDS.day1_note
     ('Weeks since day 1', 'Dose', 'per 100 dose units', '')
     >>> OWN_WORDS.time_axis("months"), OWN_WORDS.dose_axis, OWN_WORDS.treated
@@ -91,8 +91,11 @@ class StudyWords:
 
     @property
     def treatment_event(self) -> str:
-        """What happens on day 1 as a noun in a sentence: ``"infusion"``, else ``"treatment"``."""
-        return "infusion" if self.infusion else "treatment"
+        """What happens on day 1 as a noun in a sentence: ``"infusion"``; else ``"treatment with xanomeline"`` where
+        the treatment is stated, ``"treatment"`` where it is not."""
+        if self.infusion:
+            return "infusion"
+        return "treatment" if self.treatment == StudyWords.treatment else f"treatment with {self.treatment}"
 
     def time_axis(self, unit: str) -> str:
         """The label of a time axis in ``unit`` (``"weeks"``): ``"Weeks since first dose"``."""
