@@ -414,14 +414,14 @@ def test_the_event_legend_holds_only_the_marks_drawn(toy, tmp_path):
     plt.close(fig)
 
 
-def test_death_listing_counts_days_after_infusion(tmp_path):
+def test_death_listing_counts_days_after_day1(tmp_path):
     folder = write_dataset(tmp_path / "death")
     ae = pd.read_csv(folder / "adae.csv")
     ae.loc[len(ae)] = ["TOY-1", "T1-H02", "Death", "Y", "Y", 259, "FATAL"]
     ae.to_csv(folder / "adae.csv", index=False)
     trial = load_trial(folder).study("TOY-1")
     d = consort.death_listing(trial)
-    assert d[["arm", "study_day", "days_after_infusion"]].values.tolist() == [["High", 259, 258]]
+    assert d[["arm", "study_day", "days_after_day1"]].values.tolist() == [["High", 259, 258]]
     fig, ax = consort.draw_events(trial)
     assert ax.get_xlim()[1] > 259
     plt.close(fig)

@@ -93,6 +93,22 @@ def test_params_csv_overrides(tmp_path):
     assert endpoints.axis_label("CRP", labels=labels) == "Change in C-reactive protein (mg/L)"
 
 
+def test_params_csv_short_name_names_a_parameter_on_figures(tmp_path):
+    # a PARAM as a questionnaire's data set spells it, its unit inside; params.csv gives the unit and a short name
+    name = "Alzheimer's Disease Assessment Scale, Cognitive Subscale, 11 items (points)"
+    csv = f'PARAMCD,PARAM,unit,direction,finding,short_name\nADAS,"{name}",points,lower_better,,ADAS-Cog 11\n'
+    labels = endpoints.resolve_labels(load_trial(write_adam_dataset(tmp_path / "d", csv)))
+    adas = endpoints.parameter_info("ADAS", labels)
+    assert (adas["short"], adas["label"]) == ("ADAS-Cog 11", name)
+    assert endpoints.axis_label("ADAS", labels=labels) == "Change in ADAS-Cog 11 (points)\n(lower is better)"
+    assert endpoints.outcome_at("ADAS", {"ADAS": 12.0}, labels) == "ADAS-Cog 11, Week 12"
+    # without a short name the full name goes on the axis, wrapped, its unit once
+    csv = f'PARAMCD,PARAM,unit,direction,finding\nADAS,"{name}",points,lower_better,\n'
+    labels = endpoints.resolve_labels(load_trial(write_adam_dataset(tmp_path / "e", csv)))
+    assert endpoints.axis_label("ADAS", labels=labels) == (
+        "Change in Alzheimer's Disease\nAssessment Scale, Cognitive\nSubscale, 11 items (points)\n(lower is better)")
+
+
 def test_visit_scale_rules():
     def adeff(labels):
         return pd.DataFrame({"AVISITN": [0.0] + [float(i + 1) for i in range(len(labels))],
@@ -103,8 +119,8 @@ def test_visit_scale_rules():
     assert endpoints.visit_scale(adeff(["Month 3", "Month 6"])) == ("months", {1.0: "Month 3", 2.0: "Month 6"})
     unit, names = endpoints.visit_scale(adeff(["Week 4", "Month 6"]))  # two units: none claimed
     assert unit is None and names == {1.0: "Week 4", 2.0: "Month 6"}
-    assert endpoints.visit_axis_label(endpoints.Labels(visit_unit=None)) == "Visit (AVISITN)"
-    assert endpoints.visit_axis_label(endpoints.Labels(visit_unit="days")) == "Days since infusion"
+    assert endpoints.visit_axis_label(endpoints.Labels(visit_unit=None)) == "Visit number"   # no internal name
+    assert endpoints.visit_axis_label(endpoints.Labels(visit_unit="days")) == "Days since infusion"   # built-in words
 
 
 def test_default_data_resolve_to_the_built_in_texts():
@@ -140,7 +156,8 @@ def test_figure_texts_for_weeks_and_no_direction(tmp_path):
     chg = add_change(trial)
     fig = plots.trajectory_figure(chg[chg["PARAMCD"] == "ADAS"], "ADAS", labels=labels)
     ax = fig.axes[0]
-    assert ax.get_xlabel() == "Weeks since infusion" and ax.get_title() == "ADAS-Cog total"
+    # TOY-1 is nobody's infusion: its time axis counts from day 1 (no studies.csv says what day 1 is)
+    assert ax.get_xlabel() == "Weeks since day 1" and ax.get_title() == "ADAS-Cog total"
     assert ax.get_ylabel() == "Change in ADAS-Cog total"
     rows = findings.efficacy_rows(chg, "other_endpoints", trial.basis, ["ADAS", "TNFA"])
     at = findings.at_visits(rows, {"ADAS": 12.0, "TNFA": 12.0})
@@ -173,16 +190,25 @@ def run_notebooks(runner_cli, data: Path, out: Path, names=NOTEBOOKS):
     return out
 
 
+#: studies.csv of the "stated" run: TOY-1 described as an oral drug dosed in mg (issue 17).
+STUDIES_MG = "STUDYID,treatment,dose_unit,day1\nTOY-1,xanomeline,mg,first dose\n"
+#: The words no figure, caption or printed sentence of a study that is not an MSC infusion may carry.
+MSC_WORDS = re.compile(r"infus|million cells", re.IGNORECASE)
+
+
 @pytest.fixture(scope="module")
 def adam_runs(tmp_path_factory, runner_cli):
     """The four efficacy notebooks, for real through the runner, on the ADaM-style toy data without a
-    params.csv; and other_endpoints, the one that draws ADAS, with a params.csv that states its unit and
-    direction."""
+    params.csv (nor a studies.csv: TOY-1 gets neutral words); and other_endpoints, the one that draws ADAS, with a
+    params.csv that states its unit and direction, with dose_comparison, cohort and safety, on the same data with a
+    studies.csv that describes TOY-1 as dosed in mg from a first dose."""
     root = tmp_path_factory.mktemp("labels")
     plain = run_notebooks(runner_cli, write_adam_dataset(root / "plain"), root / "out_plain")
     csv = "PARAMCD,PARAM,unit,direction,finding\nADAS,ADAS-Cog total,points,lower_better,\n"
-    stated = run_notebooks(runner_cli, write_adam_dataset(root / "stated", csv), root / "out_stated",
-                           ["other_endpoints"])
+    folder = write_adam_dataset(root / "stated", csv)
+    (folder / "studies.csv").write_text(STUDIES_MG, encoding="utf-8")
+    stated = run_notebooks(runner_cli, folder, root / "out_stated",
+                           ["other_endpoints", "dose_comparison", "cohort", "safety"])
     return plain, stated
 
 
@@ -207,10 +233,10 @@ def test_figures_state_weeks_and_no_direction_nobody_gave(adam_runs):
     plain, _ = adam_runs
     figures = plain / "figures" / "TOY-1"
     adas = texts_of(figures / "adas.svg")
-    assert "ADAS-Cog total" in adas and "Weeks since infusion" in adas
+    assert "ADAS-Cog total" in adas and "Weeks since day 1" in adas
     assert not DIRECTION.search(adas) and "Months" not in adas
     walk = texts_of(figures / "six_minute_walk.svg")
-    assert "Weeks since infusion" in walk and "(higher is better)" in walk
+    assert "Weeks since day 1" in walk and "(higher is better)" in walk
     forest = texts_of(figures / "physical_vs_placebo.svg")
     assert "6MWD, Week 12" in forest and "months" not in forest
     # the dose figures show every parameter: one direction per built-in panel of the dose response, none for ADAS
@@ -234,3 +260,49 @@ def test_params_csv_direction_reaches_the_figures(adam_runs):
     adas = texts_of(stated / "figures" / "TOY-1" / "adas.svg")
     assert "Change in ADAS-Cog total (points)" in adas and "(lower is better)" in adas
     assert "higher is better" not in adas
+
+
+# ---------------------------------------------------------------------------------------------- each study's words
+
+def run_words(out: Path) -> dict:
+    """Every figure's texts (drawn and its embedded caption), every caption of captions.csv, and every sentence the
+    notebooks printed or displayed as Markdown: ``{where: text}``."""
+    import csv
+
+    from test_figure_words import svg_texts
+
+    found = {str(svg.relative_to(out)): "\n".join(svg_texts(svg)) for svg in sorted((out / "figures").rglob("*.svg"))}
+    with open(out / "figures" / "captions.csv", newline="", encoding="utf-8") as f:
+        found.update({f"caption {r['figure']}": r["caption"] for r in csv.DictReader(f)})
+    for nb in sorted((out / "notebooks").rglob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        said = ["".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/markdown", ""))
+                for c in cells for o in c.get("outputs", [])]
+        found[str(nb.relative_to(out))] = "\n".join(said)
+    return found
+
+
+def test_no_figure_caption_or_sentence_of_these_studies_speaks_of_infusions_or_million_cells(adam_runs):
+    for out in adam_runs:
+        found = run_words(out)
+        assert len([k for k in found if k.endswith(".svg")]) >= 5
+        problems = {where: MSC_WORDS.findall(text) for where, text in found.items() if MSC_WORDS.search(text)}
+        assert problems == {}
+
+
+def test_a_study_described_in_mg_from_a_first_dose_says_so(adam_runs):
+    _, stated = adam_runs
+    figures = stated / "figures" / "TOY-1"
+    said = run_words(stated)
+    assert "Dose (mg)" in texts_of(figures / "dose_response.svg")
+    dose_caption = said["figures/TOY-1/dose_response.svg"]           # the caption embedded in it: the trend test
+    assert "by dose (mg, linear axis)" in dose_caption and "slope of change per 100 mg" in dose_caption
+    assert "Weeks since first dose" in texts_of(figures / "adas.svg")
+    consort = texts_of(figures / "consort.svg")
+    assert "Treated" in consort and "Infused" not in consort
+    assert "Study day of onset (day 1 = first dose)" in texts_of(figures / "safety_events.svg").replace("\n", " ")
+    assert "from the subjects in the data set through allocation and treatment with xanomeline (the safety " \
+        "population)" in said["figures/TOY-1/consort.svg"]
+    assert "Treated: 24 of 24" in said["notebooks/TOY-1/cohort.ipynb"]
+    assert "24 treated subjects had a TE-SAE" in said["notebooks/TOY-1/safety.ipynb"]
+    assert "Dose-response slope over doses 0, 10, 30 mg" in said["notebooks/TOY-1/dose_comparison.ipynb"]

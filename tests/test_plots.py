@@ -764,3 +764,105 @@ def test_change_figure_panel_letters_stacked_scores_and_no_legend():
         for value in np.unique(mine[:, 0]):
             ys = np.sort(mine[mine[:, 0] == value, 1])
             assert len(set(ys)) == len(ys)                  # ties stacked, none on top of another
+
+
+# ---------------------------------------------------------------------------------------------- labels as long as the data make them
+
+#: A PARAM as a laboratory delivers it (its unit inside), and an arm label of 200 characters.
+IL6_PARAM = "Interleukin-6 Serum Concentration, Central Laboratory (pg/mL)"
+LONG_ARM = ("Experimental arm: allogeneic bone-marrow-derived mesenchymal stem cells from young healthy donors, one "
+            "intravenous infusion over thirty minutes, followed by twelve months of observation (dose level 3)")
+
+
+def long_labels(short_name=""):
+    """The labels of the dose data with CRP renamed to IL6: its long PARAM, its unit and a direction from params.csv."""
+    given = {"PARAM": "", "unit": "pg/mL", "direction": "lower_better", "finding": "", "short_name": short_name}
+    return endpoints.Labels(params={p: endpoints.resolve_parameter(p) for p in ("SIXMWD", "TNFA")}
+                            | {"IL6": endpoints.resolve_parameter("IL6", given, IL6_PARAM)}, visit_unit="weeks")
+
+
+def long_data():
+    """The dose data (Low 10, Mid 20, High 30; SIXMWD, TNFA, IL6) at weeks 4 and 8, the High arm with a 200-character
+    label."""
+    d = dose_data()
+    d = pd.concat([d, d.assign(AVISITN=8.0, CHG=d.CHG * 1.5)], ignore_index=True)
+    return d.assign(PARAMCD=d.PARAMCD.replace({"CRP": "IL6"}), TRT01A=d.TRT01A.replace({"High": LONG_ARM}))
+
+
+def all_texts(fig) -> list[str]:
+    fig.canvas.draw()
+    return [t.get_text() for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+
+
+def test_a_long_parameter_name_is_wrapped_and_its_unit_written_once():
+    assert len(LONG_ARM) == 200
+    labels = long_labels()
+    assert endpoints.unit_suffix(IL6_PARAM, "pg/mL") == ""
+    label = endpoints.axis_label("IL6", labels=labels)
+    assert label.count("(pg/mL)") == 1 and label.endswith("\n(lower is better)")
+    assert label == "Change in Interleukin-6 Serum\nConcentration, Central Laboratory\n(pg/mL)\n(lower is better)"
+    assert all(len(line) <= endpoints.AXIS_LABEL_CHARS for line in label.split("\n"))
+    # the difference axis names no parameter: the unit once, as before
+    assert endpoints.axis_label("IL6", "panel_change", labels) == "Change (pg/mL)\n(lower is better)"
+    # params.csv's short_name names it on figures; the full name stays its label (titles, captions)
+    short = long_labels("IL-6")
+    assert endpoints.axis_label("IL6", labels=short) == "Change in IL-6 (pg/mL)\n(lower is better)"
+    assert endpoints.outcome_at("IL6", {"IL6": 8.0}, short) == "IL-6, 8 weeks"
+    assert endpoints.parameter_info("IL6", short)["label"] == IL6_PARAM
+    # a name of one 5,000-character word: a few lines, shortened in the middle
+    huge = endpoints.fit_label("X" * 5000)
+    assert huge.count("\n") + 1 == endpoints.MAX_LABEL_LINES and style.ELLIPSIS in huge
+
+
+def test_a_long_parameter_name_and_a_200_character_arm_draw_every_figure_within_the_canvas():
+    d, labels = long_data(), long_labels()
+    arms = ["Low", "Mid", LONG_ARM]
+    at8 = d[d.AVISITN == 8.0]
+    figs = {"trajectory": plots.trajectory_figure(d[d.PARAMCD == "IL6"], "IL6", hue_order=arms, labels=labels),
+            "change": plots.change_figure(at8, ["SIXMWD", "IL6"], {"SIXMWD": 8.0, "IL6": 8.0}, arms, labels),
+            "dose_response": plots.dose_response_figure(at8, ["SIXMWD", "TNFA", "IL6"], labels=labels,
+                                                        visits={p: 8.0 for p in ("SIXMWD", "TNFA", "IL6")})}
+    rows = analysis.vs_placebo(at8.assign(TRT01AN=np.where(at8.TRT01A == "Low", 0.0, at8.TRT01AN), SAFFL="Y"),
+                               "x", "supplied", ["SIXMWD", "IL6"])
+    std = findings.standardized_pairs(rows[rows.method == "ancova"], at8, labels)
+    figs["vs_placebo"] = plots.vs_placebo_figure(std, ["Mid", LONG_ARM], "Low", {"SIXMWD": 8.0, "IL6": 8.0}, labels)
+    for name, fig in figs.items():
+        assert style.text_outside_canvas(fig) == [], name
+        assert style.print_problems(fig) == [], name
+        texts = all_texts(fig)
+        assert not any("(pg/mL) (pg/mL)" in t or "(pg/mL)\n(pg/mL)" in t for t in texts), name
+        # the arm is named, shortened in its middle where it is long (its end, the dose, kept)
+        arm_texts = [t for t in texts if t.replace("\n", " ").startswith("Experimental arm")]
+        assert arm_texts and all(t.count("\n") < style.MAX_LABEL_LINES and "(dose level 3)" in t.replace("\n", " ")
+                                 for t in arm_texts), (name, arm_texts)
+    # the title names the parameter in full, wrapped
+    assert figs["trajectory"].axes[0].get_title().replace("\n", " ") == IL6_PARAM
+
+
+@pytest.mark.filterwarnings("ignore:constrained_layout not applied")     # the unwrapped 200 characters, on purpose
+def test_save_figure_fits_a_supplied_label_to_the_canvas_and_says_so(tmp_path):
+    def cut_figure():
+        fig, ax = style.stamped_figure("single", 40)
+        ax.plot([0, 1], [0, 1])
+        ax.set_ylabel(f"Change in {IL6_PARAM} measured at every visit of the study (pg/mL)")
+        ax.set_yticks([0, 1], ["Low", LONG_ARM])
+        return fig
+
+    assert style.text_outside_canvas(cut_figure())      # as drawn, the labels run off the canvas
+    with pytest.warns(style.FittedTextWarning, match="text\\(s\\) fitted to the canvas"):
+        paths = style.save_figure(cut_figure(), "long", tmp_path, "TOY-1", "supplied", caption="Long labels")
+    svg = next(p for p in paths if p.suffix == ".svg").read_text(encoding="utf-8")
+    assert "Interleukin-6" in svg and "Experimental arm" in svg and "(dose level 3)" in svg
+    # the collection's own data: a text outside the canvas is a bug, refused as before
+    with pytest.raises(ValueError, match="run outside the figure's canvas"):
+        style.save_figure(cut_figure(), "long", tmp_path / "own", "TOY-1", "synthetic")
+    # fitting leaves a figure that fits as it was
+    fig, ax = style.stamped_figure("single", 40)
+    ax.set_ylabel("Change in 6MWD (m)")
+    assert style.fit_to_canvas(fig) == [] and ax.get_ylabel() == "Change in 6MWD (m)"
+
+
+def test_a_label_with_dollar_signs_is_text_not_mathematics():
+    fig, ax = style.figure("single", 40)
+    ax.set_title(r"Cost $\frac$ per $x^2$ (USD)")
+    assert r"Cost $\frac$ per $x^2$ (USD)" in all_texts(fig)      # drawn as written; mathtext would raise here

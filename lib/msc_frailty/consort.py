@@ -28,6 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
 from . import names, plots, stats, style
+from .endpoints import study_words, unit_suffix, words_of
 from .captions import plural
 from .analysis import TESAE_WINDOW_DAYS, tesae_subjects
 from .data import PARAMETERS, TrialData, add_change
@@ -546,6 +547,8 @@ def draw_consort(counts: pd.DataFrame, labels=None, primary: bool = False, dispo
     endpoint: ..." when ``primary``: the data set states it, :func:`stated_primary`), in the words of ``labels``
     (:func:`msc_frailty.endpoints.resolve_labels`) when given, and each visit with its unit (``visit_label`` when
     the counts have it, else months), with the infused subjects missing at that visit and how many of them had died.
+    The box of the safety population says "Infused" where the study's day 1 is an infusion (the collection's
+    trials; :attr:`msc_frailty.studies.StudyWords.treated`), "Treated" otherwise.
     With ``disposition`` (:func:`disposition_counts`, checked by :func:`check_disposition`; empty or None: no
     boxes), a follow-up box per arm gives the end-of-study status of the infused subjects, the discontinued with
     their reasons. Long arm labels and lines are wrapped to the width of their box, and the boxes grow to hold them.
@@ -582,12 +585,13 @@ def draw_consort(counts: pd.DataFrame, labels=None, primary: bool = False, dispo
     bw = min(col - gap, 60.0)
     # every box's lines, wrapped to the box width; each row of boxes is as tall as its fullest box
     boxes = {}
+    treated = words_of(labels).treated      # "Infused" only where day 1 is an infusion (studies.csv)
     for arm in arms:
         n_alloc, n_inf = get("allocated", arm), get("infused", arm)
         boxes[arm] = {
             "allocated": _wrap_lines([f"Allocated to {arm}", f"n = {n_alloc}"], bw),
-            "infused": _wrap_lines(["Infused", "(safety population)", f"n = {n_inf}; not infused {n_alloc - n_inf}"],
-                                   bw),
+            "infused": _wrap_lines([treated, "(safety population)", f"n = {n_inf}; not {treated.lower()} "
+                                    f"{n_alloc - n_inf}"], bw),
             "follow": _wrap_lines(_follow_up_lines(disposition, arm), bw) if follow else [],
             "analysed": _wrap_lines(_analysed_lines(analysed, arm, n_inf, param, bw, labels, primary), bw),
         }
@@ -668,7 +672,7 @@ def baseline_table(trial: TrialData):
     decimals = {"AGE": 1}
     for p in params:
         info = plots.parameter_info(p)
-        rename[p] = f"{info['label']} ({info['unit']})" if info["unit"] else info["label"]
+        rename[p] = info["label"] + unit_suffix(info["label"], info["unit"])   # a unit the name states: once
         decimals[p] = _decimals(data[p])
     with warnings.catch_warnings():
         # tableone 0.9.6 sets its "n" row with a partial MultiIndex key, which pandas 3 deprecates
@@ -769,13 +773,14 @@ def ae_summary(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS) -> pd.Dat
 
 
 def death_listing(trial: TrialData) -> pd.DataFrame:
-    """Every death (AEOUT = FATAL) with arm and study day; day 1 is the infusion day, so days after
-    the infusion = study day - 1 (a death "258 days post-infusion" is on study day 259)."""
+    """Every death (AEOUT = FATAL) with arm and study day, and the days after day 1 (the infusion in the
+    collection's trials, :mod:`msc_frailty.studies`) = study day - 1 (a death "258 days post-infusion" is on study
+    day 259)."""
     ae = trial.adae.merge(trial.adsl[["STUDYID", "USUBJID", "TRT01A", "TRT01AN"]], on=["STUDYID", "USUBJID"])
     d = ae[ae["AEOUT"] == "FATAL"].sort_values(["ASTDY", "TRT01AN", "USUBJID"])
     out = pd.DataFrame({"arm": d["TRT01A"], "subject": d["USUBJID"], "event": d["AEDECOD"],
                         "study_day": d["ASTDY"].astype("Int64"),      # <NA>: onset day unknown
-                        "days_after_infusion": (d["ASTDY"] - 1).astype("Int64"),
+                        "days_after_day1": (d["ASTDY"] - 1).astype("Int64"),
                         "treatment_emergent": d["TRTEMFL"]})
     return out.reset_index(drop=True)
 
@@ -923,14 +928,16 @@ def events_to_draw(trial: TrialData) -> int:
 
 
 def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS, max_marks: int = MAX_EVENT_MARKS,
-                top: int = TOP_TERMS):
+                top: int = TOP_TERMS, labels=None):
     """Serious adverse events and deaths by arm (180 mm wide): a timeline, or a summary for many events.
 
     Up to ``max_marks`` serious events: a timeline by study day, one row per arm. Filled circle:
     treatment-emergent serious AE; open circle: serious AE not treatment-emergent; cross: death; the legend
     holds only the marks drawn. Several events of one arm are stacked in a fixed order (by day, then subject),
     no random jitter. The x axis runs to the last study day of follow-up (the last visit, in months or in the
-    unit AVISIT names, or the last AE, whichever is later).
+    unit AVISIT names, or the last AE, whichever is later). The axis says what day 1 is in the study's words
+    (``labels``, by default the trial's own: :func:`msc_frailty.endpoints.study_words`): "day 1 = infusion" for the
+    collection's trials, nothing for a study nobody described.
 
     More than ``max_marks``: :func:`draw_event_summary` (subjects per preferred term and arm).
 
@@ -954,7 +961,7 @@ def draw_events(trial: TrialData, window_days: int = TESAE_WINDOW_DAYS, max_mark
     ev = _safety_events(trial)
     if len(_serious(ev)) > max_marks:
         return draw_event_summary(trial, top=top)
-    return _draw_event_timeline(trial, window_days)
+    return _draw_event_timeline(trial, window_days, words_of(labels) if labels is not None else study_words(trial))
 
 
 #: What each mark of the event timeline is, in the legend's words (in drawing order).
@@ -993,7 +1000,7 @@ def _event_mark(kind: str, colour) -> dict:
             "markerfacecolor": colour if kind == "emergent" else "white"}
 
 
-def _draw_event_timeline(trial: TrialData, window_days: int):
+def _draw_event_timeline(trial: TrialData, window_days: int, words):
     """One mark per serious event by study day and arm (:func:`draw_events` for a small study)."""
     arms = [a for a in arm_order(trial) if ((trial.adsl["TRT01A"] == a) & (trial.adsl["SAFFL"] == "Y")).any()]
     ev = _safety_events(trial)
@@ -1046,7 +1053,8 @@ def _draw_event_timeline(trial: TrialData, window_days: int):
         ax.text(1.01, i, f"n = {safety_n[arm]}", transform=ax.get_yaxis_transform(), ha="left", va="center",
                 fontsize=6.5)
     # a time axis says what it counts, never which way is better (figures.md)
-    ax.set_xlabel("Study day of onset (day 1 = infusion);" + ("\n" if narrow else " ") + "one mark per event")
+    note = f" {words.day1_note}" if words.day1_note else ""     # what day 1 is, where the study says so
+    ax.set_xlabel(f"Study day of onset{note};" + ("\n" if narrow else " ") + "one mark per event")
     if notes:
         ax.text(1.0, -0.62, "; ".join(notes), ha="right", va="bottom", fontsize=style.MIN_FONT_PT, color="0.35",
                 transform=ax.get_yaxis_transform())

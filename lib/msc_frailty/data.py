@@ -855,6 +855,8 @@ def load_trial(data_dir, require_placebo=None, records="observed") -> TrialData:
     adeff, origin = _combine(checked)
     adae = _check_adae(adae, adae_src, adsl, adsl_name)
     params = load_params(folder)
+    from .studies import load_studies   # studies.csv (each study's words): refused here, as check-data does
+    load_studies(folder, adsl["STUDYID"].unique())
     drops.append(_left_out_counts(read, left_out, sorted(adsl["STUDYID"].unique())))
     dropped = [d for d in drops if len(d)]
     dropped = pd.concat(dropped, ignore_index=True) if dropped else _no_drops()

@@ -14,6 +14,13 @@ Labels, units and directions (contract section 1, "Real ADaM data")
   the labels. Every function takes these as ``labels=`` (a :class:`Labels`); without, the built-in texts.
 - Arms: ordered by dose (:func:`arm_order`), counted per figure (:func:`arm_counts`, :func:`n_label`); when
   an arm has at most :data:`MAX_POINTS_ARM` subjects every subject is drawn (:func:`shows_points`).
+- A study's own words (what was given, the dose unit, what day 1 is) come from ``studies.csv``
+  (:mod:`msc_frailty.studies`): the collection's three trials keep theirs (an infusion of million cells), any
+  other study gets neutral ones ("Weeks since day 1", "Dose"). :attr:`Labels.words`, used by
+  :func:`visit_axis_label` and the figures and captions that name doses or day 1.
+- Labels from the data never break a figure: a unit already in the name is not repeated
+  (:func:`unit_suffix`), ``params.csv``'s ``short_name`` names the parameter on figures, and names too long for
+  a figure are wrapped and, beyond :data:`MAX_LABEL_LINES` lines, shortened (:func:`fit_label`).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import names, style
+from . import names, studies, style
 from .data import PARAMETERS
 
 #: Physical-performance and patient-reported physical parameters, in reporting order.
@@ -66,6 +73,14 @@ NEUTRAL = "interval excludes zero, direction not stated"
 
 #: Arms of at most this many subjects are drawn with every subject's value beside the mean.
 MAX_POINTS_ARM = 30
+
+#: The longest line (characters) of a parameter's name on an axis, a panel's title and a figure's title: a longer
+#: name from the data (a PARAM such as "Interleukin-6 Serum Concentration, Central Laboratory (pg/mL)") is wrapped
+#: (:func:`msc_frailty.style.fit_label`); the built-in names fit as they are.
+AXIS_LABEL_CHARS = 36
+TITLE_CHARS = 50
+#: The most lines a wrapped name keeps; a longer one is shortened in the middle (:func:`msc_frailty.style.wrap_label`).
+MAX_LABEL_LINES = 3
 
 # --------------------------------------------------------------------------------------------------
 # Parameters, visits, arms
@@ -121,7 +136,7 @@ def parameter_info(paramcd: str, labels: "Labels | None" = None) -> dict:
 
 @dataclass(frozen=True)
 class Labels:
-    """What a trial's figures and sentences may say about its parameters and visits.
+    """What a trial's figures and sentences may say about its parameters, visits, treatment and doses.
 
     Attributes
     ----------
@@ -132,11 +147,21 @@ class Labels:
         default), None when the labels name no single unit.
     visit_labels : dict
         ``{AVISITN: AVISIT}`` for the post-baseline visits that carry a label.
+    words : msc_frailty.studies.StudyWords
+        What was given, the dose unit and what day 1 is (``studies.csv``); by default the collection's own
+        (:data:`msc_frailty.studies.OWN_WORDS`), as without labels. :func:`resolve_labels` always sets them:
+        neutral words for a study nobody described.
     """
 
     params: dict = field(default_factory=dict)
     visit_unit: str | None = "months"
     visit_labels: dict = field(default_factory=dict)
+    words: studies.StudyWords = studies.OWN_WORDS
+
+
+def words_of(labels: Labels | None = None) -> studies.StudyWords:
+    """The study's words of ``labels`` (:attr:`Labels.words`); the collection's own without labels."""
+    return labels.words if labels is not None else studies.OWN_WORDS
 
 
 def _text(value) -> str:
@@ -162,7 +187,9 @@ def resolve_parameter(paramcd: str, given: dict | None = None, data_name: str = 
     paramcd : str
         The code.
     given : dict, optional
-        Its ``params.csv`` row (PARAM, unit, direction, finding); an empty cell states nothing.
+        Its ``params.csv`` row (PARAM, unit, direction, finding and, when the file has it, short_name: the name
+        on figures, e.g. "IL-6" for "Interleukin-6 Serum Concentration, Central Laboratory (pg/mL)"); an empty
+        cell states nothing.
     data_name : str
         Its PARAM in adeff; names a code the collection does not know (a built-in keeps its own text,
         so the default figures stay as they are).
@@ -187,6 +214,8 @@ def resolve_parameter(paramcd: str, given: dict | None = None, data_name: str = 
     given = {k: _text(v) for k, v in (given or {}).items()}
     if given.get("PARAM"):
         info["label"] = info["short"] = given["PARAM"]
+    if given.get("short_name"):
+        info["short"] = given["short_name"]
     if given.get("unit"):
         info["unit"] = given["unit"]
     if given.get("direction"):
@@ -228,7 +257,9 @@ def visit_scale(adeff: pd.DataFrame) -> tuple[str | None, dict]:
 
 def resolve_labels(trial) -> Labels:
     """The labels of a :class:`~msc_frailty.data.TrialData` (usually one study): every parameter of adeff
-    and of params.csv (:func:`resolve_parameter`), and the visit unit and labels (:func:`visit_scale`)."""
+    and of params.csv (:func:`resolve_parameter`), the visit unit and labels (:func:`visit_scale`), and the
+    study's words from studies.csv (:func:`msc_frailty.studies.load_studies`; several studies: the words they
+    share, else neutral ones)."""
     adeff = trial.adeff
     given = {_text(r["PARAMCD"]): dict(r) for _, r in trial.params.iterrows()}
     data_names = {}
@@ -237,7 +268,22 @@ def resolve_labels(trial) -> Labels:
     codes = sorted(set(adeff["PARAMCD"]) | set(given))
     params = {p: resolve_parameter(p, given.get(p), data_names.get(p, "")) for p in codes}
     unit, visit_labels = visit_scale(adeff)
-    return Labels(params=params, visit_unit=unit, visit_labels=visit_labels)
+    return Labels(params=params, visit_unit=unit, visit_labels=visit_labels, words=study_words(trial))
+
+
+def study_words(trial) -> studies.StudyWords:
+    """The words of the studies of a :class:`~msc_frailty.data.TrialData` (:func:`msc_frailty.studies.load_studies`
+    from its folder's studies.csv; several studies: the words they share, else neutral ones).
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> study_words(load_trial("data/synthetic").study("CRATUS-P2")).dose_axis
+    'Dose (million cells)'
+    """
+    # load_trial checked studies.csv against every study of adsl; a trial of one study ignores the others' rows
+    words = studies.load_studies(trial.data_dir, trial.studies, strict=False)
+    return studies.common_words(words.values())
 
 
 def finding_of(paramcd: str, labels: Labels | None = None) -> str:
@@ -287,10 +333,17 @@ def outcome_at(paramcd: str, visits: dict | None = None, labels: Labels | None =
 
 
 def visit_axis_label(labels: Labels | None = None) -> str:
-    """The x label of a time axis: ``"Months since infusion"`` (or weeks, days); ``"Visit (AVISITN)"`` when
-    the unit is not known."""
+    """The x label of a time axis: ``"Months since infusion"`` (or weeks, days; since the study's day 1,
+    :meth:`msc_frailty.studies.StudyWords.time_axis`: ``"Weeks since first dose"``, ``"Weeks since day 1"``);
+    ``"Visit number"`` (AVISITN as it is) when the unit is not known.
+
+    Examples
+    --------
+    >>> visit_axis_label(), visit_axis_label(Labels(visit_unit="weeks", words=studies.NEUTRAL_WORDS))
+    ('Months since infusion', 'Weeks since day 1')
+    """
     unit = labels.visit_unit if labels is not None else "months"
-    return f"{unit.capitalize()} since infusion" if unit else "Visit (AVISITN)"
+    return words_of(labels).time_axis(unit) if unit else "Visit number"
 
 
 def direction_text(paramcd: str, labels: Labels | None = None) -> str:
@@ -320,6 +373,38 @@ def figure_name(paramcd: str, suffix: str = "") -> str:
     return names.figure_name(paramcd, suffix)
 
 
+def unit_suffix(name: str, unit: str) -> str:
+    """``" (unit)"`` to write after ``name``; ``""`` without a unit or when the name already states it in brackets
+    (a PARAM such as "Interleukin-6 (pg/mL)" gets no second "(pg/mL)").
+
+    Examples
+    --------
+    >>> unit_suffix("6MWD", "m"), unit_suffix("Interleukin-6 Serum Concentration (pg/mL)", "pg/mL")
+    (' (m)', '')
+    >>> unit_suffix("IL-6 [PG/ML]", "pg/mL"), unit_suffix("CRP", "")
+    ('', '')
+    """
+    if not unit:
+        return ""
+    stated = re.search(r"[(\[]\s*" + re.escape(unit) + r"\s*[)\]]", name, flags=re.IGNORECASE)
+    return "" if stated else f" ({unit})"
+
+
+def fit_label(text: str, width: int = AXIS_LABEL_CHARS) -> str:
+    """A name (or a line of a label) for a figure: lines longer than ``width`` wrapped, at most
+    :data:`MAX_LABEL_LINES` lines each (:func:`msc_frailty.style.fit_label`); a name that fits is unchanged.
+
+    Examples
+    --------
+    >>> fit_label("6MWD, 6 months")
+    '6MWD, 6 months'
+    >>> print(fit_label("Interleukin-6 Serum Concentration, Central Laboratory (pg/mL), Week 12"))
+    Interleukin-6 Serum Concentration,
+    Central Laboratory (pg/mL), Week 12
+    """
+    return style.fit_label(text, width, MAX_LABEL_LINES)
+
+
 def axis_label(paramcd: str, kind: str = "change", labels: Labels | None = None) -> str:
     """An axis label for a parameter that states which way is better, when anybody stated it.
 
@@ -343,17 +428,30 @@ def axis_label(paramcd: str, kind: str = "change", labels: Labels | None = None)
     'Change (pg/mL)\\n(lower is better)'
     >>> axis_label("ADAS-Cog")
     'Change in ADAS-Cog'
+
+    A name from the data that states its unit does not get it twice, and a long one is wrapped
+    (:func:`unit_suffix`, :func:`fit_label`):
+
+    >>> il6 = Labels(params={"IL6": resolve_parameter("IL6", {"unit": "pg/mL", "direction": "lower_better"},
+    ...              "Interleukin-6 Serum Concentration, Central Laboratory (pg/mL)")})
+    >>> print(axis_label("IL6", labels=il6))
+    Change in Interleukin-6 Serum
+    Concentration, Central Laboratory
+    (pg/mL)
+    (lower is better)
     """
     info = parameter_info(paramcd, labels)
     unit = f" ({info['unit']})" if info["unit"] else ""
+    named = unit_suffix(info["short"], info["unit"])      # after the name: not when the name states it
     text = {
-        "change": f"Change in {info['short']}{unit}",
+        "change": f"Change in {info['short']}{named}",
         "difference": f"Difference in change{unit}",
         "ratio": f"{info['short']}, ratio to baseline",
-        "value": f"{info['short']}{unit}",
+        "value": f"{info['short']}{named}",
         "panel_change": f"Change{unit}",
         "panel_ratio": "Ratio to baseline",
     }[kind]
+    text = fit_label(text)
     if info["higher_is_better"] is None:  # nobody said which way is better: the label says nothing about it
         return text
     return style.direction_label(text, info["higher_is_better"])
@@ -453,6 +551,24 @@ def n_text(n) -> str:
     """
     values = sorted({int(v) for v in np.atleast_1d(n)})
     return f"{values[0]}" if len(values) == 1 else f"{values[0]}\u2013{values[-1]}"
+
+
+#: An arm label longer than this is named by a generic word where a figure repeats it in running text (an axis, a
+#: "favours" cue): :func:`arm_word`.
+ARM_WORD_CHARS = 16
+
+
+def arm_word(arm, generic: str) -> str:
+    """An arm's label where a figure writes it inside a phrase ("favours Placebo", "arm − Placebo"), or ``generic``
+    ("placebo", "active arm") when the label is longer than :data:`ARM_WORD_CHARS` (a data set's "Placebo matching
+    the investigational product ..." would not fit; the rows and the caption name the arm in full).
+
+    Examples
+    --------
+    >>> arm_word("Placebo", "placebo"), arm_word("Placebo matching xanomeline 50 mg", "placebo")
+    ('Placebo', 'placebo')
+    """
+    return str(arm) if len(str(arm)) <= ARM_WORD_CHARS else generic
 
 
 def n_label(arm, n) -> str:

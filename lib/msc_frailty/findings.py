@@ -19,7 +19,7 @@ import pandas as pd
 from . import analysis, numbers, stats, style
 from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text, is_whole_score,
                         n_text, ordered_params, outcome_at, parameter_info, pooled_arms, row_counts, shows_points,
-                        time_course_plan, visit_text)
+                        time_course_plan, visit_text, words_of)
 from .numbers import MINUS
 from .results import round_significant
 
@@ -781,8 +781,9 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
             rule += "; in no panel do the means both rise and fall by that much" if rest > 1 else \
                 "; the means do not both rise and fall by that much"
         marks.append(rule)
-    shown = (f"Change from baseline by dose (million cells, linear axis) at each outcome's main visit; "
-             + "; ".join(marks))
+    words = words_of(labels)          # the study's dose unit (studies.csv), none when nobody stated it
+    shown = (f"Change from baseline by dose ({words.dose_unit + ', ' if words.dose_unit else ''}linear axis) at each "
+             "outcome's main visit; " + "; ".join(marks))
     method = ""
     if trend is not None and len(trend):
         placebo = (data["TRT01AN"] == 0).any()
@@ -791,7 +792,7 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
             for _, r in trend[trend["paramcd"] == p].iterrows():
                 tests.append(f"{what(p)}, {describe(r, labels=labels)}"
                              + (", a rough summary of means that rise and fall" if p in bumpy else ""))
-        method = ("Trend test, not drawn: slope of change per 100 million cells from an analysis of covariance "
+        method = (f"Trend test, not drawn: slope of change {words.per_dose} from an analysis of covariance "
                   f"(ANCOVA) of change on dose and baseline over all arms{' (placebo as dose 0)' if placebo else ''}: "
                   + "; ".join(tests))
     return style.caption(shown, n_per_arm(counts), method, basis)

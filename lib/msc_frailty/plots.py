@@ -35,9 +35,9 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from . import stats, style
-from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, arm_counts, arm_order, axis_label, is_whole_score,
-                        n_label, ordered_params, outcome_at, parameter_info, pooled_arms, shows_points,
-                        time_axis_limits, time_course_plan, visit_axis_label)
+from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, TITLE_CHARS, arm_counts, arm_order, arm_word, axis_label,
+                        fit_label, is_whole_score, n_label, ordered_params, outcome_at, parameter_info, pooled_arms,
+                        shows_points, time_axis_limits, time_course_plan, visit_axis_label, words_of)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
 from .findings import basis_banner  # noqa: F401
@@ -432,10 +432,12 @@ def forest(data: pd.DataFrame, y: str, x: str = "estimate", xmin: str = "ci_low"
     return ax
 
 
-def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: str = "TRT01A", ax=None):
+def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: str = "TRT01A", ax=None,
+                  xlabel: str = "Dose (million cells)"):
     """Mean change with its 95% t interval per dose on a linear axis, the subjects beside it (to the right, where
     they hide neither the mean nor its interval), and a thin grey line joining the means in dose order (a guide
-    to the eye, not a model)."""
+    to the eye, not a model). ``xlabel``: the dose axis in the study's unit
+    (:attr:`msc_frailty.studies.StudyWords.dose_axis`)."""
     ax = _ax(ax)
     arms = arm_order(data, hue, x)
     means = data.groupby(x)[y].mean().sort_index()
@@ -444,7 +446,7 @@ def dose_response(data: pd.DataFrame, x: str = "TRT01AN", y: str = "CHG", hue: s
     gap = float(np.diff(doses).min()) if len(doses) > 1 else span
     half, start = DOSE_STRIP_HALF * gap, DOSE_STRIP_START * gap
     ax.set_xticks(doses, [f"{d:g}" for d in doses])
-    ax.set(xlabel="Dose (million cells)")
+    ax.set(xlabel=xlabel)
     ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
     means_and_points(data, x, y, hue, arms, ax=ax, join=False, halfwidth=half, beside=start, room=gap,
                      clear_mm=LANE_CLEAR_MM,
@@ -581,7 +583,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     (:func:`~msc_frailty.endpoints.resolve_labels`).
     """
     plan = time_course_plan(data, hue_order, y=y)
-    title = title if title is not None else parameter_info(paramcd, labels)["label"]
+    title = title if title is not None else fit_label(parameter_info(paramcd, labels)["label"], TITLE_CHARS)
     ylabel, xlabel = axis_label(paramcd, kind, labels), visit_axis_label(labels)
     counts = arm_counts(data, by="AVISITN", arms=plan.arms)
     if not plan.per_arm:      # 85 mm, or 180 mm where the arms' lanes of points need it; n per arm: the caption's
@@ -597,7 +599,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
         fig, axes = panels(plan.arms, ncols=ncols, panel_height_mm=46, extra_mm=8, sharey=True)
         fig.suptitle(title, fontsize=style.RC["axes.titlesize"])
         for arm, ax in axes.items():
-            ax.set_title(n_label(arm, counts[arm]), fontsize=style.RC["axes.labelsize"])
+            ax.set_title(fit_label(n_label(arm, counts[arm]), 24), fontsize=style.RC["axes.labelsize"])
             one = dataclasses.replace(plan, arms=[arm], offsets={arm: 0.0},
                                       pooled=[arm] if arm in plan.pooled else [])
             trajectory(data[data["TRT01A"] == arm], y=y, ax=ax, xlabel=xlabel, plan=one)
@@ -611,7 +613,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
 
 
 def _titled(ax, p, visits, labels, extra: str = ""):
-    ax.set_title(outcome_at(p, visits, labels) + extra)
+    ax.set_title(fit_label(outcome_at(p, visits, labels), 30) + extra)   # a panel of three in 180 mm
 
 
 def _row_mm(order, row_mm: float) -> float:
@@ -679,7 +681,7 @@ def standardized_forest(rows: pd.DataFrame, by: str, order=None, visits: dict | 
     one = len(contrasts) == 1
 
     def outcome(p):
-        t = outcome_at(p, visits, labels)
+        t = fit_label(outcome_at(p, visits, labels))
         sign = int(rows.loc[rows["paramcd"] == p, "sign"].iloc[0])
         note = {-1: "lower is better: sign reversed", 0: "direction not stated: as measured"}.get(sign)
         return t + (f"\n({note})" if note else "")
@@ -704,6 +706,8 @@ def standardized_forest(rows: pd.DataFrame, by: str, order=None, visits: dict | 
     # contrast), else a little more than one line (a two-line heading has a blank row above it)
     tallest = max(t.count("\n") + 1 for t in shown)
     row_mm = 3.2 * tallest + 0.8 if one else 4.0 + 0.6 * (tallest - 1)
+    # a contrast row whose label (a long arm label) wraps onto several lines needs their height
+    row_mm = max(row_mm, 2.8 * max(t.count("\n") + 1 for t, heavy in zip(shown, bold) if not heavy) + 1.0)
     fig, axes = panels(["forest"], panel_height_mm=26 + row_mm * len(shown), legend=(), width="double")
     ax = axes["forest"]
     forest(rows, "_key", x="smd", xmin="smd_low", xmax="smd_high", order=keys, ax=ax, hue=hue)
@@ -781,10 +785,12 @@ def vs_placebo_figure(rows: pd.DataFrame, arms, placebo: str, visits: dict | Non
         raise ValueError("vs_placebo_figure: no difference from placebo to draw")
     found = [a for a in arms if a in set(rows["arm"])]
     rows = rows.assign(contrast=rows["arm"] + f" {MINUS} {placebo}") if len(found) == 1 else rows
+    # the axis, the heading and the cue name placebo by its label, or as "placebo" where the label is a sentence
+    ref = arm_word(placebo, "placebo")
     return standardized_forest(rows, "contrast" if len(found) == 1 else "arm", order=None if len(found) == 1 else arms,
-                               visits=visits, labels=labels, hue="arm", difference=f"arm {MINUS} {placebo}",
-                               heading=f"Arm {MINUS} {placebo} in the outcome's\nunit (95% CI); n (arm, {placebo})",
-                               cue=(placebo, found[0] if len(found) == 1 else "active arm"))
+                               visits=visits, labels=labels, hue="arm", difference=f"arm {MINUS} {ref}",
+                               heading=f"Arm {MINUS} {ref} in the outcome's\nunit (95% CI); n (arm, {ref})",
+                               cue=(ref, arm_word(found[0], "active arm") if len(found) == 1 else "active arm"))
 
 
 def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None, visits: dict | None = None):
@@ -798,7 +804,7 @@ def dose_response_figure(data: pd.DataFrame, params, title=None, labels=None, vi
     fig, axes = panels(params, panel_height_mm=50, legend=arm_handles(arm_order(data)))
     for p, ax in axes.items():
         mine = data[data["PARAMCD"] == p]
-        dose_response(mine, ax=ax)
+        dose_response(mine, ax=ax, xlabel=words_of(labels).dose_axis)
         ax.set_ylabel(axis_label(p, "panel_change", labels))
         if title is not None:
             ax.set_title(title(p))

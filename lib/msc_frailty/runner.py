@@ -793,9 +793,10 @@ def _tree_digest(paths, root) -> str:
 
 def data_digest(folder) -> str:
     """sha256 over the data set's files (names and bytes): its three tables in whichever form
-    (:func:`msc_frailty.data.table_paths`) and ``params.csv`` when there is one."""
+    (:func:`msc_frailty.data.table_paths`) and ``params.csv`` and ``studies.csv`` when there are."""
     folder = resolve(folder)
-    files = list(table_paths(folder).values()) + [p for p in [folder / "params.csv"] if p.is_file()]
+    files = list(table_paths(folder).values()) + [p for p in [folder / "params.csv", folder / "studies.csv"]
+                                                  if p.is_file()]
     return _tree_digest(files, folder)
 
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import textwrap
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -74,6 +75,8 @@ RC = {
     "figure.dpi": 100,
     "savefig.dpi": DPI,
     "path.simplify": False,
+    # a label from a data set is text, never TeX: "$\\frac$" in a PARAM must not stop a figure
+    "text.parse_math": False,
 }
 
 
@@ -113,11 +116,19 @@ def direction_label(label: str, higher_is_better: bool) -> str:
     return f"{label}\n({'higher' if higher_is_better else 'lower'} is better)"
 
 
-def wrap_label(text, width: int = 14) -> str:
+#: The most lines a wrapped label keeps (:func:`wrap_label`): a longer one is shortened in the middle.
+MAX_LABEL_LINES = 5
+#: The mark of a label shortened to fit a figure.
+ELLIPSIS = "\u2026"
+
+
+def wrap_label(text, width: int = 14, max_lines: int = MAX_LABEL_LINES) -> str:
     r"""Wrap a label (an arm, a term) on word boundaries into lines of at most ``width`` characters.
 
     A long arm label such as ``"Xanomeline Low Dose"`` is wrapped instead of being cut at the figure's
-    edge. A word is only broken when it alone is longer than ``width``.
+    edge. A word is only broken when it alone is longer than ``width``. A label that would take more than
+    ``max_lines`` lines (a 200-character arm label) keeps its first lines and its last, joined by an ellipsis:
+    two labels that differ only at their end (the dose) stay apart.
 
     Parameters
     ----------
@@ -125,6 +136,8 @@ def wrap_label(text, width: int = 14) -> str:
         The label; anything else is turned into a string first.
     width : int
         The longest line, in characters.
+    max_lines : int
+        The most lines kept (at least 2).
 
     Returns
     -------
@@ -137,11 +150,37 @@ def wrap_label(text, width: int = 14) -> str:
     'Xanomeline Low\nDose'
     >>> wrap_label("100M")
     '100M'
+    >>> print(wrap_label("Allogeneic mesenchymal stem cells from young donors, high dose (200 million cells)",
+    ...                  20, max_lines=3))
+    Allogeneic
+    mesenchymal stem…
+    (200 million cells)
     """
     text = str(text)
+    if max_lines < 2:
+        raise ValueError(f"max_lines must be at least 2, got {max_lines}")
     # textwrap breaks a word only when it does not fit on a line of its own (break_long_words)
     lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines - 2] + [lines[max_lines - 2] + ELLIPSIS, lines[-1]]
     return "\n".join(lines) if lines else text
+
+
+def fit_label(text, width: int, max_lines: int = MAX_LABEL_LINES) -> str:
+    r"""A label whose lines are at most ``width`` characters: each longer line wrapped by :func:`wrap_label`
+    (at most ``max_lines`` lines each), the others kept as they are, so a label that fits is unchanged.
+
+    Examples
+    --------
+    >>> fit_label("Change in 6MWD (m)\n(higher is better)", 36)
+    'Change in 6MWD (m)\n(higher is better)'
+    >>> print(fit_label("Change in Interleukin-6 Serum Concentration, Central Laboratory (pg/mL)", 36))
+    Change in Interleukin-6 Serum
+    Concentration, Central Laboratory
+    (pg/mL)
+    """
+    return "\n".join(line if len(line) <= width else wrap_label(line, width, max_lines)
+                     for line in str(text).split("\n"))
 
 
 #: How far (in pixels at the figure's dpi) a text may reach past the canvas edge before it counts as cut.
@@ -176,16 +215,21 @@ def _drawn_texts(fig, renderer) -> list:
     return list(drawn)
 
 
-def _outside(texts, renderer, width: float, height: float, scale: float, tolerance_px: float) -> list[str]:
-    """Descriptions of the drawn ``texts`` whose extents reach past a ``width`` x ``height`` canvas."""
+def _outside_texts(texts, renderer, width: float, height: float, scale: float, tolerance_px: float) -> list:
+    """The drawn ``texts`` whose extents reach past a ``width`` x ``height`` canvas, each with its description."""
     problems = []
     for text in texts:
         box = text.get_window_extent(renderer)
         past = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
         side, by = max(past.items(), key=lambda kv: kv[1])
         if by / scale > tolerance_px:
-            problems.append(f"{text.get_text()!r} ({side} edge, {by / scale:.1f} px past)")
+            problems.append((text, f"{text.get_text()!r} ({side} edge, {by / scale:.1f} px past)"))
     return problems
+
+
+def _outside(texts, renderer, width: float, height: float, scale: float, tolerance_px: float) -> list[str]:
+    """Descriptions of the drawn ``texts`` whose extents reach past a ``width`` x ``height`` canvas."""
+    return [d for _, d in _outside_texts(texts, renderer, width, height, scale, tolerance_px)]
 
 
 @contextmanager
@@ -259,6 +303,133 @@ def check_canvas(fig):
     >>> check_canvas(fig)
     """
     _refuse(text_outside_canvas(fig))
+
+
+# --- texts of supplied data fitted to the canvas (issue 17) ------------------------------------------------
+#
+# A figure of the collection's own data (the embedded default, the published record) whose text runs off the
+# canvas is a bug of the collection: refused (check_canvas, save_figure). A figure of a user's data set carries the
+# data's own labels (PARAM, TRT01A, AVISIT, params.csv, studies.csv) at whatever length they come, and must never
+# fail a run for one: what still runs outside after the figure functions' own wrapping (fit_label) is fitted here.
+
+#: What :func:`fit_to_canvas` does to a text that is still outside the canvas, one step per round: wrap its lines
+#: shorter, then set it at the smallest print size (:data:`MIN_FONT_PT`), then shorten it with an ellipsis.
+FIT_STEPS = ("wrap", "wrap", "wrap", "shrink", "shorten", "shorten", "shorten", "shorten")
+
+
+class FittedTextWarning(UserWarning):
+    """A text of a figure was wrapped, set smaller or shortened to stay on the canvas (:func:`fit_to_canvas`)."""
+
+
+def _tick_axis(fig, text):
+    """The axis (x or y, of any axes of ``fig``) whose tick label ``text`` is; None for any other text."""
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for tick in axis.majorTicks[:] + axis.minorTicks[:]:
+                if text is tick.label1 or text is tick.label2:
+                    return axis
+    return None
+
+
+def _set_text(fig, text, new: str) -> bool:
+    """Give ``text`` the words ``new``; a tick label through the labels of its axis's fixed ticks, which the next
+    draw uses (a tick label of a free axis, a number, keeps its words). True when the text changed."""
+    from matplotlib.ticker import FixedLocator
+
+    old = text.get_text()
+    if new == old:
+        return False
+    axis = _tick_axis(fig, text)
+    if axis is not None:
+        if not isinstance(axis.get_major_locator(), FixedLocator):
+            return False
+        locs = list(axis.get_major_locator().locs)
+        labels = axis.get_major_formatter().format_ticks(locs)
+        if old not in labels:
+            return False
+        # the same Tick and Text objects keep their properties (a bold heading row stays bold)
+        axis.set_ticks(locs, [new if label == old else label for label in labels])
+    text.set_text(new)
+    return True
+
+
+#: A number (a tick label, a count): set smaller when it must, never wrapped or shortened.
+_NUMBER = re.compile(r"[\u2212+\-]?[\d.,]+\s*%?")
+
+
+def _fit_step(fig, text, k: int, original: str) -> bool:
+    """Step ``k`` of :data:`FIT_STEPS` on ``text`` (whose words were ``original`` before the first); False when it has
+    nothing left to do."""
+    step = FIT_STEPS[k]
+    words = text.get_text()
+    lines = words.split("\n")
+    if step != "shrink" and _NUMBER.fullmatch(words.strip()):
+        return False
+    if step == "wrap":          # the original words, wrapped narrower at each wrap step: 60%, 36%, 22% of the longest line
+        longest = max(len(line) for line in original.split("\n"))
+        width = max(8, int(longest * 0.6 ** (FIT_STEPS[:k + 1].count("wrap"))))
+        return longest > 8 and _set_text(fig, text, fit_label(original, width, max_lines=1000))
+    if step == "shrink":
+        if text.get_fontsize() <= MIN_FONT_PT + 1e-9:
+            return False
+        axis = _tick_axis(fig, text)
+        if axis is not None:
+            axis.set_tick_params(which="both", labelsize=MIN_FONT_PT)
+        text.set_fontsize(MIN_FONT_PT)
+        return True
+    if len(lines) > 1:      # keep the first half of the lines
+        keep = lines[:max(1, len(lines) // 2)]
+        return _set_text(fig, text, "\n".join(keep[:-1] + [keep[-1].rstrip(ELLIPSIS) + ELLIPSIS]))
+    line = lines[0].rstrip(ELLIPSIS)
+    return len(line) > 2 and _set_text(fig, text, line[:max(1, int(len(line) * 0.6))] + ELLIPSIS)
+
+
+def fit_to_canvas(fig, tolerance_px: float = CANVAS_TOLERANCE_PX, dpi: float = DPI) -> list[str]:
+    """Fit every text of ``fig`` that runs outside its canvas: wrap it, set it at :data:`MIN_FONT_PT`, then shorten
+    it with an ellipsis (:data:`FIT_STEPS`, one step a round, the figure laid out and measured again each round).
+
+    For figures of a user's data set (:func:`save_figure` with ``basis="supplied"``): a label as long as the data
+    make it never stops a run. What is still outside afterwards is refused by the caller.
+
+    Returns
+    -------
+    list of str
+        One line per text changed: its words before and after.
+
+    Examples
+    --------
+    >>> fig, ax = figure("single", 40, layout="constrained")
+    >>> _ = ax.set_ylabel("Change in Interleukin-6 Serum Concentration, Central Laboratory, of every subject (pg/mL)")
+    >>> len(text_outside_canvas(fig)), len(fit_to_canvas(fig)), text_outside_canvas(fig)
+    (1, 1, [])
+    >>> plt.close(fig)
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    steps, before, after = {}, {}, {}
+    for _ in range(2 * len(FIT_STEPS)):
+        with at_dpi(fig, dpi):
+            renderer = fig.canvas.get_renderer()
+            outside = _outside_texts(_drawn_texts(fig, renderer), renderer, fig.bbox.width, fig.bbox.height,
+                                     dpi / 100, tolerance_px)
+        moved = False
+        for text, _ in outside:
+            k = steps.get(text, 0)
+            words = text.get_text()
+            while k < len(FIT_STEPS) and not _fit_step(fig, text, k, before.get(text, words)):
+                k += 1
+            steps[text] = k + 1
+            if k < len(FIT_STEPS):
+                moved = True
+                before.setdefault(text, words)
+                after[text] = (text.get_text(), text.get_fontsize())
+        if not moved:
+            break
+    # (a tick's Text may label another tick after the layout changes: what it said when it was fitted is reported)
+    return [f"{old!r}" + (f" -> {after[t][0]!r}" if after[t][0] != old else "")
+            + (f" at {after[t][1]:g} pt" if after[t][1] <= MIN_FONT_PT else "") for t, old in before.items()]
 
 
 def stamp(fig, basis: str, study: str | None = None):
@@ -403,7 +574,23 @@ def write_png(path, rgba, size: tuple[int, int], metadata: dict) -> None:
     image.save(path, format="png", pnginfo=info, dpi=(DPI, DPI), compress_level=PNG_COMPRESS_LEVEL)
 
 
-def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str | None = None) -> list[Path]:
+def _render_png(fig):
+    """The figure drawn for its PNG: the pixels, the texts drawn (with their renderer), the size and the texts that
+    run outside the canvas."""
+    # the texts the PNG draw draws are measured on its own renderer (no extra draw)
+    with _recording_texts() as drawn:
+        pixels = io.BytesIO()
+        fig.savefig(pixels, format="rgba", dpi=DPI, bbox_inches=None)
+    with at_dpi(fig, DPI):
+        size = int(fig.bbox.width), int(fig.bbox.height)   # as Agg sizes its canvas
+        renderer = next(iter(drawn.values()), None)
+        outside = _outside(drawn, renderer, fig.bbox.width, fig.bbox.height, DPI / 100,
+                           CANVAS_TOLERANCE_PX) if drawn else []
+    return pixels, drawn, size, outside
+
+
+def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str | None = None,
+                fit: bool | None = None) -> list[Path]:
     """Stamp the basis and write ``<output_dir>/figures/<study>/<name>.{pdf,svg,png}``.
 
     Output is byte-deterministic: no creation date in PDF or SVG, fixed SVG hash salt, fixed DPI. Fonts
@@ -416,6 +603,12 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
     ``study`` and ``name`` must each be one safe file name (:func:`msc_frailty.names.component_problem`),
     and the files must resolve inside ``<output_dir>/figures``; otherwise nothing is written.
 
+    ``fit`` (default: ``basis == "supplied"``): a text that runs outside the canvas is fitted to it
+    (:func:`fit_to_canvas`: wrapped, set at 6 pt, shortened), with a :class:`FittedTextWarning` naming it, instead
+    of refusing the figure. A user's data set brings labels of any length and a label never stops its run; a
+    figure of the collection's own data (``"synthetic"``, ``"published"``) stays strict, since a text outside its
+    canvas is a bug of the collection.
+
     Returns
     -------
     list of Path
@@ -425,7 +618,8 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
     ------
     ValueError
         On an unknown basis, a study or name that is not a safe file name, or a text (label, legend,
-        annotation, the stamp) that runs outside the canvas (:func:`check_canvas`).
+        annotation, the stamp) that runs outside the canvas (:func:`check_canvas`; with ``fit``, one still outside
+        after :func:`fit_to_canvas`).
     """
     if basis not in BASIS_LABELS:
         raise ValueError(f"basis must be one of {sorted(BASIS_LABELS)}, got {basis!r}")
@@ -455,16 +649,15 @@ def save_figure(fig, name: str, output_dir, study: str, basis: str, caption: str
                 with _lean_font_subsets():
                     fig.savefig(path, format=ext, metadata=metadata[ext], dpi=DPI, bbox_inches=None)
             elif ext == "png":
-                # a label cut at the edge of a figure is a wrong figure: the texts the PNG draw draws are
-                # measured on its own renderer (no extra draw), and a refused figure leaves no file behind
-                with _recording_texts() as drawn:
-                    pixels = io.BytesIO()
-                    fig.savefig(pixels, format="rgba", dpi=DPI, bbox_inches=None)
-                with at_dpi(fig, DPI):
-                    size = int(fig.bbox.width), int(fig.bbox.height)   # as Agg sizes its canvas
-                    renderer = next(iter(drawn.values()), None)
-                    outside = _outside(drawn, renderer, fig.bbox.width, fig.bbox.height, DPI / 100,
-                                       CANVAS_TOLERANCE_PX) if drawn else []
+                # a label cut at the edge of a figure is a wrong figure: refused (a refused figure leaves no file
+                # behind), or for a user's data set fitted to the canvas and drawn again
+                pixels, drawn, size, outside = _render_png(fig)
+                if outside and (basis == "supplied" if fit is None else fit):
+                    fitted = fit_to_canvas(fig)
+                    if fitted:
+                        warnings.warn(f"figure {name!r}: {len(fitted)} text(s) fitted to the canvas: "
+                                      + "; ".join(fitted), FittedTextWarning, stacklevel=2)
+                    pixels, drawn, size, outside = _render_png(fig)
                 # a figure a journal would refuse is a wrong figure too: print width, text >= 6 pt
                 unfit = print_problems(fig, list(drawn))
                 if caption:
