@@ -55,6 +55,15 @@ def _cells(chg: pd.DataFrame, params):
         yield study, param, visit, cell
 
 
+def _per_arm(data: pd.DataFrame, y: str, params):
+    """``(study, param, visit, arm, values of y)`` of every arm with at least 2 subjects in a cell, in order."""
+    for study, param, visit, cell in _cells(data, params):
+        for arm, _dose in _arm_order(cell):
+            x = cell.loc[cell["TRT01A"] == arm, y]
+            if len(x) >= 2:
+                yield study, param, visit, arm, x
+
+
 def change_from_baseline(chg: pd.DataFrame, finding: str, basis: str, params=None) -> pd.DataFrame:
     """Mean change from baseline per arm, parameter and visit: paired t interval and p.
 
@@ -78,14 +87,10 @@ def change_from_baseline(chg: pd.DataFrame, finding: str, basis: str, params=Non
     0  100M  3      20.0
     """
     rows = []
-    for study, param, visit, cell in _cells(chg, params):
-        for arm, _dose in _arm_order(cell):
-            x = cell.loc[cell["TRT01A"] == arm, "CHG"]
-            if len(x) < 2:
-                continue
-            r = stats.paired_t(x)
-            rows.append([finding, study, param, visit, "change_from_baseline", arm, "", r["n"], np.nan,
-                         r["estimate"], r["ci_low"], r["ci_high"], r["p_value"], "paired_t", basis])
+    for study, param, visit, arm, x in _per_arm(chg, "CHG", params):
+        r = stats.paired_t(x)
+        rows.append([finding, study, param, visit, "change_from_baseline", arm, "", r["n"], np.nan,
+                     r["estimate"], r["ci_low"], r["ci_high"], r["p_value"], "paired_t", basis])
     return _frame(rows)
 
 
@@ -276,14 +281,10 @@ def at_visit(values: pd.DataFrame, finding: str, basis: str, params=None) -> pd.
     0   at_visit  100M  4       3.0      NaN  t_interval
     """
     rows = []
-    for study, param, visit, cell in _cells(values, params):
-        for arm, _dose in _arm_order(cell):
-            x = cell.loc[cell["TRT01A"] == arm, "AVAL"]
-            if len(x) < 2:
-                continue
-            r = stats.mean_t_interval(x)
-            rows.append([finding, study, param, visit, "at_visit", arm, "", r["n"], np.nan, r["estimate"],
-                         r["ci_low"], r["ci_high"], np.nan, "t_interval", basis])
+    for study, param, visit, arm, x in _per_arm(values, "AVAL", params):
+        r = stats.mean_t_interval(x)
+        rows.append([finding, study, param, visit, "at_visit", arm, "", r["n"], np.nan, r["estimate"],
+                     r["ci_low"], r["ci_high"], np.nan, "t_interval", basis])
     return _frame(rows)
 
 
