@@ -1,6 +1,7 @@
 """msc_frailty.findings and msc_frailty.endpoints: analysis rows, sentences, tables and captions of the
 efficacy notebooks, and the parameters, visits and arms they speak of."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -605,3 +606,22 @@ def test_dose_forest_at_visit_caption_names_welch_and_the_rank_test():
     assert "the Welch difference (lower \u2212 higher dose) divided by the pooled SD of the value" in cap
     assert "Mann-Whitney rank test of each pair of an ordinal score, not drawn: PGIC at 6 months, 50M vs 100M, p" in cap
     assert "ANCOVA" not in cap and "adjusted for baseline" not in cap
+
+
+def test_one_subject_per_arm_is_reported_as_not_estimable_with_the_reason():
+    from msc_frailty import analysis
+
+    values = rating_data(per_arm=1)
+    data = findings.FindingData(change=pd.DataFrame(), values=values, change_params=[], value_params=["PGIC"],
+                                main={"PGIC": 6.0})
+    arms = pd.DataFrame({"STUDYID": "S", "TRT01A": ["Placebo", "100M"], "TRT01AN": [0.0, 100.0]})
+    assert findings.at_visit_rows(values, "other_endpoints", "supplied", ["PGIC"]).empty
+    text = findings.not_estimable_markdown(data, arms)
+    assert text.split("\n") == ["**Not estimated at the main visit, and why:**", "",
+                                "- PGIC, Placebo at 6 months: not estimable: one subject in Placebo",
+                                "- PGIC, 100M at 6 months: not estimable: one subject in 100M",
+                                "- PGIC, 100M vs Placebo at 6 months: not estimable: one subject in 100M; one subject "
+                                "in Placebo"]
+    assert analysis.NO_BASELINE == "no baseline record: analysed as the value at each visit"
+    two = rating_data(per_arm=2)
+    assert findings.not_estimable_markdown(dataclasses.replace(data, values=two), arms) == ""

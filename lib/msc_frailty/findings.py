@@ -290,7 +290,9 @@ def arms_table(trial) -> pd.DataFrame:
 
 
 def visit_counts(chg: pd.DataFrame, arms) -> pd.DataFrame:
-    """Subjects with a baseline value and a value at the visit, per parameter and visit (rows) and arm (columns)."""
+    """Subjects per parameter and visit (rows) and arm (columns) in ``chg``: with a baseline value and a value at the
+    visit in change data, with a value at the visit in the values of a parameter without a baseline record
+    (:func:`msc_frailty.analysis.values_at_visits`)."""
     counts = chg.pivot_table(index=["PARAMCD", "AVISITN"], columns="TRT01A", values="USUBJID", aggfunc="count",
                              fill_value=0)
     return counts[[a for a in arms if a in counts.columns]]
