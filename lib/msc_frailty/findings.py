@@ -360,23 +360,25 @@ def multiplicity_note(rows: pd.DataFrame, arms: pd.DataFrame, study: str) -> str
 
 
 def markdown(lines) -> str:
-    """Sentences of :func:`findings_lines` (or any lines: a heading, then indented items) as Markdown for
-    ``IPython.display.Markdown``: an indented line becomes a list item, "->" an arrow.
+    """Sentences of :func:`findings_lines` (or any lines: headings, then indented items) as Markdown for
+    ``IPython.display.Markdown``: an indented line becomes a list item, every other line a paragraph of its own,
+    "->" an arrow; empty lines are kept as paragraph breaks.
 
     Examples
     --------
-    >>> print(markdown(["6MWD at 6 months (higher is better)", "  change in 100M: +35 m  -> favourable", ""]))
+    >>> print(markdown(["6MWD at 6 months (higher is better)", "  change in 100M: +35 m  -> favourable", "Next."]))
     6MWD at 6 months (higher is better)
     <BLANKLINE>
     - change in 100M: +35 m → favourable
     <BLANKLINE>
+    Next.
     """
     out, listed = [], False
     for line in lines:
         item = line.startswith("  ")
         text = " ".join(line.split()).replace(" -> ", " → ")
-        if item and not listed and out and out[-1] != "":
-            out.append("")                               # a list opens after a blank line
+        if text and out and out[-1] != "" and not (item and listed):
+            out.append("")                               # a paragraph, or a list after one, opens after a blank line
         out.append(f"- {text}" if item else text)
         listed = item
     return "\n".join(out)
