@@ -30,6 +30,12 @@ Adverse events (adae.csv), unless ``empty_ae``:
   bruising day 1, ``T2-B02`` Headache day 5.
 
 So the TESAE30 counts are Control 0/8, Low 0/8, High 1/8, A 0/6, B 0/6.
+
+With ``rating=True`` adeff also holds ``PGIC`` (PARAM "Patient Global Impression of Change"), a 1-7 rating of
+change (1 = very much improved, 7 = very much worse) with NO baseline record: one value per subject at visits 2
+and 4, drawn from ``numpy.random.default_rng(seed + 1)`` (so the other values stay as without it), better with
+dose; and a PARAM column (empty for the other parameters). ``params`` chooses which of SIXMWD and TNFA are written
+(``params=()`` with ``rating=True``: a data set whose only efficacy parameter has no baseline).
 """
 
 from __future__ import annotations
@@ -51,6 +57,8 @@ TOY_PREFIX = {"TOY-1": "T1", "TOY-2": "T2"}
 TOY_VISITS = [0, 2, 4]
 TOY_PARAMS = ["SIXMWD", "TNFA"]
 TOY_SEED = 20240611
+#: The toy data set's rating of change without a baseline record (``write_dataset(rating=True)``), its visits.
+RATING, RATING_LABEL, RATING_VISITS = "PGIC", "Patient Global Impression of Change", [2, 4]
 
 AE_COLUMNS = ["STUDYID", "USUBJID", "AEDECOD", "AESER", "TRTEMFL", "ASTDY", "AEOUT"]
 TOY_AES = [
@@ -67,8 +75,15 @@ def _write_csv(df: pd.DataFrame, path: Path):
     df.to_csv(path, index=False, lineterminator="\n")
 
 
+def _rating(study: str, subj: str, dose: float, rng) -> list[dict]:
+    """The subject's 1-7 global impression of change at each of RATING_VISITS (no baseline record)."""
+    return [{"STUDYID": study, "USUBJID": subj, "PARAMCD": RATING, "AVISITN": visit,
+             "AVAL": float(np.clip(np.rint(4.2 - dose / 12 * visit / 4 + rng.normal(0.0, 1.1)), 1, 7)),
+             "PARAM": RATING_LABEL} for visit in RATING_VISITS]
+
+
 def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), empty_ae: bool = False,
-                  synthetic: bool = False) -> Path:
+                  synthetic: bool = False, rating: bool = False, params=TOY_PARAMS) -> Path:
     """Write a small valid data set (adsl.csv, adeff.csv, adae.csv) into ``folder`` and return it.
 
     Signature: ``write_dataset(folder, *, seed=20240611, studies=("TOY-1", "TOY-2"), empty_ae=False,
@@ -88,6 +103,10 @@ def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), e
     synthetic : bool
         Add a ``SYNTHFL`` column equal to ``"Y"`` on every row of every file (the marker of the
         embedded synthetic default), so ``load_trial(...).basis == "synthetic"``.
+    rating : bool
+        Add the 1-7 rating ``PGIC`` without a baseline record (module docstring) and a PARAM column.
+    params : sequence of str
+        Which of SIXMWD and TNFA to write (their values are drawn either way).
 
     Returns
     -------
@@ -97,6 +116,7 @@ def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), e
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    ratings = np.random.default_rng(seed + 1)
     adsl, adeff = [], []
     for study in studies:
         prefix = TOY_PREFIX[study]
@@ -111,11 +131,15 @@ def write_dataset(folder, *, seed: int = TOY_SEED, studies=("TOY-1", "TOY-2"), e
                 for visit in TOY_VISITS:
                     walk = walk0 if visit == 0 else walk0 + rng.normal(dose * 1.5 * visit / 4, 35.0)
                     tnf = tnf0 if visit == 0 else tnf0 + rng.normal(-0.02 * dose * visit / 4, 0.8)
-                    adeff.append({"STUDYID": study, "USUBJID": subj, "PARAMCD": "SIXMWD", "AVISITN": visit,
-                                  "AVAL": round(float(walk), 1)})
-                    adeff.append({"STUDYID": study, "USUBJID": subj, "PARAMCD": "TNFA", "AVISITN": visit,
-                                  "AVAL": round(float(max(tnf, 0.1)), 2)})
+                    for param, value in (("SIXMWD", round(float(walk), 1)), ("TNFA", round(float(max(tnf, 0.1)), 2))):
+                        if param in params:
+                            adeff.append({"STUDYID": study, "USUBJID": subj, "PARAMCD": param, "AVISITN": visit,
+                                          "AVAL": value})
+                if rating:
+                    adeff += _rating(study, subj, dose, ratings)
     adsl, adeff = pd.DataFrame(adsl), pd.DataFrame(adeff)
+    if rating:
+        adeff["PARAM"] = adeff["PARAM"].fillna("")
     aes = [] if empty_ae else [ae for ae in TOY_AES if ae[0] in studies]
     adae = pd.DataFrame(aes, columns=AE_COLUMNS)
     if synthetic:

@@ -14,7 +14,7 @@ import pandas as pd
 import pingouin as pg
 import pytest
 import statsmodels.formula.api as smf
-from conftest import TOY_ARMS, write_dataset
+from conftest import RATING, RATING_VISITS, TOY_ARMS, write_dataset
 from scipy import special
 from scipy import stats as st
 
@@ -349,3 +349,166 @@ def test_unknown_onset_gets_a_worst_case_row(tmp_path):
     # without unknown onsets there are no worst-case rows at all
     plain = analysis.tesae_proportions(_with_aes(tmp_path / "x", []))
     assert analysis.TESAE_WORST_CASE not in set(plain.paramcd)
+
+
+# ------------------------------------------------------------- parameters without a baseline record (at visit)
+# References from the raw CSV files and scipy only: the rating's values per arm and visit, scipy.stats.t.interval,
+# scipy.stats.ttest_ind(equal_var=False) and scipy.stats.mannwhitneyu.
+
+@pytest.fixture(scope="module")
+def rated(tmp_path_factory):
+    """The toy data set with the 1-7 rating PGIC without a baseline record (conftest.write_dataset(rating=True)); one
+    subject of TOY-1's High arm is outside the safety population and one Low value at visit 4 is missing."""
+    folder = write_dataset(tmp_path_factory.mktemp("rated") / "toy", rating=True)
+    adsl, eff = pd.read_csv(folder / "adsl.csv"), pd.read_csv(folder / "adeff.csv", keep_default_na=False)
+    adsl.loc[adsl.USUBJID == "T1-H08", "SAFFL"] = ""
+    eff = eff[~((eff.USUBJID == "T1-L03") & (eff.PARAMCD == RATING) & (eff.AVISITN == 4))]
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    eff.to_csv(folder / "adeff.csv", index=False)
+    hand = eff[eff.PARAMCD == RATING].merge(adsl[adsl.SAFFL == "Y"], on=["STUDYID", "USUBJID"])
+    return load_trial(folder), hand
+
+
+def _values(hand, study, visit, arm):
+    cell = hand[(hand.STUDYID == study) & (hand.AVISITN == visit) & (hand.TRT01A == arm)]
+    return cell["AVAL"].to_numpy(dtype=float)
+
+
+def test_no_baseline_parameters_are_found_and_kept(rated):
+    trial, hand = rated
+    assert analysis.no_baseline_params(trial.adeff) == [RATING]
+    assert set(add_change(trial)["PARAMCD"]) == {"SIXMWD", "TNFA"}        # the change data cannot hold it
+    values = analysis.values_at_visits(trial)
+    assert set(values["PARAMCD"]) == {RATING} and set(values["AVISITN"]) == set(RATING_VISITS)
+    counts = values.groupby(["STUDYID", "AVISITN", "TRT01A"])["USUBJID"].nunique()
+    expected = hand.groupby(["STUDYID", "AVISITN", "TRT01A"])["USUBJID"].nunique()
+    assert counts.to_dict() == {(s, float(v), a): n for (s, v, a), n in expected.items()}
+    assert counts[("TOY-1", 4, "High")] == 7 and counts[("TOY-1", 4, "Low")] == 7 and counts[("TOY-1", 2, "Low")] == 8
+    # the record counts of every estimate: change data and values together
+    both = analysis.analysed_records(trial)
+    assert len(both) == len(add_change(trial)) + len(values) and both.loc[both.PARAMCD == RATING, "CHG"].isna().all()
+
+
+def test_at_visit_rows_match_scipy_t_interval(rated):
+    trial, hand = rated
+    out = analysis.at_visit(analysis.values_at_visits(trial), "other_endpoints", trial.basis)
+    assert list(out.columns) == ESTIMATE_COLUMNS
+    assert set(out["comparison"]) == {"at_visit"} and set(out["method"]) == {"t_interval"}
+    assert out["p_value"].isna().all() and (out["ref_arm"] == "").all()
+    assert len(out) == 2 * (3 + 2)                                       # visits x arms of both studies
+    for _, r in out.iterrows():
+        x = _values(hand, r["study"], r["visit"], r["arm"])
+        lo, hi = st.t.interval(0.95, x.size - 1, loc=x.mean(), scale=st.sem(x))
+        assert r["n"] == x.size and r["estimate"] == pytest.approx(x.mean(), rel=1e-12)
+        assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi), rel=1e-10)
+
+
+def test_at_visit_vs_placebo_and_vs_arm_match_scipy(rated):
+    trial, hand = rated
+    values = analysis.values_at_visits(trial)
+    placebo = analysis.at_visit_vs_placebo(values, "other_endpoints", trial.basis)
+    doses = analysis.at_visit_vs_arm(values, "dose_comparison", trial.basis)
+    assert set(zip(placebo.study, placebo.arm, placebo.ref_arm)) == {("TOY-1", "Low", "Control"),
+                                                                     ("TOY-1", "High", "Control")}  # TOY-2: none
+    assert set(zip(doses.study, doses.arm, doses.ref_arm)) == {("TOY-1", "Low", "High"), ("TOY-2", "A", "B")}
+    for out, comparison in ((placebo, "vs_placebo"), (doses, "vs_arm")):
+        assert set(out["comparison"]) == {comparison}
+        assert set(out["method"]) == {"welch_t", "mann_whitney", "rank_biserial"}     # a 1-7 rating is ordinal
+        for (study, visit, arm, ref), cell in out.groupby(["study", "visit", "arm", "ref_arm"]):
+            x, y = _values(hand, study, visit, arm), _values(hand, study, visit, ref)
+            welch = st.ttest_ind(x, y, equal_var=False)
+            ci = welch.confidence_interval(0.95)
+            w = _row(cell, method="welch_t")
+            assert (w["n"], w["n_ref"]) == (x.size, y.size)
+            assert w["estimate"] == pytest.approx(x.mean() - y.mean(), rel=1e-12, abs=1e-14)   # arm minus ref_arm
+            assert (w["ci_low"], w["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
+            assert w["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
+            ranks = st.mannwhitneyu(x, y, alternative="two-sided")
+            m, b = _row(cell, method="mann_whitney"), _row(cell, method="rank_biserial")
+            assert m["p_value"] == pytest.approx(ranks.pvalue, rel=1e-12) and np.isnan(m["estimate"])
+            assert b["estimate"] == pytest.approx(2 * ranks.statistic / (x.size * y.size) - 1, rel=1e-12, abs=1e-15)
+            assert np.isnan(b["p_value"]) and np.isnan(b["ci_low"])
+    # High has 7 in the safety population at visit 4 (T1-H08 is not), Low 7 (T1-L03 has no value)
+    assert tuple(_row(doses, study="TOY-1", visit=4, method="welch_t")[["n", "n_ref"]]) == (7, 7)
+
+
+def _cells(arms, visit=6.0, param="PGIC"):
+    """Values of one visit: ``{arm: (dose, [values])}``."""
+    rows = [{"STUDYID": "S", "PARAMCD": param, "AVISITN": visit, "TRT01A": a, "TRT01AN": dose, "USUBJID": f"{a}{i}",
+             "AVAL": v} for a, (dose, vals) in arms.items() for i, v in enumerate(vals)]
+    return pd.DataFrame(rows)
+
+
+def _arms(*names_doses):
+    return pd.DataFrame([{"STUDYID": "S", "TRT01A": a, "TRT01AN": d} for a, d in names_doses])
+
+
+def test_a_value_that_is_not_ordinal_gets_no_rank_test():
+    values = _cells({"Placebo": (0.0, [1.5, 2.25, 3.0]), "100M": (100.0, [2.0, 3.5, 4.0])})
+    out = analysis.at_visit_vs_placebo(values, "other_endpoints", "supplied")
+    assert out["method"].tolist() == ["welch_t"]
+    wide = _cells({"Placebo": (0.0, [0.0, 12.0, 6.0]), "100M": (100.0, [3.0, 9.0, 11.0])})   # 0-12: not short
+    assert analysis.at_visit_vs_placebo(wide, "x", "supplied")["method"].tolist() == ["welch_t"]
+    assert analysis.is_ordinal_score([1, 7, 4]) and not analysis.is_ordinal_score([0, 12])
+
+
+def test_one_subject_per_arm_is_not_estimable_with_its_reason():
+    values = _cells({"Placebo": (0.0, [4.0]), "100M": (100.0, [2.0])})
+    arms = _arms(("Placebo", 0.0), ("100M", 100.0))
+    assert analysis.at_visit(values, "x", "supplied").empty
+    assert analysis.at_visit_vs_placebo(values, "x", "supplied").empty
+    per_arm = analysis.not_estimable(values, arms, "at_visit")
+    assert per_arm["reason"].tolist() == ["one subject in Placebo", "one subject in 100M"]
+    pair = analysis.not_estimable(values, arms, "vs_placebo")
+    assert pair[["arm", "ref_arm", "reason"]].values.tolist() == [["100M", "Placebo",
+                                                                    "one subject in 100M; one subject in Placebo"]]
+    assert "too few" not in " ".join(pair["reason"])
+
+
+def test_an_arm_without_values_at_a_visit_and_a_study_without_placebo():
+    values = _cells({"Placebo": (0.0, [4.0, 5.0, 3.0]), "100M": (100.0, [2.0, 3.0])})
+    arms = _arms(("Placebo", 0.0), ("100M", 100.0), ("200M", 200.0))
+    out = analysis.at_visit_vs_placebo(values, "x", "supplied")
+    assert set(out["arm"]) == {"100M"}                                  # 200M has no value: no row, and why
+    why = analysis.not_estimable(values, arms, "vs_placebo")
+    assert why[["arm", "reason"]].values.tolist() == [["200M", "no value in 200M at that visit"]]
+    assert analysis.not_estimable(values, arms, "at_visit")["reason"].tolist() == ["no value in 200M at that visit"]
+    active = _cells({"100M": (100.0, [2.0, 3.0]), "200M": (200.0, [1.0, 2.0])})
+    reason = analysis.not_estimable(active, _arms(("100M", 100.0), ("200M", 200.0)), "vs_placebo")
+    assert reason[["visit", "reason"]].values.tolist()[0][1] == "no placebo arm" and reason["visit"].isna().all()
+    assert analysis.not_estimable(active, _arms(("100M", 100.0)), "vs_arm")["reason"].tolist() == \
+        ["fewer than two active arms"]
+    with pytest.raises(ValueError, match="comparison must be one of"):
+        analysis.not_estimable(active, _arms(("100M", 100.0)), "dose_trend")
+
+
+@pytest.mark.filterwarnings("ignore:Precision loss:RuntimeWarning")
+def test_zero_variance_arms():
+    # one arm without spread: an ordinary Welch test, as scipy computes it
+    values = _cells({"Placebo": (0.0, [4.0, 4.0, 4.0]), "100M": (100.0, [2.0, 3.0, 5.0, 1.0])})
+    w = _row(analysis.at_visit_vs_placebo(values, "x", "supplied"), method="welch_t")
+    ref = st.ttest_ind([2.0, 3.0, 5.0, 1.0], [4.0, 4.0, 4.0], equal_var=False)
+    assert w["p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    assert (w["ci_low"], w["ci_high"]) == pytest.approx(tuple(ref.confidence_interval(0.95)), rel=1e-10)
+    # both without spread: the difference, with no interval and no p (scipy says t = -inf, p = 0: a degenerate
+    # test gives no p-value, never 0), and the per-arm interval is the mean itself
+    flat = _cells({"Placebo": (0.0, [4.0, 4.0]), "100M": (100.0, [2.0, 2.0, 2.0])})
+    out = analysis.at_visit_vs_placebo(flat, "x", "supplied")
+    w = _row(out, method="welch_t")
+    assert w["estimate"] == -2.0 and np.isnan(w["ci_low"]) and np.isnan(w["p_value"])
+    assert st.ttest_ind([2.0] * 3, [4.0] * 2, equal_var=False).pvalue == 0.0
+    assert _row(out, method="rank_biserial")["estimate"] == -1.0
+    r = _row(analysis.at_visit(flat, "x", "supplied"), arm="100M")
+    assert (r["estimate"], r["ci_low"], r["ci_high"]) == (2.0, 2.0, 2.0)
+    why = analysis.not_estimable(flat, _arms(("Placebo", 0.0), ("100M", 100.0)), "vs_placebo")
+    assert why["reason"].tolist() == ["no spread in either arm: a difference without an interval or p"]
+
+
+def test_change_data_give_their_own_reasons(toy):
+    _, trial, chg, _ = toy
+    one = chg[~((chg.STUDYID == "TOY-1") & (chg.TRT01A == "Low") & (chg.USUBJID != "T1-L01"))]
+    why = analysis.not_estimable(one, trial.arms(), "vs_placebo", params=["SIXMWD"])
+    assert set(why["reason"]) == {"one subject in Low", "no placebo arm"}          # TOY-2 has none
+    none = chg[~((chg.STUDYID == "TOY-1") & (chg.TRT01A == "Low"))]
+    why = analysis.not_estimable(none, trial.arms(), "change_from_baseline", params=["SIXMWD"])
+    assert set(why["reason"]) == {"no subject in Low with a baseline value and a value at that visit"}

@@ -1,6 +1,7 @@
 """msc_frailty.findings and msc_frailty.endpoints: analysis rows, sentences, tables and captions of the
 efficacy notebooks, and the parameters, visits and arms they speak of."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -485,3 +486,142 @@ def test_dose_response_caption_gives_the_trend_test_and_says_not_monotone():
     assert cap.count("a rough summary of means that rise and fall") == 1
     assert "slope of change per 100 million cells" in cap and "(placebo as dose 0)" in cap
     assert "Trend test" not in findings.dose_response_caption(both, "synthetic")
+
+
+# ------------------------------------------------------------------- parameters without a baseline record
+def rating_data(per_arm=4, visits=(3.0, 6.0)):
+    """A 1-7 rating (PGIC) without baseline: Placebo and 100M, ``per_arm`` subjects each, at ``visits``."""
+    rng = np.random.default_rng(7)
+    rows = [{"STUDYID": "S", "USUBJID": f"{arm}-{i}", "PARAMCD": "PGIC", "AVISITN": v, "TRT01A": arm,
+             "TRT01AN": dose, "AVAL": float(np.clip(np.rint(rng.normal(mean, 1.2)), 1, 7))}
+            for arm, dose, mean in (("Placebo", 0.0, 4.5), ("100M", 100.0, 3.0)) for i in range(per_arm)
+            for v in visits]
+    return pd.DataFrame(rows)
+
+
+def test_markdown_of_findings_lines():
+    md = findings.markdown(["A at 6 months (higher is better)", "  change in X: +1  -> favourable", "",
+                            "B at 6 months", "  mean in X: 2"])
+    assert md.split("\n") == ["A at 6 months (higher is better)", "", "- change in X: +1 \u2192 favourable", "",
+                              "B at 6 months", "", "- mean in X: 2"]
+
+
+def test_at_visit_lines_give_the_mean_the_welch_difference_and_the_rank_test():
+    from msc_frailty import analysis
+
+    values = rating_data(per_arm=6)
+    rows = findings.at_visit_rows(values, "other_endpoints", "supplied", ["PGIC"])
+    assert set(rows["method"]) == {"t_interval", "welch_t", "mann_whitney", "rank_biserial"}
+    lines = findings.at_visit_lines(rows, ["PGIC"], {"PGIC": 6.0})
+    assert lines[0] == f"PGIC at 6 months (direction not stated; {analysis.NO_BASELINE})"
+    welch = rows[(rows.method == "welch_t") & (rows.visit == 6.0)].iloc[0]
+    rank = rows[(rows.method == "mann_whitney") & (rows.visit == 6.0)].iloc[0]
+    text = "\n".join(lines)
+    assert f"100M vs Placebo (difference in means, Welch): {findings.describe(welch)}" in text
+    assert f"Mann-Whitney rank test {findings.format_p(rank['p_value'])}, rank-biserial correlation" in text
+    assert "mean in Placebo: " in text and "mean in 100M: " in text
+
+
+def test_not_estimable_lines_say_the_true_reason():
+    reasons = pd.DataFrame({"study": "S", "paramcd": ["PGIC", "PGIC", "PGIC", "TNFA"],
+                            "visit": [3.0, 6.0, 6.0, np.nan], "comparison": "vs_placebo",
+                            "arm": ["100M", "100M", "200M", ""], "ref_arm": ["Placebo", "Placebo", "Placebo", ""],
+                            "reason": ["one subject in 100M", "one subject in 100M",
+                                       "no value in 200M at that visit", "no placebo arm"]})
+    assert findings.not_estimable_lines(reasons) == [
+        "Serum TNF-\u03b1: not estimable: no placebo arm",
+        "PGIC, 100M vs Placebo at 3 and 6 months: not estimable: one subject in 100M",
+        "PGIC, 200M vs Placebo at 6 months: not estimable: no value in 200M at that visit"]
+    at_main = findings.not_estimable_lines(reasons, visits={"PGIC": 3.0, "TNFA": 6.0})
+    assert at_main == ["Serum TNF-\u03b1: not estimable: no placebo arm",
+                       "PGIC, 100M vs Placebo at 3 months: not estimable: one subject in 100M"]
+    assert findings.not_estimable_lines(reasons.iloc[:0]) == []
+
+
+def test_finding_data_routes_parameters_and_keeps_the_ones_without_baseline(tmp_path):
+    from conftest import RATING, write_dataset
+    from msc_frailty.data import load_trial
+
+    trial = load_trial(write_dataset(tmp_path / "a", rating=True, studies=("TOY-1",)))
+    labels = endpoints.resolve_labels(trial)
+    other = findings.finding_data(trial, endpoints.OTHER, labels)           # no params.csv: other_endpoints
+    assert (other.change_params, other.value_params, other.main) == ([], [RATING], {RATING: 4.0})
+    assert len(other.values) == 48 and other.change.empty
+    everything = findings.finding_data(trial, None, labels)                  # the dose comparison: all of them
+    assert everything.params == ["SIXMWD", "TNFA", RATING] and everything.value_params == [RATING]
+    assert findings.finding_data(trial, "physical_performance", labels).params == ["SIXMWD"]
+    (tmp_path / "a" / "params.csv").write_text("PARAMCD,PARAM,unit,direction,finding\n"
+                                               f"{RATING},,points,lower_better,physical_performance\n")
+    trial = load_trial(tmp_path / "a")
+    labels = endpoints.resolve_labels(trial)
+    physical = findings.finding_data(trial, "physical_performance", labels)  # params.csv first
+    assert physical.params == ["SIXMWD", RATING] and physical.value_params == [RATING]
+    assert findings.finding_data(trial, endpoints.OTHER, labels).params == []
+    table = findings.parameters_table(physical, labels)
+    assert table.set_index("code").loc[RATING, "analysed as"] == "value at each visit (no baseline record)"
+    assert table.set_index("code").loc["SIXMWD", "analysed as"] == "change from baseline"
+
+
+def test_summary_table_and_the_count_of_endpoints():
+    values = rating_data(per_arm=5)
+    rows = findings.at_visit_rows(values, "other_endpoints", "supplied", ["PGIC"])
+    table = findings.summary_table(rows, ["PGIC"], {"PGIC": 6.0}, ["Placebo", "100M"], value_params=["PGIC"])
+    r = table.iloc[0]
+    assert (r["analysed as"], r["visit"], r["n per arm"]) == ("value at the visit (no baseline)", "6 months",
+                                                              "Placebo 5, 100M 5")
+    mean = rows[(rows.comparison == "at_visit") & (rows.arm == "100M") & (rows.visit == 6.0)].iloc[0]
+    est, lo, hi = findings.interval_texts(mean["estimate"], mean["ci_low"], mean["ci_high"])
+    assert r["100M"] == f"{est} ({lo} to {hi})"
+    assert r["100M vs Placebo"].endswith(findings.format_p(
+        rows[(rows.method == "welch_t") & (rows.visit == 6.0)].iloc[0]["p_value"]))
+    assert findings.endpoints_sentence(["CRP", "IL6", "PGIC"], ["PGIC"]).startswith("3 other endpoints: CRP, IL6 and")
+    assert findings.endpoints_sentence([], []) == "No other endpoint in this data set."
+
+
+def test_at_visit_caption_says_value_not_change():
+    cap = readers_words(findings.at_visit_caption(rating_data(), "PGIC", "supplied", ["Placebo", "100M"]))
+    assert cap.startswith("PGIC by arm and visit: the value at each visit, not a change from baseline")
+    assert "one panel per arm (a, Placebo; b, 100M), shared axes" in cap       # a whole-number score: stacked
+    assert "stacked side by side where subjects share a value" in cap
+    assert "n per arm: Placebo 4, 100M 4" in cap and "t interval of the mean value at the visit" in cap
+    assert "baseline, where" not in cap and "open symbols" not in cap          # nothing drawn at baseline
+    big = readers_words(findings.at_visit_caption(rating_data(per_arm=35), "PGIC", "supplied"))
+    assert "means and intervals only" in big
+    assert "b, the share of each arm's subjects at each level of the score at 6 months" in big
+
+
+def test_dose_forest_at_visit_caption_names_welch_and_the_rank_test():
+    values = rating_data(per_arm=6).assign(TRT01A=lambda d: d.TRT01A.replace({"Placebo": "50M"}),
+                                           TRT01AN=lambda d: d.TRT01AN.replace({0.0: 50.0}))
+    from msc_frailty import analysis
+
+    rows = analysis.at_visit_vs_arm(values, "dose_comparison", "supplied")
+    at6 = rows[rows.visit == 6.0]
+    std = findings.standardized_pairs(at6[at6.method == "welch_t"], values, y="AVAL")
+    x, y = (values[(values.AVISITN == 6.0) & (values.TRT01A == a)]["AVAL"] for a in ("50M", "100M"))
+    assert std["sd"].iloc[0] == pytest.approx(findings.pooled_sd(x, y))
+    assert std["smd"].iloc[0] == pytest.approx((x.mean() - y.mean()) / findings.pooled_sd(x, y))
+    cap = readers_words(findings.dose_forest_at_visit_caption(std, "supplied",
+                                                              ranks=at6[at6.method == "mann_whitney"]))
+    assert "the Welch difference (lower \u2212 higher dose) divided by the pooled SD of the value" in cap
+    assert "Mann-Whitney rank test of each pair of an ordinal score, not drawn: PGIC at 6 months, 50M vs 100M, p" in cap
+    assert "ANCOVA" not in cap and "adjusted for baseline" not in cap
+
+
+def test_one_subject_per_arm_is_reported_as_not_estimable_with_the_reason():
+    from msc_frailty import analysis
+
+    values = rating_data(per_arm=1)
+    data = findings.FindingData(change=pd.DataFrame(), values=values, change_params=[], value_params=["PGIC"],
+                                main={"PGIC": 6.0})
+    arms = pd.DataFrame({"STUDYID": "S", "TRT01A": ["Placebo", "100M"], "TRT01AN": [0.0, 100.0]})
+    assert findings.at_visit_rows(values, "other_endpoints", "supplied", ["PGIC"]).empty
+    text = findings.not_estimable_markdown(data, arms)
+    assert text.split("\n") == ["**Not estimated at the main visit, and why:**", "",
+                                "- PGIC, Placebo at 6 months: not estimable: one subject in Placebo",
+                                "- PGIC, 100M at 6 months: not estimable: one subject in 100M",
+                                "- PGIC, 100M vs Placebo at 6 months: not estimable: one subject in 100M; one subject "
+                                "in Placebo"]
+    assert analysis.NO_BASELINE == "no baseline record: analysed as the value at each visit"
+    two = rating_data(per_arm=2)
+    assert findings.not_estimable_markdown(dataclasses.replace(data, values=two), arms) == ""

@@ -250,7 +250,8 @@ def test_figures_state_weeks_and_no_direction_nobody_gave(adam_runs):
     assert "favours lower dose" in forest
     # the executed notebook's sentences: no direction claimed, no "favourable" for ADAS
     nb = json.loads((plain / "notebooks" / "TOY-1" / "other_endpoints.ipynb").read_text(encoding="utf-8"))
-    out = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    out = "".join("".join(o.get("text", "") or o.get("data", {}).get("text/markdown", ""))   # printed or Markdown
+                  for c in nb["cells"] for o in c.get("outputs", []))
     assert "ADAS-Cog total at Week 12 (direction not stated)" in out and endpoints.NEUTRAL in out
     assert not DIRECTION.search(out) and "favourable" not in out
 

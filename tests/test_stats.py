@@ -152,6 +152,69 @@ def test_welch_t_without_spread():
     assert r["p_value"] == pytest.approx(2 * st.t.sf(abs(r["t"]), 3), rel=1e-9)
 
 
+# ------------------------------------------------------------- mean_t_interval and mann_whitney (no baseline)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("n", [2, 5, 30])
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_mean_t_interval_matches_scipy_t_interval(seed, n, confidence):
+    x = np.round(_sample(seed, n, loc=4.0, scale=1.5))          # ratings are whole numbers; nothing depends on it
+    x[0] = x[1] + 1.0                                           # some spread
+    r = stats.mean_t_interval(x, confidence)
+    lo, hi = st.t.interval(confidence, n - 1, loc=np.mean(x), scale=st.sem(x))
+    assert r["n"] == n and r["estimate"] == pytest.approx(np.mean(x), rel=1e-12)
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi), rel=1e-10)
+    assert r["sd"] == pytest.approx(np.std(x, ddof=1), rel=1e-12)
+
+
+def test_mean_t_interval_degenerate_inputs():
+    # no spread: the t interval with SD 0 is the mean itself (scipy's t.interval refuses scale 0)
+    r = stats.mean_t_interval([3.0, 3.0, 3.0])
+    assert (r["estimate"], r["ci_low"], r["ci_high"], r["sd"]) == (3.0, 3.0, 3.0, 0.0)
+    r = stats.mean_t_interval([3.0, np.nan, 4.0])                # a missing value is not dropped
+    assert np.isnan(r["ci_low"]) and np.isnan(r["ci_high"]) and r["n"] == 3
+    with pytest.raises(ValueError, match="at least 2"):
+        stats.mean_t_interval([3.0])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("nx, ny", [(5, 6), (8, 8), (12, 30)])
+def test_mann_whitney_matches_scipy_and_the_rank_biserial_definition(seed, nx, ny):
+    rng = np.random.default_rng(seed)
+    x = np.clip(np.rint(rng.normal(3.0, 1.3, nx)), 1, 7)        # a 1-7 rating: ties, so scipy's tie correction
+    y = np.clip(np.rint(rng.normal(4.0, 1.3, ny)), 1, 7)
+    ref = st.mannwhitneyu(x, y, alternative="two-sided")
+    r = stats.mann_whitney(x, y)
+    assert (r["n"], r["n_ref"]) == (nx, ny)
+    assert r["u"] == ref.statistic and r["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    # RBC = P(x > y) - P(x < y), counted over every pair: positive when x tends to be higher
+    diff = x[:, None] - y[None, :]
+    assert r["rbc"] == pytest.approx((diff > 0).mean() - (diff < 0).mean(), rel=1e-12, abs=1e-15)
+    assert r["rbc"] == pytest.approx(2 * ref.statistic / (nx * ny) - 1, rel=1e-12, abs=1e-15)
+    assert r["cles"] == pytest.approx((diff > 0).mean() + 0.5 * (diff == 0).mean(), rel=1e-12)
+    swapped = stats.mann_whitney(y, x)
+    assert swapped["rbc"] == pytest.approx(-r["rbc"]) and swapped["p_value"] == pytest.approx(r["p_value"])
+
+
+def test_mann_whitney_degenerate_inputs():
+    # every value tied: no evidence either way (scipy: p = 1), RBC 0
+    r = stats.mann_whitney([3.0, 3.0, 3.0], [3.0, 3.0])
+    assert r["p_value"] == st.mannwhitneyu([3.0] * 3, [3.0] * 2).pvalue == 1.0 and r["rbc"] == 0.0
+    # fewer than 2 values or a missing value: nothing, not a silent drop
+    for x, y in (([1.0], [2.0, 3.0]), ([1.0, 2.0], []), ([1.0, np.nan], [2.0, 3.0])):
+        r = stats.mann_whitney(x, y)
+        assert all(np.isnan(r[k]) for k in ("u", "p_value", "rbc", "cles")) and (r["n"], r["n_ref"]) == (len(x), len(y))
+
+
+def test_mann_whitney_is_pingouin_mwu_at_full_precision(monkeypatch):
+    monkeypatch.setattr(pg, "mwu", _boom)
+    with pytest.raises(RuntimeError, match="pingouin was called"):
+        stats.mann_whitney([1.0, 2.0, 3.0], [2.0, 4.0, 5.0])
+    monkeypatch.undo()
+    monkeypatch.setitem(pg.options, "round", 1)
+    x, y = [1.0, 2.0, 2.0, 5.0], [3.0, 4.0, 4.0, 6.0, 7.0]
+    assert stats.mann_whitney(x, y)["p_value"] == st.mannwhitneyu(x, y).pvalue     # not rounded to 0.1
+
+
 # ----------------------------------------------------------------------------------------- ancova
 def _ancova_data(seed, n_arm=9, n_ref=11, effect=12.0):
     rng = np.random.default_rng(seed)

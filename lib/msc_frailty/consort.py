@@ -30,8 +30,8 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from . import names, plots, stats, style
 from .endpoints import study_words, unit_suffix, words_of
 from .captions import plural
-from .analysis import TESAE_WINDOW_DAYS, tesae_subjects
-from .data import PARAMETERS, TrialData, add_change
+from .analysis import TESAE_WINDOW_DAYS, analysed_records, tesae_subjects
+from .data import PARAMETERS, TrialData
 from .paths import resolve
 from .results import _atomic_write_csv
 
@@ -161,7 +161,8 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
     not an enrolment count), ``allocated`` (per TRT01A),
     ``infused`` (SAFFL = Y) and ``analysed`` (per post-baseline visit of ``param``: subjects with
     SAFFL = Y, a baseline value and a value at that visit, the efficacy population of the analysis
-    plan). Arms come placebo first, then by dose; an arm nobody was analysed in at a visit has n = 0.
+    plan; for a parameter without a baseline record, a value at that visit). Arms come placebo first, then by
+    dose; an arm nobody was analysed in at a visit has n = 0.
 
     Parameters
     ----------
@@ -192,7 +193,7 @@ def consort_counts(trial: TrialData, param: str | None = None) -> pd.DataFrame:
         if eff.empty:
             have = sorted(set(trial.adeff["PARAMCD"]))
             raise ValueError(f"parameter {param!r} has no rows in adeff (have {have})")
-        chg = add_change(trial)
+        chg = analysed_records(trial)   # a parameter without a baseline record: subjects with a value at the visit
         chg = chg[chg["PARAMCD"] == param]
         labels = visit_labels(trial, param)
         infused = adsl[adsl["SAFFL"] == "Y"]
@@ -509,7 +510,7 @@ def _analysed_lines(analysed: pd.DataFrame, arm: str, n_inf: int, param, width_m
     else:
         # the parameter the flow follows, under a bold "Analysed for": never called primary without a source
         head = ["Analysed for", next((name for name in names if _text_mm(name) <= room), str(param))]
-    lines = [*head, "(baseline and visit)"]
+    lines = [*head, "(baseline and visit)" if info.get("baseline", True) else "(value at visit)"]
     for r in analysed[analysed["arm"] == arm].sort_values("visit").itertuples():
         label = r.visit_label if isinstance(getattr(r, "visit_label", None), str) and r.visit_label \
             else visit_label(r.visit)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import names, studies, style
+from .analysis import no_baseline_params
 from .data import PARAMETERS
 
 #: Physical-performance and patient-reported physical parameters, in reporting order.
@@ -141,7 +142,8 @@ class Labels:
     Attributes
     ----------
     params : dict
-        ``{paramcd: info}`` with the keys of :func:`parameter_info`.
+        ``{paramcd: info}`` with the keys of :func:`parameter_info`, and ``baseline: False`` for a parameter without
+        a baseline record (:func:`msc_frailty.analysis.no_baseline_params`).
     visit_unit : {"months", "weeks", "days"} or None
         The unit of AVISITN, from the AVISIT labels; ``"months"`` without AVISIT (the contract's
         default), None when the labels name no single unit.
@@ -267,6 +269,8 @@ def resolve_labels(trial) -> Labels:
         data_names = {p: _most_common(g["PARAM"]) for p, g in adeff.groupby("PARAMCD")}
     codes = sorted(set(adeff["PARAMCD"]) | set(given))
     params = {p: resolve_parameter(p, given.get(p), data_names.get(p, "")) for p in codes}
+    for p in no_baseline_params(adeff):     # analysed as the value at each visit: no figure speaks of its baseline
+        params[p]["baseline"] = False
     unit, visit_labels = visit_scale(adeff)
     return Labels(params=params, visit_unit=unit, visit_labels=visit_labels, words=study_words(trial))
 
@@ -412,7 +416,7 @@ def axis_label(paramcd: str, kind: str = "change", labels: Labels | None = None)
     ----------
     paramcd : str
         The parameter.
-    kind : {"change", "difference", "ratio", "value", "panel_change", "panel_ratio"}
+    kind : {"change", "difference", "ratio", "value", "panel_change", "panel_ratio", "panel_value"}
         Change from baseline, a between-arm difference in change, a ratio to baseline (log scale,
         geometric means) or the raw value. The ``panel_`` kinds leave out the parameter's name, for
         panels whose title names it.
@@ -448,6 +452,7 @@ def axis_label(paramcd: str, kind: str = "change", labels: Labels | None = None)
         "difference": f"Difference in change{unit}",
         "ratio": f"{info['short']}, ratio to baseline",
         "value": f"{info['short']}{named}",
+        "panel_value": f"Value{unit}",
         "panel_change": f"Change{unit}",
         "panel_ratio": "Ratio to baseline",
     }[kind]

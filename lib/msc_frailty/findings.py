@@ -12,14 +12,17 @@ Names, units, directions and visits come from :mod:`msc_frailty.endpoints`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from . import analysis, numbers, stats, style
-from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text, is_whole_score,
-                        n_text, ordered_params, outcome_at, parameter_info, pooled_arms, row_counts, shows_points,
-                        time_course_plan, visit_text, words_of)
+from .captions import join_and, plural
+from .data import add_change
+from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text, finding_params,
+                        is_whole_score, main_visit, n_text, ordered_params, outcome_at, parameter_info, pooled_arms,
+                        row_counts, shows_points, time_course_plan, visit_text, words_of)
 from .numbers import MINUS
 from .results import round_significant
 
@@ -287,7 +290,9 @@ def arms_table(trial) -> pd.DataFrame:
 
 
 def visit_counts(chg: pd.DataFrame, arms) -> pd.DataFrame:
-    """Subjects with a baseline value and a value at the visit, per parameter and visit (rows) and arm (columns)."""
+    """Subjects per parameter and visit (rows) and arm (columns) in ``chg``: with a baseline value and a value at the
+    visit in change data, with a value at the visit in the values of a parameter without a baseline record
+    (:func:`msc_frailty.analysis.values_at_visits`)."""
     counts = chg.pivot_table(index=["PARAMCD", "AVISITN"], columns="TRT01A", values="USUBJID", aggfunc="count",
                              fill_value=0)
     return counts[[a for a in arms if a in counts.columns]]
@@ -352,6 +357,263 @@ def multiplicity_note(rows: pd.DataFrame, arms: pd.DataFrame, study: str) -> str
     n_p = int(rows["p_value"].notna().sum())
     return (f"Smallest arm: {int(arms['subjects'].min())} subjects. {n_p} p-values in the plan's rows for {study}; "
             f"at the 5% level about {0.05 * n_p:.1f} would fall below 0.05 by chance alone if nothing changed.")
+
+
+def markdown(lines) -> str:
+    """Sentences of :func:`findings_lines` (or any lines: headings, then indented items) as Markdown for
+    ``IPython.display.Markdown``: an indented line becomes a list item, every other line a paragraph of its own,
+    "->" an arrow; empty lines are kept as paragraph breaks.
+
+    Examples
+    --------
+    >>> print(markdown(["6MWD at 6 months (higher is better)", "  change in 100M: +35 m  -> favourable", "Next."]))
+    6MWD at 6 months (higher is better)
+    <BLANKLINE>
+    - change in 100M: +35 m → favourable
+    <BLANKLINE>
+    Next.
+    """
+    out, listed = [], False
+    for line in lines:
+        item = line.startswith("  ")
+        text = " ".join(line.split()).replace(" -> ", " → ")
+        if text and out and out[-1] != "" and not (item and listed):
+            out.append("")                               # a paragraph, or a list after one, opens after a blank line
+        out.append(f"- {text}" if item else text)
+        listed = item
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# Parameters without a baseline record: the value at each visit (msc_frailty.analysis)
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FindingData:
+    """What a finding's notebook analyses (:func:`finding_data`).
+
+    Attributes
+    ----------
+    change : pandas.DataFrame
+        Change from baseline (:func:`msc_frailty.data.add_change`) of ``change_params``.
+    values : pandas.DataFrame
+        The value at each visit (:func:`msc_frailty.analysis.values_at_visits`) of ``value_params``, the parameters
+        without a baseline record.
+    change_params, value_params : list of str
+        The finding's parameters of each kind, in reporting order.
+    main : dict
+        ``{paramcd: main visit}`` (:func:`msc_frailty.endpoints.main_visit`) of every parameter.
+    """
+
+    change: pd.DataFrame
+    values: pd.DataFrame
+    change_params: list
+    value_params: list
+    main: dict
+
+    @property
+    def params(self) -> list[str]:
+        """Every parameter of the finding, in reporting order."""
+        return ordered_params([*self.change_params, *self.value_params])
+
+
+def finding_data(trial, finding: str | None, labels: Labels | None = None) -> FindingData:
+    """The parameters a finding analyses (:func:`msc_frailty.endpoints.finding_params`; every parameter with
+    ``finding=None``, the dose comparison) and their data: change from baseline for those with a baseline record,
+    the value at each visit for those without (:func:`msc_frailty.analysis.no_baseline_params`), never dropped.
+
+    Examples
+    --------
+    >>> from msc_frailty.data import load_trial
+    >>> d = finding_data(load_trial("data/synthetic").study("CRATUS-P2"), "inflammation")
+    >>> d.change_params, d.value_params, d.main
+    (['TNFA', 'BCTNFA'], [], {'TNFA': 6.0, 'BCTNFA': 6.0})
+    """
+    chg, values = add_change(trial), analysis.values_at_visits(trial)
+    present = [*pd.unique(chg["PARAMCD"]), *pd.unique(values["PARAMCD"])]
+    params = finding_params(present, finding, labels) if finding else ordered_params(present)
+    change_params = [p for p in params if p in set(chg["PARAMCD"])]
+    value_params = [p for p in params if p in set(values["PARAMCD"]) and p not in change_params]
+    change, values = chg[chg["PARAMCD"].isin(change_params)], values[values["PARAMCD"].isin(value_params)]
+    main = {p: main_visit((change if p in change_params else values).loc[lambda d: d["PARAMCD"] == p, "AVISITN"],
+                          labels) for p in params}
+    return FindingData(change=change, values=values, change_params=change_params, value_params=value_params,
+                       main=main)
+
+
+def not_estimable(data: FindingData, arms: pd.DataFrame, between=("vs_placebo",)) -> pd.DataFrame:
+    """What a finding could not estimate and why (:func:`msc_frailty.analysis.not_estimable`): per arm (change from
+    baseline, or the value at the visit for a parameter without a baseline record) and for each comparison of
+    ``between`` (``"vs_placebo"``, ``"vs_arm"``), for both kinds of parameter; ``arms``:
+    :meth:`msc_frailty.data.TrialData.arms`."""
+    parts = []
+    for frame, params, per_arm in ((data.change, data.change_params, "change_from_baseline"),
+                                   (data.values, data.value_params, "at_visit")):
+        if params:
+            parts += [analysis.not_estimable(frame, arms, c, params) for c in (per_arm, *between)]
+    return (pd.concat(parts, ignore_index=True) if parts
+            else pd.DataFrame(columns=analysis.NOT_ESTIMABLE_COLUMNS))
+
+
+def not_estimable_markdown(data: FindingData, arms: pd.DataFrame, labels: Labels | None = None,
+                           between=("vs_placebo",)) -> str:
+    """What could not be estimated at each parameter's main visit, and the true reason, as a Markdown list
+    (:func:`not_estimable`, :func:`not_estimable_lines`); "" when everything was."""
+    lines = not_estimable_lines(not_estimable(data, arms, between), labels, data.main)
+    return ("**Not estimated at the main visit, and why:**\n\n" + "\n".join(f"- {m}" for m in lines)) if lines else ""
+
+
+def parameters_table(data: FindingData, labels: Labels | None = None) -> pd.DataFrame:
+    """One row per parameter of a finding: its code, name, unit, direction, how it is analysed and its main visit."""
+    rows = []
+    for p in data.params:
+        info = parameter_info(p, labels)
+        rows.append({"code": p, "parameter": info["label"], "unit": info["unit"] or "not stated",
+                     "direction": direction_text(p, labels),
+                     "analysed as": "value at each visit (no baseline record)" if p in data.value_params
+                     else "change from baseline", "main visit": visit_text(data.main[p], labels)})
+    return pd.DataFrame(rows, columns=["code", "parameter", "unit", "direction", "analysed as", "main visit"])
+
+
+def at_visit_rows(values: pd.DataFrame, finding: str, basis: str, params) -> pd.DataFrame:
+    """The plan's rows for parameters without a baseline record: the mean value per arm and visit (``at_visit`` /
+    ``t_interval``) and each active arm against placebo (``vs_placebo`` / ``welch_t``, with ``mann_whitney`` and
+    ``rank_biserial`` rows for an ordinal score); :mod:`msc_frailty.analysis`."""
+    return pd.concat([analysis.at_visit(values, finding, basis, params),
+                      analysis.at_visit_vs_placebo(values, finding, basis, params)], ignore_index=True)
+
+
+def _rank_text(rows: pd.DataFrame, r) -> str:
+    """The rank test beside a Welch row ``r``: "rank test p = 0.24, rank-biserial correlation −0.34"; "" when none."""
+    same = rows[(rows["paramcd"] == r["paramcd"]) & (rows["visit"] == r["visit"]) & (rows["arm"] == r["arm"])
+                & (rows["ref_arm"] == r["ref_arm"]) & (rows["comparison"] == r["comparison"])]
+    test, size = (same[same["method"] == m] for m in ("mann_whitney", "rank_biserial"))
+    if test.empty:
+        return ""
+    rbc = f", rank-biserial correlation {fmt_num(size['estimate'].iloc[0], 2)}" if len(size) else ""
+    return f"; Mann-Whitney rank test {format_p(test['p_value'].iloc[0])}{rbc}"
+
+
+def at_visit_lines(rows: pd.DataFrame, params, visits: dict, labels: Labels | None = None) -> list[str]:
+    """Sentences for each parameter without a baseline record at its main visit, in the form of
+    :func:`findings_lines` (:func:`markdown` renders them): the mean value per arm, each arm against its
+    comparator (Welch; the rank test beside it for an ordinal score) with its :func:`verdict`.
+
+    ``rows``: :func:`at_visit_rows` or :func:`msc_frailty.analysis.at_visit_vs_arm` rows.
+    """
+    lines = []
+    for p in params:
+        info = parameter_info(p, labels)
+        lines.append(f"{info['label']} at {visit_text(visits[p], labels)} ({direction_text(p, labels)}; "
+                     f"{analysis.NO_BASELINE})")
+        mine = rows[(rows["paramcd"] == p) & (rows["visit"] == visits[p])]
+        for _, r in mine[mine["comparison"] == "at_visit"].iterrows():
+            lines.append(f"  mean in {r['arm']}: {describe(r, signed=False, labels=labels)}")
+        for _, r in mine[(mine["method"] == "welch_t") & (mine["ref_arm"] != "")].iterrows():
+            lines.append(f"  {r['arm']} vs {r['ref_arm']} (difference in means, Welch): "
+                         f"{describe(r, labels=labels)}{_rank_text(mine, r)}  -> {verdict(r, labels=labels)}")
+        lines.append("")
+    return lines
+
+
+def not_estimable_lines(reasons: pd.DataFrame, labels: Labels | None = None, visits: dict | None = None) -> list[str]:
+    """What could not be estimated and why (:func:`msc_frailty.analysis.not_estimable`), one line per parameter,
+    comparison and arm or pair, its visits together: "Serum TNF-α, Low vs Control at 2 months: not estimable: one
+    subject in Low". With ``visits`` (``{paramcd: visit}``) only those at each parameter's main visit (and the
+    reasons that hold at every visit, such as "no placebo arm").
+
+    Examples
+    --------
+    >>> reasons = pd.DataFrame({"study": "S", "paramcd": "TNFA", "visit": [2.0, 4.0], "comparison": "vs_placebo",
+    ...                         "arm": "Low", "ref_arm": "Control", "reason": "one subject in Low"})
+    >>> not_estimable_lines(reasons)
+    ['Serum TNF-α, Low vs Control at 2 and 4 months: not estimable: one subject in Low']
+    """
+    if visits is not None:
+        reasons = reasons.loc[np.array([pd.isna(v) or visits.get(p) == v
+                                        for p, v in zip(reasons["paramcd"], reasons["visit"])], dtype=bool)]
+    lines = []
+    for p in ordered_params(reasons["paramcd"]):
+        mine = reasons[reasons["paramcd"] == p]
+        for (arm, ref, why), g in mine.groupby(["arm", "ref_arm", "reason"], sort=False):
+            who = f", {arm} vs {ref}" if ref else f", {arm}" if arm else ""
+            at = sorted(float(v) for v in g["visit"] if pd.notna(v))
+            when = f" at {visits_text(at, labels)}" if at else ""
+            lead = "" if why.startswith("no spread") else "not estimable: "     # a difference without an interval
+            lines.append(f"{parameter_info(p, labels)['short']}{who}{when}: {lead}{why}")
+    return lines
+
+
+def visits_text(visits, labels: Labels | None = None) -> str:
+    """Several visits in words: "2 and 4 months", or their AVISIT labels ("Week 4 and Week 12").
+
+    Examples
+    --------
+    >>> visits_text([2.0, 4.0]), visits_text([12.0], Labels(visit_unit="weeks", visit_labels={12.0: "Week 12"}))
+    ('2 and 4 months', 'Week 12')
+    """
+    unit = labels.visit_unit if labels is not None else "months"
+    if (labels is not None and all(float(v) in labels.visit_labels for v in visits)) or not unit:
+        return join_and([visit_text(v, labels) for v in visits])
+    return f"{join_and([f'{v:g}' for v in visits])} {unit}"
+
+
+def summary_table(rows: pd.DataFrame, params, visits: dict, arms, labels: Labels | None = None,
+                  value_params=()) -> pd.DataFrame:
+    """One row per parameter at its main visit, for a notebook with many of them (a real adlb has dozens): name,
+    unit, how it is analysed, the visit, n per arm, the estimate per arm (mean change from baseline, or the mean
+    value for a parameter without a baseline record) and each active arm against placebo (the ANCOVA difference,
+    or the Welch difference in means), as text with the 95% interval (:func:`interval_texts`).
+
+    ``rows``: the notebook's estimate rows (:func:`efficacy_rows` and :func:`at_visit_rows`); ``arms`` in order;
+    ``value_params`` the parameters without a baseline record.
+    """
+    arms = list(arms)
+    out = []
+    for p in params:
+        info = parameter_info(p, labels)
+        mine = rows[(rows["paramcd"] == p) & (rows["visit"] == visits[p])]
+        value = p in value_params
+        per_arm = mine[mine["comparison"].isin(["at_visit", "change_from_baseline", "pooled_change_from_baseline"])]
+        vs = mine[(mine["comparison"] == "vs_placebo") & (mine["method"] == ("welch_t" if value else "ancova"))]
+        row = {"parameter": info["label"], "unit": info["unit"] or "not stated",
+               "analysed as": "value at the visit (no baseline)" if value else "change from baseline",
+               "visit": visit_text(visits[p], labels),
+               "n per arm": ", ".join(f"{a} {int(n)}" for a, n in zip(per_arm["arm"], per_arm["n"]))}
+        for a in dict.fromkeys(arms + (["All"] if (per_arm["arm"] == "All").any() else [])):
+            hit = per_arm[per_arm["arm"] == a]
+            row[a] = _interval_cell(hit.iloc[0]) if len(hit) else ""
+        for _, r in vs.iterrows():
+            row[f"{r['arm']} vs {r['ref_arm']}"] = _interval_cell(r, signed=True) + f"; {format_p(r['p_value'])}"
+        out.append(row)
+    return pd.DataFrame(out).fillna("")
+
+
+def _interval_cell(r, signed: bool = False) -> str:
+    est, lo, hi = interval_texts(r["estimate"], r["ci_low"], r["ci_high"], signed=signed)
+    return f"{est} ({lo} to {hi})" if lo and hi else est
+
+
+def endpoints_sentence(params, value_params, labels: Labels | None = None, what: str = "other endpoint") -> str:
+    """How many parameters a notebook analyses and which, in one sentence: "3 other endpoints: CRP (mg/L), IL-6 and
+    Patient Global Impression of Change (no baseline record: analysed as the value at each visit)."
+
+    Examples
+    --------
+    >>> endpoints_sentence(["CRP", "PGIC"], ["PGIC"])
+    '2 other endpoints: CRP and PGIC (no baseline record: analysed as the value at each visit).'
+    >>> endpoints_sentence([], [])
+    'No other endpoint in this data set.'
+    """
+    if not len(params):
+        return f"No {what} in this data set."
+
+    def name(p):
+        info = parameter_info(p, labels)
+        unit = f" ({info['unit']})" if info["unit"] else ""
+        return info["label"] + unit + (f" ({analysis.NO_BASELINE})" if p in value_params else "")
+
+    return f"{plural(len(params), what)}: {join_and([name(p) for p in params])}."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -513,7 +775,8 @@ def pooled_sd(x, y) -> float:
     return float(math.sqrt(((x.size - 1) * x.var(ddof=1) + (y.size - 1) * y.var(ddof=1)) / (x.size + y.size - 2)))
 
 
-def standardized_pairs(rows: pd.DataFrame, chg: pd.DataFrame, labels: Labels | None = None) -> pd.DataFrame:
+def standardized_pairs(rows: pd.DataFrame, chg: pd.DataFrame, labels: Labels | None = None,
+                       y: str = "CHG") -> pd.DataFrame:
     """Two-arm ANCOVA differences (estimate = ``arm`` − ``ref_arm``) on one standardized axis: the dose pairs
     (``vs_arm`` rows: lower − higher dose; the dose forest) and each active arm against placebo (``vs_placebo`` rows:
     arm − placebo; the forests of the physical_performance and inflammation notebooks).
@@ -534,6 +797,10 @@ def standardized_pairs(rows: pd.DataFrame, chg: pd.DataFrame, labels: Labels | N
         The change data they were computed from (:func:`msc_frailty.data.add_change`).
     labels : Labels, optional
         The trial's labels: the direction of each parameter.
+    y : str
+        The column the rows compare: ``"CHG"``, or ``"AVAL"`` for the Welch differences of a parameter without a
+        baseline record (:func:`msc_frailty.analysis.at_visit_vs_arm`; ``chg`` then the values of
+        :func:`msc_frailty.analysis.values_at_visits`), divided by the pooled SD of the values.
 
     Returns
     -------
@@ -549,12 +816,12 @@ def standardized_pairs(rows: pd.DataFrame, chg: pd.DataFrame, labels: Labels | N
     sds, signs = [], []
     for _, r in rows.iterrows():
         cell = chg[(chg["PARAMCD"] == r["paramcd"]) & (chg["AVISITN"].astype(float) == float(r["visit"]))]
-        x, y = (cell.loc[cell["TRT01A"] == a, "CHG"].dropna() for a in (r["arm"], r["ref_arm"]))
-        if (len(x), len(y)) != (int(r["n"]), int(r["n_ref"])):
+        a, b = (cell.loc[cell["TRT01A"] == arm, y].dropna() for arm in (r["arm"], r["ref_arm"]))
+        if (len(a), len(b)) != (int(r["n"]), int(r["n_ref"])):
             raise ValueError(f"standardized_pairs: {r['paramcd']} at visit {r['visit']:g}, {r['arm']} vs "
-                             f"{r['ref_arm']}: the change data hold {len(x)} and {len(y)} subjects, the row "
+                             f"{r['ref_arm']}: the data hold {len(a)} and {len(b)} subjects, the row "
                              f"{int(r['n'])} and {int(r['n_ref'])}")
-        sds.append(pooled_sd(x, y))
+        sds.append(pooled_sd(a, b))
         better_up = parameter_info(r["paramcd"], labels)["higher_is_better"]
         signs.append(0 if better_up is None else 1 if better_up else -1)
     sd = np.asarray(sds, dtype=float)
@@ -642,6 +909,16 @@ def _pooled_note(pooled) -> str:
             "other arms" if pooled else "")
 
 
+def _offsets(plan, unit: str) -> str:
+    """How far the arms of a time course (:func:`msc_frailty.endpoints.time_course_plan`) are offset; "" when not."""
+    if plan.step <= 0:
+        return ""
+    step, spread, gap = (numbers.format_number(v, numbers.significant_decimals(v, 2), strip=True)
+                         for v in (plan.step, plan.spread, plan.gap))    # two significant digits
+    return (f"arms offset horizontally by {step} {unit} from one another ({spread} {unit} in all, under a third of "
+            f"the {gap} {unit} between visits)")
+
+
 def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, log: bool = False,
                        labels: Labels | None = None) -> str:
     """The caption of :func:`msc_frailty.plots.trajectory_figure` (``log``: the log-ratio view, ``data`` with LCHG):
@@ -662,11 +939,7 @@ def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, 
              _pooled_note(plan.pooled),
              f"open symbols at 0 {unit} mark baseline, where the {'ratio is 1' if log else 'change is 0'} by "
              "definition", "lines join the arm means as a guide to the eye"]
-    if plan.step > 0:
-        step, spread, gap = (numbers.format_number(v, numbers.significant_decimals(v, 2), strip=True)
-                             for v in (plan.step, plan.spread, plan.gap))    # two significant digits
-        marks.append(f"arms offset horizontally by {step} {unit} from one another ({spread} {unit} in all, under a "
-                     f"third of the {gap} {unit} between visits)")
+    marks.append(_offsets(plan, unit))
     counts = _by(data, "AVISITN", plan.arms, lambda v: visit_text(v, labels))
     n = (n_per_arm(counts) + "; at each visit, the subjects with a baseline value and a value at that visit (a "
          "subject who missed a visit is left out of it)")
@@ -674,6 +947,34 @@ def trajectory_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, 
               "less cannot be logged and is left out" if log else
               "Interval: paired t interval of the mean change from baseline")
     return style.caption(f"{shown}; " + "; ".join(m for m in marks if m), n, method, basis)
+
+
+def at_visit_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, labels: Labels | None = None) -> str:
+    """The caption of :func:`msc_frailty.plots.at_visit_figure` (``data``: the values of one parameter without a
+    baseline record, :func:`msc_frailty.analysis.values_at_visits`): what is shown (the value itself, not a
+    change), the layout of :func:`msc_frailty.endpoints.time_course_plan`, what each mark is, n per arm and visit."""
+    plan = time_course_plan(data, arms, y="AVAL")
+    name = in_sentence(parameter_info(paramcd, labels)["label"])
+    unit = (labels.visit_unit if labels is not None else "months") or "visit units"
+    shown = (f"{name[0].upper()}{name[1:]} by arm and visit: the value at each visit, not a change from baseline "
+             "(the data set holds no baseline value of it)")
+    if plan.per_arm:
+        shown += f"; one panel per arm ({_panels(plan.arms, str)}), shared axes"
+    where = ("to the right of each mean" if plan.per_arm or len(plan.arms) < 2 else
+             "in a lane to the right of their arm's mean, clear of it and of the next arm's mean and interval")
+    marks = ["large symbols are arm means with their 95% intervals", _subjects(plan.points, plan.whole, where),
+             "lines join the arm means as a guide to the eye", _offsets(plan, unit)]
+    if analysis.is_ordinal_score(data["AVAL"]) and not plan.points and plan.visits:    # plots.level_shares beside
+        visit = visit_text(main_visit(plan.visits, labels), labels)
+        shown = f"{shown.replace(' by arm and visit', ' by arm and visit (a)', 1)}"
+        marks.append(f"b, the share of each arm's subjects at each level of the score at {visit} (lowest level on the "
+                     "left, darker shades for higher levels; shares of 7% or more written in the bars), n beside each "
+                     "arm")
+    counts = _by(data, "AVISITN", plan.arms, lambda v: visit_text(v, labels))
+    n = (n_per_arm(counts) + "; at each visit, the subjects with a value at that visit (a subject who missed a "
+         "visit is left out of it)")
+    return style.caption(f"{shown}; " + "; ".join(m for m in marks if m), n,
+                         "Interval: t interval of the mean value at the visit", basis)
 
 
 def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | None = None,
@@ -698,17 +999,17 @@ def change_caption(data: pd.DataFrame, basis: str, arms=None, labels: Labels | N
 
 
 def _standardized_marks(rows: pd.DataFrame, labels, difference: str, pooled_over: str, symbols: str,
-                        favoured: str, beside_n: str) -> list[str]:
+                        favoured: str, beside_n: str, model: str = "ANCOVA", of: str = "change") -> list[str]:
     """What the marks of a :func:`msc_frailty.plots.standardized_forest` are, which outcomes are reversed and which
-    have no stated direction."""
+    have no stated direction; ``model`` names the difference and its interval, ``of`` what the SD is of."""
     params = ordered_params(rows["paramcd"])
     short = {p: parameter_info(p, labels)["short"] for p in params}
     flipped = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == -1).any()]
     blind = [short[p] for p in params if (rows.loc[rows["paramcd"] == p, "sign"] == 0).any()]
-    marks = [f"{symbols} are the ANCOVA difference ({difference}) divided by the pooled SD of change of {pooled_over}, "
+    marks = [f"{symbols} are the {model} difference ({difference}) divided by the pooled SD of {of} of {pooled_over}, "
              "a standardized mean difference (SMD); bars are its 95% CI on the same scale (the SD taken as fixed, so "
-             "a bar excludes 0 exactly when the ANCOVA interval does); beside each row, the same difference and CI in "
-             f"the outcome's own unit{', never reversed,' if flipped else ''} and {beside_n}"]
+             f"a bar excludes 0 exactly when the {model} interval does); beside each row, the same difference and CI "
+             f"in the outcome's own unit{', never reversed,' if flipped else ''} and {beside_n}"]
     if flipped:
         marks.append(f"for {', '.join(map(in_sentence, flipped))}, where lower is better, the sign of the SMD is "
                      f"reversed, so that right of 0 favours {favoured} for every outcome with a stated direction")
@@ -744,6 +1045,26 @@ def dose_forest_caption(rows: pd.DataFrame, basis: str, labels: Labels | None = 
                          "standardized axis; " + "; ".join(marks), n_per_arm(_by_rows(rows, labels)),
                          "Analysis of covariance (ANCOVA) of change on dose group and baseline, fitted to the two "
                          "doses of each pair; no adjustment for multiplicity", basis)
+
+
+def dose_forest_at_visit_caption(rows: pd.DataFrame, basis: str, labels: Labels | None = None,
+                                 ranks: pd.DataFrame | None = None) -> str:
+    """The caption of the dose forest of the parameters without a baseline record
+    (:func:`msc_frailty.plots.dose_forest_figure` of :func:`standardized_pairs` of the ``vs_arm`` / ``welch_t`` rows,
+    ``y="AVAL"``): the difference in the mean value between two doses, no baseline to adjust for; with ``ranks``
+    (their ``mann_whitney`` rows) the rank test of each pair in words."""
+    marks = _standardized_marks(rows, labels, f"lower {MINUS} higher dose", "the two doses", "symbols",
+                                "the lower dose", "n per dose", model="Welch", of="the value")
+    method = ("Welch's t interval of the difference in means between the two doses of each pair; no adjustment for "
+              "multiplicity")
+    if ranks is not None and len(ranks):
+        tests = [f"{outcome_at(r['paramcd'], {r['paramcd']: r['visit']}, labels, ' at ')}, {r['arm']} vs "
+                 f"{r['ref_arm']}, {format_p(r['p_value'])}" for _, r in ranks.iterrows()]
+        method += "; Mann-Whitney rank test of each pair of an ordinal score, not drawn: " + "; ".join(tests)
+    return style.caption("Each pair of active doses compared directly at each outcome's main visit, for outcomes the "
+                         "data set holds no baseline value of: difference in the mean value at the visit (not a "
+                         "change), one row per outcome and pair on one standardized axis; " + "; ".join(marks),
+                         n_per_arm(_by_rows(rows, labels)), method, basis)
 
 
 def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | None = None,

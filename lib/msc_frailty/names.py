@@ -40,7 +40,8 @@ REFUSED_CATEGORIES = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 #: Figure names a notebook saves under a fixed literal (tests/test_names.py checks the notebooks against
 #: this list). A parameter's figure never takes one of these names (:func:`parameter_file_name`).
 FIXED_FIGURE_NAMES = frozenset({
-    "consort", "dose_forest", "dose_response", "inflammation_vs_placebo", "physical_change_summary",
+    "consort", "dose_forest", "dose_forest_at_visit", "dose_response", "inflammation_vs_placebo",
+    "physical_change_summary",
     "physical_vs_placebo", "safety_events", "safety_tesae30",
     "dose_response_published", "forest_implied_effects", "safety_bounds", "scorecard",
     "synthesis_forest", "synthesis_dose_contrast", "synthesis_dose_response", "synthesis_posterior_6mwd",

@@ -32,12 +32,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from . import stats, style
+from . import analysis, stats, style
 from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, TITLE_CHARS, arm_counts, arm_order, arm_word, axis_label,
-                        fit_label, is_whole_score, n_label, ordered_params, outcome_at, parameter_info, pooled_arms,
-                        shows_points, time_axis_limits, time_course_plan, visit_axis_label, words_of)
+                        fit_label, is_whole_score, main_visit, n_label, ordered_params, outcome_at, parameter_info,
+                        pooled_arms, shows_points, time_axis_limits, time_course_plan, visit_axis_label, visit_text,
+                        words_of)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
 from .findings import basis_banner  # noqa: F401
@@ -339,7 +341,7 @@ def strip_room(plan) -> float:
 
 
 def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str = "TRT01A", hue_order=None,
-               ax=None, xlabel: str = "Months since infusion", plan=None):
+               ax=None, xlabel: str = "Months since infusion", plan=None, baseline: bool = True):
     """Mean change with its 95% t interval by arm (``hue``) and visit (``x``), the subjects beside it, and
     baseline (visit 0, where the change is 0 by definition) drawn as an open symbol joined to the first visit.
 
@@ -347,6 +349,9 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
     given): arms offset around each visit, in all less than a third of the smallest gap between visits, each
     subject's point in a lane to the right of its arm's mean (:func:`strip_start`), clear of that mean and its
     interval and of the next arm's; with one arm a panel the mean sits on the visit and its points to its right.
+
+    ``baseline=False`` (the values of a parameter without a baseline record, ``y="AVAL"``): no baseline symbol and
+    no line at 0; the time axis still starts at 0.
 
     Examples
     --------
@@ -364,12 +369,14 @@ def trajectory(data: pd.DataFrame, x: str = "AVISITN", y: str = "CHG", hue: str 
     lim = time_axis_limits(positions, plan.gap, plan.spread / 2, plan.spread / 2 + start + 2 * half)
     ax.set_xticks(positions, [f"{v:g}" for v in positions])
     ax.set(xlabel=xlabel)
-    ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
+    if baseline:
+        ax.axhline(0, color="0.6", lw=0.6, ls="--", zorder=0)
     dots = [a for a in plan.arms if a not in plan.pooled] if plan.points else []
     means_and_points(data, x, y, hue, plan.arms, ax=ax, offsets=plan.offsets, halfwidth=half or None, points=dots,
                      whole=plan.whole, lim=lim,
                      beside=start if plan.points else None, room=strip_room(plan), clear_mm=LANE_CLEAR_MM)
-    _baseline(ax, data, x, y, hue, plan)
+    if baseline:
+        _baseline(ax, data, x, y, hue, plan)
     ax.set(ylabel="")
     return ax
 
@@ -579,8 +586,9 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     follow in one.
 
     ``kind`` is the :func:`~msc_frailty.endpoints.axis_label` kind of the y axis (``"ratio"``: ``y`` holds log
-    ratios to baseline, drawn on ratio ticks by :func:`log_ratio_axis`); ``labels`` the trial's
-    (:func:`~msc_frailty.endpoints.resolve_labels`).
+    ratios to baseline, drawn on ratio ticks by :func:`log_ratio_axis`; ``"value"``: ``y`` holds the values of a
+    parameter without a baseline record, drawn without a baseline, :func:`at_visit_figure`); ``labels`` the
+    trial's (:func:`~msc_frailty.endpoints.resolve_labels`).
     """
     plan = time_course_plan(data, hue_order, y=y)
     title = title if title is not None else fit_label(parameter_info(paramcd, labels)["label"], TITLE_CHARS)
@@ -591,7 +599,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
                            legend=arm_handles(plan.arms), width=plan.width)
         ax = axes[paramcd]
         ax.set_title(title)
-        trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan)
+        trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan, baseline=kind != "value")
         ax.set_ylabel(ylabel)
         drawn = [ax]
     else:
@@ -602,7 +610,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
             ax.set_title(fit_label(n_label(arm, counts[arm]), 24), fontsize=style.RC["axes.labelsize"])
             one = dataclasses.replace(plan, arms=[arm], offsets={arm: 0.0},
                                       pooled=[arm] if arm in plan.pooled else [])
-            trajectory(data[data["TRT01A"] == arm], y=y, ax=ax, xlabel=xlabel, plan=one)
+            trajectory(data[data["TRT01A"] == arm], y=y, ax=ax, xlabel=xlabel, plan=one, baseline=kind != "value")
             ax.set_ylabel(ylabel if ax.get_subplotspec().is_first_col() else "")
         drawn = list(axes.values())
         _letters(drawn)
@@ -610,6 +618,97 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
         for ax in drawn:
             log_ratio_axis(ax)
     return fig
+
+
+def at_visit_figure(data: pd.DataFrame, paramcd: str, hue_order=None, labels=None):
+    """The values of a parameter without a baseline record (a rating of change) by arm and visit: each arm's mean
+    value with its 95% t interval (the plan's ``at_visit`` rows), every subject's value beside it where an arm has
+    at most 30 (a whole-number score stacked, one panel per arm), on the trial's time axis; the y axis is the value
+    itself, not a change (``data``: :func:`msc_frailty.analysis.values_at_visits` of one parameter). An ordinal score
+    (:func:`msc_frailty.analysis.is_ordinal_score`) has every level of its range labelled.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"AVISITN": [2.0] * 4 + [4.0] * 4, "AVAL": [3.0, 4.0, 2.0, 2.0, 4.0, 5.0, 1.0, 2.0],
+    ...                   "TRT01A": ["Placebo", "Placebo", "100M", "100M"] * 2, "TRT01AN": [0.0, 0.0, 100.0, 100.0] * 2,
+    ...                   "USUBJID": ["1", "2", "3", "4"] * 2, "PARAMCD": "PGIC"})
+    >>> fig = at_visit_figure(d, "PGIC")
+    >>> [ax.get_ylabel() for ax in fig.axes], [ax.get_title() for ax in fig.axes], fig.get_suptitle()
+    (['Value', ''], ['Placebo (n = 2)', '100M (n = 2)'], 'PGIC')
+    """
+    ordinal = analysis.is_ordinal_score(data["AVAL"])
+    plan = time_course_plan(data, hue_order, y="AVAL")
+    if not (ordinal and not plan.points and plan.visits):
+        fig = trajectory_figure(data, paramcd, hue_order, y="AVAL", kind="value", labels=labels)
+        time_axes = fig.axes
+        for ax in time_axes:        # the title names the parameter; a long name would not fit along the axis
+            if ax.get_ylabel():
+                ax.set_ylabel(axis_label(paramcd, "panel_value", labels))
+    else:       # arms too large to show each subject: the shares of the score's levels beside the means
+        visit = main_visit(plan.visits, labels)
+        fig, axes = panels(["means", "levels"], ncols=2, panel_height_mm=56, legend=arm_handles(plan.arms),
+                           width="double")
+        time_axes = [axes["means"]]
+        trajectory(data, y="AVAL", ax=axes["means"], xlabel=visit_axis_label(labels), plan=plan, baseline=False)
+        axes["means"].set(title=parameter_info(paramcd, labels)["label"],
+                          ylabel=axis_label(paramcd, "panel_value", labels))
+        level_shares(data[data["AVISITN"].astype(float) == visit], arms=plan.arms, ax=axes["levels"],
+                     levels=range(int(data["AVAL"].min()), int(data["AVAL"].max()) + 1))
+        axes["levels"].set_title(f"Levels at {visit_text(visit, labels)}")
+        _letters(axes.values())
+    if ordinal:       # every level of a short scale labelled: 1, 2, ... 7
+        low, high = int(data["AVAL"].min()), int(data["AVAL"].max())
+        for ax in time_axes:
+            lo, hi = ax.get_ylim()
+            ax.set_yticks(range(low, high + 1))
+            ax.set_ylim(min(lo, low - 0.5), max(hi, high + 0.5))
+    return fig
+
+
+def level_shares(data: pd.DataFrame, y: str = "AVAL", hue: str = "TRT01A", arms=None, levels=None, ax=None):
+    """The distribution of an ordinal score per arm: one bar per arm (in ``arms`` order, top down) divided into the
+    share of its subjects at each level of the score, lowest level on the left, by ``sns.histplot(multiple="fill")``;
+    the levels (``levels``, by default every whole number from the lowest value to the highest) in a sequential
+    palette (darker = higher; readable in greyscale), each segment of at least 7% labelled with its percentage, n
+    beside each arm and a legend of the levels under the axis.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"TRT01A": ["A", "A", "A", "B"], "AVAL": [1.0, 2.0, 2.0, 3.0]})
+    >>> ax = level_shares(d)
+    >>> [t.get_text() for t in ax.get_yticklabels()], [float(v) for v in ax.get_xlim()]
+    (['A (n = 3)', 'B (n = 1)'], [0.0, 1.0])
+    """
+    ax = _ax(ax)
+    arms = [a for a in (arms if arms is not None else arm_order(data, hue)) if a in set(data[hue])]
+    d = data[data[hue].isin(arms)].dropna(subset=[y])
+    levels = list(levels) if levels is not None else list(range(int(d[y].min()), int(d[y].max()) + 1))
+    palette = dict(zip(levels, sns.color_palette("crest", len(levels))))
+    d = d.assign(_arm=pd.Categorical(d[hue], categories=arms), _level=d[y].astype(int))
+    # seaborn stacks the first level of hue_order last (rightmost): reversed, the lowest level is on the left
+    sns.histplot(data=d, y="_arm", hue="_level", hue_order=levels[::-1], multiple="fill", discrete=True, shrink=0.7,
+                 palette=palette, edgecolor="white", linewidth=0.4, alpha=1.0, legend=False, ax=ax)
+    shares = pd.crosstab(d["_arm"], d["_level"], normalize="index").reindex(index=arms, columns=levels, fill_value=0)
+    for row, arm in enumerate(arms):
+        left = 0.0
+        for level in levels:
+            share = float(shares.loc[arm, level])
+            if share >= 0.07:        # room for "12%" at 6 pt
+                shade = np.mean(palette[level][:3])
+                ax.text(left + share / 2, row, f"{share * 100:.0f}%", ha="center", va="center", fontsize=6,
+                        color="white" if shade < 0.55 else "black")
+            left += share
+    counts = d.groupby("_arm", observed=False)["_level"].size()
+    ax.set_yticks(range(len(arms)), [style.wrap_label(n_label(a, int(counts[a])), 22) for a in arms])
+    ax.set_ylim(len(arms) - 0.5, -0.5)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0], ["0", "25", "50", "75", "100"])
+    ax.set(xlabel="Subjects (%)", ylabel="")
+    ax.tick_params(axis="y", length=0)
+    handles = [Patch(facecolor=palette[v], edgecolor="white", label=f"{v}") for v in levels]
+    ax.legend(handles=handles, title="Level", loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=len(levels),
+              frameon=False, handlelength=1.0, columnspacing=0.8, title_fontsize=6.5)
+    return ax
 
 
 def _titled(ax, p, visits, labels, extra: str = ""):
