@@ -80,3 +80,12 @@ def test_committed_figures_and_results_are_current(default_run):
     for name in ("estimates.csv", "scorecard.csv", "run.json"):
         assert digest(RESULTS / name) == digest(default_run / "results" / name), (
             f"results/{name} is stale; run `make reproduce`")
+
+
+def test_the_run_record_lists_every_file_it_wrote(default_run):
+    record = json.loads((default_run / ".msc-frailty" / "record.json").read_text())["files"]
+    written = sorted(p.relative_to(default_run).as_posix() for p in default_run.rglob("*")
+                     if p.is_file() and ".msc-frailty" not in p.parts)
+    assert record == written
+    assert sorted(p.name for p in (default_run / ".msc-frailty").iterdir()) == ["lock", "record.json",
+                                                                                 "runner-cache.json"]
