@@ -245,7 +245,7 @@ def test_intervals_and_significant_digits_use_the_same_rounding():
       "ci_high": 0.319485, "p_value": None, "n": 15, "n_ref": None}, "1/15 (6.7%; 95% CI 0.2% to 31.9%)"),
     # printed inequalities: a one-sided bound, an interval only
     ({"method": "implied_dz", "estimate": -1.38483, "ci_low": float("-inf"), "ci_high": -0.655639, "p_value": None,
-      "bound": "lower"}, "\u2264 \u22121.38 (95% CI \u2212\u221e to \u22120.66)"),
+      "bound": "upper"}, "\u2264 \u22121.38 (95% CI \u2212\u221e to \u22120.66)"),
     ({"method": "implied_dz", "estimate": 1.24166, "ci_low": 0.0, "ci_high": float("inf"), "p_value": None,
       "bound": "lower"}, "\u2265 1.24 (95% CI 0 to \u221e)"),
     ({"method": "implied_dz", "estimate": None, "ci_low": -1.4002, "ci_high": 1.4002, "p_value": None,

@@ -48,8 +48,8 @@ How values are printed (journal style, AMA Manual of Style 11th ed., 19.5 and 20
 - **P** (:func:`format_p`): ``P < .001`` below .001; 3 decimals below .01 (``P = .003``); 2 decimals up to .99
   (``P = .27``), 3 (or 4) where 2 would print ``.05`` (``P = .048``); ``P > .99`` above; no leading zero.
 - Proportions (``clopper_pearson``) as events/n and a percentage: ``0/10 (0%; 95% CI 0% to 31%)``.
-- A one-sided bound (``bound = lower``) as ``≥ 1.24`` or ``≤ −1.38``; an interval only (``bound = range``) as
-  ``range −1.40 to 1.40``.
+- A one-sided bound as ``≥ 1.24`` (``bound = lower``) or ``≤ −1.38`` (``bound = upper``), its open limit as
+  ``∞``; an interval only (``bound = range``) as ``range −1.40 to 1.40``.
 
 Basis
 -----
@@ -79,7 +79,7 @@ import pandas as pd
 from . import names as _names
 from .data import PARAMETERS
 from .paths import resolve
-from .results import SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns
+from .results import ONE_SIDED, SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns
 
 #: The files :func:`write_numbers` writes into a results folder.
 FILES = ("numbers.json", "numbers.tex", "numbers.typ", "numbers.csv")
@@ -393,8 +393,8 @@ def format_value(row) -> dict:
     estimate_text = ""
     if est is not None:
         estimate_text = format_number(est, digits, strip)
-        if bound == "lower":
-            estimate_text = ("\u2264 " if est < 0 else "\u2265 ") + estimate_text
+        if bound in ONE_SIDED:
+            estimate_text = ("\u2265 " if bound == "lower" else "\u2264 ") + estimate_text
         if unit:
             estimate_text += sep + unit
     interval_text = ""

@@ -40,10 +40,14 @@ from .paths import resolve
 #: The contract's columns of estimates.csv (section 3), in its order.
 PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
                 "estimate", "ci_low", "ci_high", "p_value", "method", "basis"]
-#: The contract's columns plus ``bound`` (added, as the contract allows): empty for an estimate,
-#: ``lower`` / ``upper`` when ``estimate`` is only a bound of the effect's size (from a printed
-#: inequality such as "p < .0001" or "not significant"), ``range`` when only an interval is known.
+#: The contract's columns plus ``bound`` (added, as the contract allows): empty for an estimate with its
+#: two-sided interval; ``lower`` when ``estimate`` is only a lower bound of the effect (effect >= estimate,
+#: from a printed inequality such as "p < .0001"), its interval open above; ``upper`` when it is only an upper
+#: bound (effect <= estimate), its interval open below; ``range`` when only an interval is known ("not
+#: significant"), with no estimate.
 ESTIMATE_COLUMNS = PLAN_COLUMNS + ["bound"]
+#: The values of ``bound`` for a one-sided bound.
+ONE_SIDED = ("lower", "upper")
 
 #: Significant digits of every number written under results/ (see the module docstring).
 SIGNIFICANT_DIGITS = 6
