@@ -351,6 +351,24 @@ def hostile_run(tmp_path_factory, runner_cli):
     return {"data": data, "out": base / "out", "proc": proc}
 
 
+def test_no_output_cell_is_a_formula_and_results_are_readable(hostile_run):
+    from test_results import formula_cells
+
+    assert hostile_run["proc"].returncode == 0, hostile_run["proc"].stderr[-3000:]
+    out = hostile_run["out"]
+    assert formula_cells(out) == []
+    est = (out / "results" / "estimates.csv").read_text()
+    assert f"'{HOSTILE_ARM}".replace('"', '""') in est     # escaped with a leading ', as the README says
+    from msc_frailty.results import read_estimates
+
+    assert HOSTILE_ARM in set(read_estimates(out).arm)       # and read back as it was
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [*(out / "results").rglob("*"), *(out / "figures").rglob("*")]:
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path
+
+
 def test_a_users_files_in_out_survive_and_need_the_flag(hostile_run, tmp_path, runner_cli):
     out = shutil.copytree(hostile_run["out"], tmp_path / "out")
     mine = {"notebooks/mywork.ipynb": "{}", "results/thesis.docx": "my thesis", "figures/TOY-1/sketch.png": "mine"}

@@ -8,8 +8,9 @@ every row of ``results/scorecard.csv`` one claim status. The four files hold the
   ``\\mscp``, ``\\mscn``, ``\\msclabel``, ``\\mscclaim{<claim id>}``, ``\\mscclaims{<status>}``);
 - ``numbers.typ``: ``#import "results/numbers.typ": *``, then ``#num("<name>")`` (and ``num-est``, ``num-ci``,
   ``num-p``, ``num-n``, ``num-label``, ``claim``, ``claim-count``);
-- ``numbers.csv``: one line per value (name, label, text, estimate, ci_low, ci_high, p, n, n_ref, basis) for
-  Word (paste as a table, or mail-merge).
+- ``numbers.csv``: one line per value (name, label, text, estimate, ci_low, ci_high, bound, p, n, n_ref, basis)
+  for Word (paste as a table, or mail-merge); as in estimates.csv, the open limit of a one-sided bound is
+  empty and ``bound`` (``lower``: estimate and above; ``upper``: estimate and below) says which.
 
 Names
 -----
@@ -67,7 +68,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import tempfile
 import unicodedata
@@ -79,14 +79,15 @@ import pandas as pd
 from . import names as _names
 from .data import PARAMETERS
 from .paths import resolve
-from .results import ONE_SIDED, SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns
+from .publish import write_text
+from .results import ONE_SIDED, SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns, open_limits
 
 #: The files :func:`write_numbers` writes into a results folder.
 FILES = ("numbers.json", "numbers.tex", "numbers.typ", "numbers.csv")
 #: The key columns of estimates.csv that make a value's name (with ``basis``).
 KEY_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "method"]
 #: Columns of numbers.csv.
-CSV_COLUMNS = ["name", "label", "text", "estimate", "ci_low", "ci_high", "p", "n", "n_ref", "basis"]
+CSV_COLUMNS = ["name", "label", "text", "estimate", "ci_low", "ci_high", "bound", "p", "n", "n_ref", "basis"]
 #: The texts of a value, the same in every file.
 TEXT_FIELDS = ["text", "estimate_text", "interval_text", "p_text", "n_text", "label", "basis"]
 #: Longest part of a name before it is cut and given a hash suffix.
@@ -666,7 +667,7 @@ def csv_table(table: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].astype(float)
     for c in ("n", "n_ref"):
         out[c] = out[c].astype("Int64")
-    return out
+    return open_limits(out)
 
 
 def render(results_dir) -> dict[str, str | pd.DataFrame]:
@@ -680,13 +681,6 @@ def render(results_dir) -> dict[str, str | pd.DataFrame]:
     claims = claims_table(card)
     return {"numbers.json": render_json(table, claims), "numbers.tex": render_tex(table, claims),
             "numbers.typ": render_typst(table, claims), "numbers.csv": csv_table(table)}
-
-
-def _atomic_write_text(text: str, path: Path):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def write_numbers(results_dir) -> list[Path]:
@@ -732,7 +726,7 @@ def write_numbers(results_dir) -> list[Path]:
         if isinstance(content, pd.DataFrame):
             _atomic_write_csv(content, path)
         else:
-            _atomic_write_text(content, path)
+            write_text(path, content)
         paths.append(path)
     return paths
 
