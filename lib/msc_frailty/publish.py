@@ -383,34 +383,38 @@ def _step(name: str):
 
 
 @contextlib.contextmanager
-def _deferred_signals():
-    """Hold SIGINT, SIGTERM and SIGHUP back inside the block, then deliver the first one that came."""
-    caught = []
-
-    def hold(signum, frame):
-        caught.append(signum)
-
+def _signal_handlers(signals, handler):
+    """``handler`` for ``signals`` inside the block, the previous handlers (yielded) back after it. Outside the
+    main thread nothing changes (signals are handled in the main thread)."""
     previous = {}
     try:
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            previous[sig] = signal.signal(sig, hold)
-    except ValueError:   # not the main thread: signals go to the main thread anyway
+        for sig in signals:
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:
         pass
     try:
-        yield
+        yield previous
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if caught:
-            handler = previous.get(caught[0])
-            if callable(handler):
-                handler(caught[0], None)
-            elif handler == signal.SIG_IGN:
-                pass
-            elif caught[0] == signal.SIGINT:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def _deferred_signals():
+    """Hold SIGINT, SIGTERM and SIGHUP back inside the block, then deliver the first one that came."""
+    caught, previous = [], {}
+    try:
+        with _signal_handlers((signal.SIGINT, signal.SIGTERM, signal.SIGHUP),
+                              lambda signum, frame: caught.append(signum)) as previous:
+            yield
+    finally:
+        handler = previous.get(caught[0]) if caught else signal.SIG_IGN
+        if callable(handler):
+            handler(caught[0], None)
+        elif handler == signal.SIG_DFL:
+            if caught[0] == signal.SIGINT:
                 raise KeyboardInterrupt
-            else:
-                raise Interrupted(f"signal {signal.Signals(caught[0]).name}")
+            raise Interrupted(f"signal {signal.Signals(caught[0]).name}")
 
 
 @contextlib.contextmanager
@@ -420,17 +424,8 @@ def interruptible():
     def raise_interrupted(signum, frame):
         raise Interrupted(f"signal {signal.Signals(signum).name}")
 
-    previous = {}
-    try:
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            previous[sig] = signal.signal(sig, raise_interrupted)
-    except ValueError:
-        pass
-    try:
+    with _signal_handlers((signal.SIGTERM, signal.SIGHUP), raise_interrupted):
         yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _move(src: Path, dst: Path):
