@@ -696,41 +696,40 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     # where the outputs go, and the run's hold on it: lock, a publish a killed run left completed, files no run
     # wrote refused, a marked staging folder (msc_frailty.publish)
     dest = publish.destination(out_dir)
-    places = {top: dest.places[top] for top in ("figures", "results", "notebooks")}
-    cache_path = dest.state / "runner-cache.json"
-    session = publish.Session(dest, allow_foreign=allow_foreign, log=log)
-    session.__enter__()
-    workers, futures = {}, []
-    try:
-        staging = session.path
-        cache = _read_cache(cache_path) if not force else {}
-        common = {"lib": _lib_digest(), "data": data_digest(data), "published": _published_digest(),
-                  "parameters": extra}
-        summary = _run_and_publish(session, trial, data, out_dir, sources, extra, places, staging, cache, common,
-                                   cache_path, jobs, timeout, fresh_kernels, log, pool, workers, futures)
-    except BaseException as exc:
-        if "pool" in workers and pool is None:   # an interrupt or an error: the workers and their kernels, now
-            stop_workers(workers.pop("pool"))
-        if isinstance(exc, KeyboardInterrupt):
-            exc.published = session.committed
-        raise
-    finally:
-        if "pool" in workers and pool is None:
-            workers.pop("pool").shutdown(cancel_futures=True)
-        for future in futures:   # a shared pool: what this run queued and no longer waits for
-            future.cancel()
-        session.__exit__(None, None, None)   # the staging folder (and the kernels' connection files) removed
-    if summary["ran"] or not summary.get("current"):
-        log(f"done ({summary['ran']} executed): figures in {places['figures']}, results in {places['results']}, "
-            f"executed notebooks in {places['notebooks']}")
-    summary.pop("current", None)
+    with publish.Session(dest, allow_foreign=allow_foreign, log=log) as session:
+        workers, futures = {}, []
+        try:
+            summary = _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs, timeout,
+                                       fresh_kernels, log, pool, workers, futures)
+        except BaseException as exc:
+            if "pool" in workers and pool is None:   # an interrupt or an error: the workers and their kernels, now
+                stop_workers(workers.pop("pool"))
+            if isinstance(exc, KeyboardInterrupt):
+                exc.published = session.committed
+            raise
+        finally:
+            if "pool" in workers and pool is None:
+                workers.pop("pool").shutdown(cancel_futures=True)
+            for future in futures:   # a shared pool: what this run queued and no longer waits for
+                future.cancel()
+    # leaving the session removed the staging folder, and with it the kernels' connection files
+    if not summary.pop("current", False):
+        log(f"done ({summary['ran']} executed): figures in {summary['figures']}, results in {summary['results']}, "
+            f"executed notebooks in {summary['notebooks']}")
     return summary
 
 
-def _run_and_publish(session, trial, data, out_dir, sources, extra, places, staging, cache, common, cache_path,
-                     jobs, timeout, fresh_kernels, log, pool, workers, futures) -> dict:
-    """The body of :func:`run` inside its publishing session: execute what is not current into ``staging``,
-    assemble the new tree, publish it (:meth:`msc_frailty.publish.Session.commit`)."""
+def _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs, timeout, fresh_kernels, log, pool,
+                     workers, futures) -> dict:
+    """The body of :func:`run` inside its publishing session: execute what is not current into the session's
+    staging folder, assemble the new tree there, publish it (:meth:`msc_frailty.publish.Session.commit`). The
+    workers it starts go into ``workers["pool"]``, the futures it queues into ``futures``."""
+    places = {top: session.dest.places[top] for top in ("figures", "results", "notebooks")}
+    staging, cache_path = session.path, session.dest.state / "runner-cache.json"
+    cache = _read_cache(cache_path) if not force else {}
+    common = {"lib": _lib_digest(), "data": data_digest(data), "published": _published_digest(),
+              "parameters": extra}
+
     def final(rel: str) -> Path:
         top, _, rest = rel.partition("/")
         return places[top] / rest
