@@ -223,11 +223,6 @@ def _real(path) -> Path:
     return Path(os.path.realpath(resolve(path)))
 
 
-def _shown(path: Path) -> str:
-    real = Path(os.path.realpath(ROOT))
-    return path.relative_to(real).as_posix() + "/" if path.is_relative_to(real) and path != real else str(path)
-
-
 def check_destination(basis: str, out_dir, data_dir=None) -> None:
     """Refuse an output folder a run may not write to, before anything is written.
 
@@ -614,7 +609,8 @@ class Session:
         DestinationError
             When a foreign file (or folder) stands where the tree has a file; nothing was changed.
         WriteError
-            When a file could not be moved into place; everything was moved back.
+            When a file could not be moved into place; everything was moved back (or, if even that failed, a
+            PublishError: the next run undoes it).
         """
         tree = Path(tree)
         if self.path is None or not tree.is_relative_to(self.path):
@@ -660,15 +656,16 @@ class Session:
         except (OSError, WriteError):
             raise PublishError(f"publishing failed ({failure}) and could not be undone; the next run undoes it "
                                f"from {self.dest.state / JOURNAL}") from None
-        raise PublishError(f"{failure}; nothing was published (the files moved were moved back)") from None
+        failure.args = (f"{failure}; nothing was published (the files moved were moved back)",)
+        raise failure from None
 
     def keep(self, files: dict) -> list[Path]:
         """Copy files into OUT outside a commit (the executed copies of failed notebooks): ``{recorded path:
         source}``. Each is recorded before it is written, so it is never left unrecorded; a foreign file in the
         way is left as it is (and that copy skipped). Returns the files written."""
         recorded = read_record(self.dest)
-        free = {rel: src for rel, src in files.items()
-                if rel in recorded | self.owned or not (self.dest.path(rel).exists() or self.dest.path(rel).is_symlink())}
+        free = {rel: src for rel, src in files.items() if rel in recorded | self.owned
+                or not (self.dest.path(rel).exists() or self.dest.path(rel).is_symlink())}
         if not free:
             return []
         _write_json(self.dest.state / RECORD, {"files": sorted(recorded | set(free))})
