@@ -35,12 +35,14 @@ marked by the file :data:`MARKER`). A publish (:meth:`Session.commit`) is a jour
    folder's ``replaced/``, and each new file renamed into place.
 4. ``record.json`` is rewritten, then the journal and the staging folder are removed.
 
-A process killed (SIGKILL, a crash, a power cut) before step 2 leaves OUT untouched, and after it a journal:
+A process killed (SIGKILL, a crash) before step 2 leaves OUT untouched, and after it a journal:
 the next run (:meth:`Session.__enter__`, or :func:`recover`) completes the publish from it, every new file
 being either still in staging or already in place. An error during step 3 (a file that cannot be moved)
 moves everything back (``replaced/`` holds the old files) and is reported; a journal left while undoing is
 undone by the next run the same way. So OUT holds the old outputs or the new ones, never a mix, once any
-run has started after the failure. Ctrl-C and SIGTERM wait for step 3 to end.
+run has started after the failure. Ctrl-C and SIGTERM wait for step 3 to end. After a power cut the journal
+and the record are there (written with fsync), but the moved files are only as durable as the file system
+makes a rename (they are not synced one by one, which would cost seconds per run).
 
 Leftovers: the staging folder (which also holds the connection files of the run's kernels, with their keys)
 is removed when the run ends, fails or is interrupted (SIGINT, SIGTERM: :func:`interruptible`); one left by a
