@@ -495,6 +495,18 @@ def _finish(dest: Destination, journal: dict):
     shutil.rmtree(stage, ignore_errors=True)
 
 
+def _remove_tree(folder: Path, tries: int = 20, wait: float = 0.25):
+    """Remove a staging folder, trying again for a few seconds while a process that is being stopped (a kernel
+    starting as its run was interrupted) still writes into it; what then remains, the next run removes."""
+    import time
+
+    for _ in range(tries):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(wait)
+
+
 def recover(dest: Destination) -> str | None:
     """Complete or undo a publish a killed run left (its journal), and remove stale marked staging folders.
 
@@ -568,7 +580,7 @@ class Session:
         try:
             # a publish that could not be undone keeps its staging folder: the journal needs it
             if self.path is not None and not (self.dest.state / JOURNAL).exists():
-                shutil.rmtree(self.path, ignore_errors=True)
+                _remove_tree(self.path)
         finally:
             self._release()
         return False

@@ -292,9 +292,17 @@ def _watch_parent(parent: int, every: float = 1.0):
 
 
 def _on_sigterm(signum, frame):
-    """A worker told to stop: kill its kernel (its own process group) and remove the kernel's connection file
-    and sockets, then exit at once (a clean shutdown would wait for the kernel's event loop)."""
-    km = _worker.get("km")
+    """A worker told to stop (SIGTERM, or its runner gone): kill its kernel and exit at once (a clean shutdown
+    would wait for the kernel's event loop). While a kernel is being launched its process is not known yet:
+    then the stop waits for the launch to return (:func:`_start_kernel`)."""
+    if "starting" in _worker:
+        _worker["stop"] = signum
+        return
+    _stop_now(_worker.get("km"), signum)
+
+
+def _stop_now(km, signum: int):
+    """Kill the kernel ``km`` (its own process group), remove its connection file and sockets, exit."""
     if km is not None:
         with contextlib.suppress(Exception):
             pgid = getattr(km.provisioner, "pgid", None) or getattr(km.provisioner, "pid", None)
@@ -320,7 +328,13 @@ def _start_kernel(warm: bool):
     km = KernelManager(kernel_name=KERNEL, transport="ipc", client_factory=ready_client(),
                        ip=os.path.join(tempfile.gettempdir(), name),
                        **({"connection_file": os.path.join(runtime, f"{name}.json")} if runtime else {}))
-    km.start_kernel(cwd=str(ROOT))
+    _worker["starting"] = km   # a SIGTERM now is acted on once the kernel's process is known (_on_sigterm)
+    try:
+        km.start_kernel(cwd=str(ROOT))
+    finally:
+        del _worker["starting"]
+        if "stop" in _worker:
+            _stop_now(km, _worker["stop"])
     _worker["km"], _worker["warm"] = km, warm
     if warm:
         kc = km.client()
@@ -1032,7 +1046,7 @@ def main(argv=None, pool=None) -> int:
         return 1
     except KeyboardInterrupt as err:
         where = "the repository's figures/ and results/" if args.out is None else f"OUT {args.out}"
-        print(f"interrupted ({err or 'Ctrl-C'}): " + (
+        print(f"interrupted ({str(err) or 'Ctrl-C'}): " + (
             f"the run's outputs had begun to be published and were published completely in {where}"
             if getattr(err, "published", False) else f"nothing was published; {where} is as it was")
             + "; its staging folder and kernels are gone", file=sys.stderr)
