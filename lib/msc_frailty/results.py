@@ -117,9 +117,11 @@ def open_limits(rows: pd.DataFrame) -> pd.DataFrame:
             v.loc[bound.eq(side) & np.isinf(v[column]), column] = np.nan
     bad = np.isinf(v.to_numpy(dtype=float)).any(axis=1)
     if bad.any():
-        where = ", ".join(str(i) for i in out.index[bad][:5])
-        raise ValueError(f"estimate rows (index {where}) hold an infinite estimate or limit that no bound "
-                         f"({'/'.join(ONE_SIDED)}) says is open")
+        keys = [c for c in ("study", "paramcd", "visit", "comparison", "arm", "ref_arm", "method") if c in out.columns]
+        where = "; ".join(", ".join(f"{c} {r[c]}" for c in keys if r[c] == r[c] and r[c] != "")
+                          for _, r in out[bad].head(3).iterrows())
+        raise ValueError(f"{int(bad.sum())} estimate row(s) hold an infinite estimate or limit that no bound "
+                         f"({'/'.join(ONE_SIDED)}) says is open, e.g. {where or 'row ' + str(out.index[bad][0])}")
     out[values] = v
     return out
 
