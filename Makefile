@@ -6,6 +6,8 @@ SHELL := /bin/bash
 DATA ?= data/synthetic
 OUT ?=
 JOBS ?= 2
+# ALLOW_FOREIGN_FILES=1: let a run write into an OUT that holds files no run wrote (never changed or deleted)
+ALLOW_FOREIGN_FILES ?=
 
 # The Pythons the project supports (pyproject.toml requires-python; constraints.txt pins each).
 SUPPORTED_PYTHONS := 3.11 3.12 3.13
@@ -42,6 +44,7 @@ endif
 help: ## list the targets
 	@grep -E '^[a-zA-Z_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 	@echo "  variables: DATA=<data set folder> OUT=<output folder> (make reproduce DATA=private/mydata OUT=private/out)"
+	@echo "             ALLOW_FOREIGN_FILES=1: write into an OUT holding files no run wrote (they are never changed or deleted)"
 	@echo "             PYTHON=<interpreter> builds $(VENV): CPython $(SUPPORTED_PYTHONS); default the first of $(SUPPORTED_PYTHONS:%=python%) that runs"
 	@echo "             (make reproduce PYTHON=python3.12; with pyenv: PYENV_VERSION=3.12.1 make reproduce PYTHON=python3.12)"
 	@echo "  PYTHON here: $(if $(PYTHON_ERROR),none ($(PYTHON_ERROR)),$(PYTHON) = $(wordlist 1,2,$(PYTHON_TAG)))"
@@ -60,7 +63,7 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 env: $(STAMP) ## create .venv with the pinned environment (done by the other targets when needed)
 
 reproduce: $(STAMP) ## run every notebook on DATA (default: the embedded synthetic data) into OUT (default: the repository)
-	MPLBACKEND=agg $(PY) -m msc_frailty.runner --data "$(DATA)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS)
+	MPLBACKEND=agg $(PY) -m msc_frailty.runner --data "$(DATA)" $(if $(OUT),--out "$(OUT)") --jobs $(JOBS) $(if $(filter 1 yes true,$(ALLOW_FOREIGN_FILES)),--allow-foreign-files)
 
 report: $(STAMP) ## build the static HTML site of the executed notebooks (after make reproduce) into build/report
 	test -d build/notebooks || MPLBACKEND=agg $(PY) -m msc_frailty.runner --data "$(DATA)" --jobs $(JOBS)

@@ -594,7 +594,7 @@ def test_bounds_of_the_record_are_carried_as_bounds_not_values(table):
     assert table.pooled.sum() > 0
     out = table[~table.value]
     assert (out.why != "").all()
-    assert set(out[out.arm.ne("Placebo")].bound) == {"range", "lower", meta.UNREPORTED}
+    assert set(out[out.arm.ne("Placebo")].bound) == {"range", "upper", meta.UNREPORTED}   # TNF-alpha fell
     assert out.variance.isna().all()
     assert table[table.pooled].bound.eq("").all() and table[table.pooled].variance.gt(0).all()
     assert not table[table.pooled].arm.eq("Placebo").any()
@@ -616,7 +616,7 @@ def test_sets_hold_what_the_record_prints(table, tables):
     tnf = table[table.set == "tnfa_arms"]
     assert list(zip(tnf.study, tnf.arm, tnf.bound, tnf.n)) == [
         ("CRATUS-P1", "20M", "none", 5), ("CRATUS-P1", "100M", "", 5), ("CRATUS-P1", "200M", "", 5),
-        ("CRATUS-P1", "all", "lower", 15), ("CRATUS-P2", "100M", "", 10), ("CRATUS-P2", "200M", "none", 10)]
+        ("CRATUS-P1", "all", "upper", 15), ("CRATUS-P2", "100M", "", 10), ("CRATUS-P2", "200M", "none", 10)]
     assert not tnf.pooled.any() and meta.pool(table, "tnfa_arms") is None
     assert tnf[tnf.arm.eq("all")].printed.iloc[0] == "p < .0001"
     assert "all-arms result" in tnf[tnf.arm.eq("20M")].why.iloc[0]          # its subjects are in no arm row

@@ -245,7 +245,7 @@ def test_intervals_and_significant_digits_use_the_same_rounding():
       "ci_high": 0.319485, "p_value": None, "n": 15, "n_ref": None}, "1/15 (6.7%; 95% CI 0.2% to 31.9%)"),
     # printed inequalities: a one-sided bound, an interval only
     ({"method": "implied_dz", "estimate": -1.38483, "ci_low": float("-inf"), "ci_high": -0.655639, "p_value": None,
-      "bound": "lower"}, "\u2264 \u22121.38 (95% CI \u2212\u221e to \u22120.66)"),
+      "bound": "upper"}, "\u2264 \u22121.38 (95% CI \u2212\u221e to \u22120.66)"),
     ({"method": "implied_dz", "estimate": 1.24166, "ci_low": 0.0, "ci_high": float("inf"), "p_value": None,
       "bound": "lower"}, "\u2265 1.24 (95% CI 0 to \u221e)"),
     ({"method": "implied_dz", "estimate": None, "ci_low": -1.4002, "ci_high": 1.4002, "p_value": None,
@@ -287,10 +287,12 @@ def test_json_agrees_with_estimates_csv(committed):
                               ("p_value", "p_value")):
             expected = num(r[column])
             got = v[field]
-            if expected is not None and math.isinf(expected):
-                assert got == ("Infinity" if expected > 0 else "-Infinity")
+            if expected is None and (r["bound"], column) in (("lower", "ci_high"), ("upper", "ci_low")):
+                # a bound's open limit: empty in estimates.csv (bound says which), infinite in numbers.json
+                assert got == ("Infinity" if column == "ci_high" else "-Infinity"), (r, field)
             else:
                 assert got == expected, (r, field)
+        assert v["bound"] == r["bound"]
         assert v["n"] == (int(r["n"]) if r["n"] else None) and v["n_ref"] == (int(r["n_ref"]) if r["n_ref"] else None)
         assert v["basis"] == r["basis"]
     card = pd.read_csv(committed / "scorecard.csv", keep_default_na=False)
@@ -341,7 +343,11 @@ def test_csv_agrees_with_json(committed):
         for column, field in (("estimate", "estimate"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("p", "p_value")):
             got = None if r[column] == "" else float(r[column])
             want = v[field] if not isinstance(v[field], str) else float(v[field].replace("Infinity", "inf"))
-            assert got == want, (r["name"], column)
+            if want in (float("inf"), float("-inf")):   # a bound's open limit: empty, and the bound says which
+                assert got is None and r["bound"] == ("lower" if want > 0 else "upper"), (r["name"], column)
+            else:
+                assert got == want, (r["name"], column)
+        assert r["bound"] == v["bound"], r["name"]
 
 
 def test_files_are_byte_deterministic(committed, tmp_path):

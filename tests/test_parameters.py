@@ -88,7 +88,7 @@ def test_supplied_outputs_refused_in_tracked_folders(tmp_path):
     runner.check_destination("supplied", tmp_path / "out")       # outside the repository: fine
     runner.check_destination("supplied", PRIVATE / "out")        # the ignored private/ folder: fine
     for bad in (None, ROOT / "results", ROOT / "figures" / "x", ROOT / "notebooks"):
-        with pytest.raises(runner.ParameterError, match="supplied"):
+        with pytest.raises(runner.publish.DestinationError, match="supplied"):
             runner.check_destination("supplied", bad)
 
 

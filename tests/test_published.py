@@ -525,7 +525,7 @@ def test_forest_draws_every_implied_effect(forest_fig, estimates):
     rows = estimates[estimates.method.isin(["implied_dz", "implied_g"])]
     values = [t.get_text() for t in ax.texts if not getattr(t, "arrow_patch", None)]
     assert len(_segments(ax)) == len(values) == len(rows)
-    assert sum(b == "lower" for b in rows.bound) == len(_arrows(ax)) == sum(v.startswith("\u2265") for v in values)
+    assert sum(b in ("lower", "upper") for b in rows.bound) == len(_arrows(ax)) == sum(v.startswith("\u2265") for v in values)
     assert sum(b == "range" for b in rows.bound) == sum(s[4] for s in _segments(ax))
     assert "not significant: within \u00b11.40" in values
     assert style.text_outside_canvas(forest_fig) == [] and style.print_problems(forest_fig) == []

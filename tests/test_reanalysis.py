@@ -29,6 +29,10 @@ def test_inequality_gives_a_bound_not_a_value():
     r = reanalysis.implied_dz("p < .0001", 10)
     assert r["bound"] == "lower" and r["ci_high"] == np.inf
     assert r["estimate"] == pytest.approx(st.t.isf(0.00005, 9) / math.sqrt(10))
+    # a decrease: the mirror image, an upper bound open below
+    down = reanalysis.implied_dz("p < .0001", 10, sign=-1)
+    assert down["bound"] == "upper" and down["ci_low"] == -np.inf
+    assert (down["estimate"], down["ci_high"]) == (-r["estimate"], -r["ci_low"])
     ns = reanalysis.implied_dz("not significant", 10)
     assert ns["bound"] == "range" and np.isnan(ns["estimate"])
     assert ns["limit"] == pytest.approx(st.t.isf(0.025, 9) / math.sqrt(10))
@@ -166,10 +170,11 @@ def test_published_rows_cover_the_four_findings():
     assert safety.ci_high == pytest.approx(0.3085, abs=5e-5)
     pooled = rows[(rows.study == "CRATUS-P2") & (rows.arm == "All active")].iloc[0]
     assert pooled.n == 20 and pooled.ci_high == pytest.approx(1 - 0.025 ** (1 / 20))
-    # "p < .0001" is a bound, and shown as one
+    # "p < .0001" is a bound, and shown as one: a decrease, so the change is at most the estimate, open below
     bound = rows[(rows.study == "CRATUS-P2") & (rows.paramcd == "BCTNFA") & (rows.arm == "100M")
                  & (rows.comparison == "change_from_baseline")].iloc[0]
-    assert bound.bound == "lower" and np.isnan(bound.p_value)
+    assert bound.bound == "upper" and np.isnan(bound.p_value)
+    assert bound.estimate < 0 and bound.ci_low == -np.inf and bound.estimate < bound.ci_high < 0
     # no effect is implied for SQOL-F: the number of women per arm is not printed
     assert not (rows.paramcd == "SQOLF").any()
 

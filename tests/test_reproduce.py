@@ -80,3 +80,27 @@ def test_committed_figures_and_results_are_current(default_run):
     for name in ("estimates.csv", "scorecard.csv", "run.json"):
         assert digest(RESULTS / name) == digest(default_run / "results" / name), (
             f"results/{name} is stale; run `make reproduce`")
+
+
+def test_no_cell_of_the_default_run_is_a_formula_and_bounds_name_their_open_side(default_run):
+    from test_results import formula_cells
+
+    assert formula_cells(default_run) == []
+    est = pd.read_csv(default_run / "results" / "estimates.csv", keep_default_na=False, dtype=str)
+    assert set(est.bound) == {"", "lower", "upper", "range"}
+    lower, upper = est[est.bound == "lower"], est[est.bound == "upper"]
+    # the published inequalities: SF-36 rose (at least), TNF-alpha and B-cell TNF-alpha fell (at most)
+    assert set(lower.paramcd) == {"SF36PCS"} and set(upper.paramcd) == {"TNFA", "BCTNFA"}
+    assert (lower.ci_high == "").all() and (lower.ci_low != "").all()
+    assert (upper.ci_low == "").all() and (upper.ci_high != "").all()
+    numbers = pd.read_csv(default_run / "results" / "numbers.csv", keep_default_na=False, dtype=str)
+    assert sorted(numbers.bound) == sorted(est.bound)
+
+
+def test_the_run_record_lists_every_file_it_wrote(default_run):
+    record = json.loads((default_run / ".msc-frailty" / "record.json").read_text())["files"]
+    written = sorted(p.relative_to(default_run).as_posix() for p in default_run.rglob("*")
+                     if p.is_file() and ".msc-frailty" not in p.parts)
+    assert record == written
+    assert sorted(p.name for p in (default_run / ".msc-frailty").iterdir()) == ["lock", "record.json",
+                                                                                 "runner-cache.json"]

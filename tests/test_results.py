@@ -212,3 +212,101 @@ def test_rounding_is_idempotent_and_keeps_other_columns():
     assert once.equals(results.round_estimates(once))
     assert once["estimate"].tolist() == [30.1235, 40.25, 0.142857]
     assert once[["finding", "arm", "n", "method"]].equals(rows[["finding", "arm", "n", "method"]])
+
+
+# --- spreadsheet safety: no cell a spreadsheet reads as a formula, bounds written empty ----------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_cells(folder) -> list[str]:
+    """Every cell of every CSV file under ``folder`` (headers too) that a spreadsheet would read as a formula:
+    text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return that is not a plain number (``-0.5``
+    is a number; ``-inf`` is not), and any infinite or NaN number written as text."""
+    import csv
+    from pathlib import Path
+
+    from msc_frailty.names import _PLAIN_NUMBER
+
+    found = []
+    for path in sorted(Path(folder).rglob("*.csv")):
+        with open(path, newline="", encoding="utf-8") as f:
+            for line, row in enumerate(csv.reader(f), 1):
+                for cell in row:
+                    if ((cell.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(cell))
+                            or cell.strip().lower().lstrip("+-") in ("inf", "infinity", "nan")):
+                        found.append(f"{path.relative_to(folder)}:{line}: {cell!r}")
+    return found
+
+
+BOUNDS = _rows("physical_performance", "S1", [
+    ("SF36PCS", 3.0, "change_from_baseline", "implied_dz", "100M", "", 1.24166),
+    ("TNFA", 6.0, "change_from_baseline", "implied_dz", "all", "", -1.38483),
+    ("FEV1", 6.0, "change_from_baseline", "implied_dz", "200M", "", np.nan),
+]).assign(basis="published", p_value=np.nan, bound=["lower", "upper", "range"],
+          ci_low=[0.0, -np.inf, -1.4002], ci_high=[np.inf, -0.655639, 1.4002])
+
+
+def test_a_one_sided_bound_is_written_with_an_empty_open_limit(tmp_path):
+    path = results.write_estimates(BOUNDS, tmp_path, "physical_performance", "S1")
+    raw = _read_raw(path).set_index("paramcd")
+    assert raw.loc["SF36PCS", ["estimate", "ci_low", "ci_high", "bound"]].tolist() == ["1.24166", "0", "", "lower"]
+    assert raw.loc["TNFA", ["estimate", "ci_low", "ci_high", "bound"]].tolist() == ["-1.38483", "", "-0.655639",
+                                                                                     "upper"]
+    assert raw.loc["FEV1", ["estimate", "ci_low", "ci_high", "bound"]].tolist() == ["", "-1.4002", "1.4002", "range"]
+    # read back as meant: the open side infinite
+    est = results.read_estimates(tmp_path).set_index("paramcd")
+    assert est.loc["SF36PCS", "ci_high"] == np.inf and est.loc["TNFA", "ci_low"] == -np.inf
+    assert np.isnan(est.loc["FEV1", "estimate"])
+    # numbers.csv likewise, and its text says the bound as a journal prints it
+    from msc_frailty import numbers
+
+    numbers.write_numbers(tmp_path / "results")
+    table = _read_raw(tmp_path / "results" / "numbers.csv").set_index("text")
+    assert list(table.columns[3:7]) == ["ci_low", "ci_high", "bound", "p"]
+    assert table.loc["\u2265 1.24 (95% CI 0 to \u221e)", ["ci_low", "ci_high", "bound"]].tolist() == ["0", "", "lower"]
+    assert table.loc["\u2264 \u22121.38 (95% CI \u2212\u221e to \u22120.66)", ["ci_low", "ci_high", "bound"]].tolist() \
+        == ["", "-0.655639", "upper"]
+    assert formula_cells(tmp_path) == []
+
+
+def test_an_infinite_value_no_bound_explains_is_refused(tmp_path):
+    for column, value, bound in (("ci_high", np.inf, ""), ("estimate", -np.inf, "lower"), ("ci_low", -np.inf, "lower"),
+                                 ("ci_high", np.inf, "upper")):
+        rows = BOUNDS.iloc[[0]].assign(**{column: value, "bound": bound})
+        with pytest.raises(ValueError, match="infinite"):
+            results.write_estimates(rows, tmp_path, "physical_performance", "S1")
+    with pytest.raises(ValueError, match="bound must be one of"):
+        results.write_estimates(BOUNDS.assign(bound="open"), tmp_path, "physical_performance", "S1")
+
+
+def test_a_file_written_before_upper_existed_is_read_as_meant(tmp_path):
+    """An upper bound written as ``lower`` with ``-inf`` (results of earlier versions) reads as ``upper``."""
+    (tmp_path / "results").mkdir()
+    path = tmp_path / "results" / "estimates.csv"
+    pd.DataFrame([BOUNDS.iloc[1]]).assign(bound="lower").to_csv(path, index=False)
+    assert "-inf" in path.read_text()
+    est = results.read_estimates(tmp_path)
+    assert est.loc[0, "bound"] == "upper" and est.loc[0, "ci_low"] == -np.inf
+
+
+def test_text_from_the_data_that_a_spreadsheet_would_run_is_escaped(tmp_path):
+    hostile = '=HYPERLINK("http://example.org/x","100M")'
+    rows = BOUNDS.assign(arm=[hostile, "@SUM(1)", "-cmd"], study="+S1")
+    results.write_estimates(rows, tmp_path, "physical_performance", "S1")
+    raw = _read_raw(tmp_path / "results" / "estimates.csv")
+    assert set(raw.arm) == {"'" + hostile, "'@SUM(1)", "'-cmd"} and set(raw.study) == {"'+S1"}
+    assert formula_cells(tmp_path) == []
+    assert set(results.read_estimates(tmp_path).arm) == {hostile, "@SUM(1)", "-cmd"}   # read back as they were
+
+
+def test_results_are_written_readable_like_the_figures(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = results.write_estimates(BOUNDS, tmp_path, "physical_performance", "S1")
+    finally:
+        os.umask(old)
+    for p in (path, *(tmp_path / "results" / "parts").iterdir()):
+        assert p.stat().st_mode & 0o777 == 0o644, p

@@ -7,8 +7,10 @@
   non-zero exit, and the previous figures and results intact.
 """
 
+import errno
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 
@@ -323,3 +325,144 @@ def test_records_parameter_applies_the_anl01fl_dtype_rule(tmp_path, runner_cli):
     assert not (observed.visit == 6).any()
     bad = runner_cli("--data", str(adam), "--out", str(tmp_path / "bad"), "-p", "records=everything")
     assert bad.returncode != 0 and "records must be one of" in bad.stderr
+
+
+# --- OUT is the user's folder (msc_frailty.publish) -----------------------------------------------------------
+
+HOSTILE_ARM = '=HYPERLINK("http://example.org/x","High")'
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory, runner_cli):
+    """TOY-1 with labels from the data that a spreadsheet would run (an arm, an event term, a parameter name),
+    through the cohort and safety notebooks: {"data", "out", "proc"}."""
+    base = tmp_path_factory.mktemp("hostile")
+    data = write_dataset(base / "data", studies=("TOY-1",))
+    for name in ("adsl.csv", "adeff.csv", "adae.csv"):
+        df = pd.read_csv(data / name, dtype=str, keep_default_na=False)
+        if "TRT01A" in df:
+            df.loc[df.TRT01A == "High", "TRT01A"] = HOSTILE_ARM
+        if "AEDECOD" in df:
+            df.loc[df.AEDECOD == "Pneumonia", "AEDECOD"] = "@SUM(1+1)"
+        if "PARAMCD" in df:
+            df["PARAM"] = df.PARAMCD.map({"SIXMWD": "+6MWD", "TNFA": "-TNF|calc"})
+        df.to_csv(data / name, index=False, lineterminator="\n")
+    proc = runner_cli("--data", data, "--out", base / "out", "--notebook", "cohort", "--notebook", "safety")
+    return {"data": data, "out": base / "out", "proc": proc}
+
+
+def test_no_output_cell_is_a_formula_and_results_are_readable(hostile_run):
+    from test_results import formula_cells
+
+    assert hostile_run["proc"].returncode == 0, hostile_run["proc"].stderr[-3000:]
+    out = hostile_run["out"]
+    assert formula_cells(out) == []
+    est = (out / "results" / "estimates.csv").read_text()
+    assert f"'{HOSTILE_ARM}".replace('"', '""') in est     # escaped with a leading ', as the README says
+    from msc_frailty.results import read_estimates
+
+    assert HOSTILE_ARM in set(read_estimates(out).arm)       # and read back as it was
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in [*(out / "results").rglob("*"), *(out / "figures").rglob("*")]:
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path
+
+
+def test_a_users_files_in_out_survive_and_need_the_flag(hostile_run, tmp_path, runner_cli):
+    out = shutil.copytree(hostile_run["out"], tmp_path / "out")
+    mine = {"notebooks/mywork.ipynb": "{}", "results/thesis.docx": "my thesis", "figures/TOY-1/sketch.png": "mine"}
+    for rel, text in mine.items():
+        (out / rel).write_text(text)
+    before = tree_digest(out)
+    args = ["--data", hostile_run["data"], "--out", out, "--notebook", "cohort", "--force"]
+    proc = runner_cli(*args)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert all(rel in proc.stderr for rel in mine) and "--allow-foreign-files" in proc.stderr, proc.stderr
+    assert tree_digest(out) == before
+    proc = runner_cli(*args, "--allow-foreign-files")
+    assert proc.returncode == 0, proc.stderr
+    assert all((out / rel).read_text() == text for rel, text in mine.items())
+    # the run replaced what runs wrote: the safety notebook's outputs (not run this time) are gone, cohort's new
+    assert not (out / "figures" / "TOY-1" / "safety_events.png").exists()
+    assert (out / "figures" / "TOY-1" / "consort.png").is_file()
+    assert not list((out / ".msc-frailty").glob("staging-*"))
+
+
+def test_the_repository_as_out_is_refused_and_loses_nothing(toy_run, runner_cli):
+    before = sorted(p.name for p in (ROOT / "notebooks").iterdir())
+    for out in (ROOT, ROOT / "notebooks", ROOT / "lib" / "out"):
+        proc = runner_cli("--data", toy_run["data"], "--out", out)
+        assert proc.returncode == 1 and "refusing" in proc.stderr, proc.stderr
+    assert sorted(p.name for p in (ROOT / "notebooks").iterdir()) == before
+    assert not (ROOT / "lib" / "out").exists()
+
+
+def test_a_synthetic_flag_is_no_licence_to_write_the_repository(tmp_path, runner_cli):
+    data = write_dataset(tmp_path / "data", studies=("TOY-1",), synthetic=True)
+    assert load_trial(data).basis == "synthetic"
+    proc = runner_cli("--data", data)
+    assert proc.returncode == 1 and "not the embedded default" in proc.stderr, proc.stderr
+    proc = runner_cli("--data", data, "--out", ROOT / "results" / "mine")
+    assert proc.returncode == 1 and "outputs of synthetic data" in proc.stderr, proc.stderr
+    assert not (ROOT / "results" / "mine").exists()
+
+
+def test_zero_notebooks_is_an_error(toy_run, tmp_path, runner_cli, monkeypatch):
+    from msc_frailty import runner
+
+    monkeypatch.setattr(runner, "notebooks", lambda folder=None: [])
+    proc = runner_cli("--data", toy_run["data"], "--out", tmp_path / "out")
+    assert proc.returncode == 1 and "no notebooks to run" in proc.stderr, proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_is_named_and_the_previous_outputs_stay(hostile_run, tmp_path, runner_cli, monkeypatch):
+    from msc_frailty import runner
+
+    out = shutil.copytree(hostile_run["out"], tmp_path / "out")
+    before = tree_digest(out)
+
+    def full(rows, path):
+        raise OSError(errno.ENOSPC, "No space left on device")   # as a write fails: no file named
+
+    monkeypatch.setattr(runner, "write_manifest", full)
+    proc = runner_cli("--data", hostile_run["data"], "--out", out, "--notebook", "cohort", "--force")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "no space left on device" in proc.stderr, proc.stderr
+    assert tree_digest(out) == before
+    assert not list((out / ".msc-frailty").glob("staging-*"))
+
+
+def test_an_interrupted_run_leaves_no_staging_and_no_kernel_connection_file(tmp_path):
+    """Ctrl-C (SIGINT) while notebooks execute, to the command in a process of its own with its own workers:
+    exit 130, nothing published, no staging folder, no kernel (or its connection file, which holds its key)."""
+    import signal
+    import sys
+    import time
+
+    data = write_dataset(tmp_path / "data", studies=("TOY-1",))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "msc_frailty.runner", "--data", str(data), "--out", str(out),
+                             "--notebook", "physical_performance", "--notebook", "inflammation"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not list(out.glob(".msc-frailty/staging-*/kernels/*.json")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    kernels = list(out.glob(".msc-frailty/staging-*/kernels/*.json"))
+
+    def processes() -> set[str]:   # the run, its workers and their kernels: each names OUT on its command line
+        listing = subprocess.run(["ps", "-ww", "-eo", "pid=,args="], capture_output=True, text=True).stdout
+        return {line.split()[0] for line in listing.splitlines() if str(out) in line}
+
+    pids = processes()
+    assert kernels and proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err and "nothing was published" in err, err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in (out / ".msc-frailty").iterdir()) == ["lock"]
+    assert not (out / "figures").exists() and not (out / "results").exists()
+    time.sleep(1)
+    assert len(pids) >= 3 and not processes() & pids, "a worker or kernel of the interrupted run still runs"

@@ -61,6 +61,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 
 from .captions import join_and
 from .numbers import format_interval, format_number
+from .results import ONE_SIDED
 from .stats import check_alpha, check_n, hedges_correction
 
 #: Estimators of tau^2 offered here, REML first (metafor's default and the headline here).
@@ -630,9 +631,9 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
     ``published`` is :func:`msc_frailty.reanalysis.published_estimates` (basis published), ``tables``
     :func:`msc_frailty.published.load_published` (the arm sizes and the p as printed; loaded when not given). A row
     has a value (``value``) only when the record gives one: an exact printed p with its n. A printed inequality
-    (``bound = "lower"``) is carried as a bound, "not significant" (``bound = "range"``) as a range, and an MSC arm
-    that printed nothing while another arm of its trial did (``bound = "none"``) is named, with no value; ``why``
-    gives the reason. A result printed for all arms together is shown as what it is (a value or a bound); it is
+    (``bound = "lower"``, or ``"upper"`` for a decrease) is carried as a bound, "not significant" (``bound =
+    "range"``) as a range, and an MSC arm that printed nothing while another arm of its trial did (``bound =
+    "none"``) is named, with no value; ``why`` gives the reason. A result printed for all arms together is shown as what it is (a value or a bound); it is
     never dropped as "the same subjects": an arm that printed nothing has its subjects in it only. A placebo arm's
     change is shown for context, never pooled. A row is pooled (``pooled``) when it has a value and its set is
     pooled.
@@ -676,7 +677,7 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
             elif r["bound"] == UNREPORTED:
                 why = "nothing printed for this arm" + (" (its subjects are in the all-arms result only)" if (
                     cand.study.eq(r["study"]) & cand.arm.eq(POOLED_ARM_LABEL)).any() else "")
-            elif r["bound"] == "lower":
+            elif r["bound"] in ONE_SIDED:
                 why = f"printed as an inequality ({shown}): the effect is at least this, not a value"
             elif r["bound"] == "range":
                 why = "printed as 'not significant': only a range is known"
@@ -685,7 +686,7 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
     out["value"] = out.why.eq("")
     out["pooled"] = out.value & out.set.map({k: s.pooled for k, s in SETS.items()})
     n = out.n.astype(int)
-    out["dz_corrected"] = [smc_corrected(e, m) if b in ("", "lower") else np.nan
+    out["dz_corrected"] = [smc_corrected(e, m) if b in ("", *ONE_SIDED) else np.nan
                            for e, m, b in zip(out.estimate, n, out.bound)]
     out["variance"] = [var_smc_exact(g, m) if ok else np.nan for g, m, ok in zip(out.dz_corrected, n, out.value)]
     out["variance_ls"] = [var_smc_ls(g, m) if ok else np.nan for g, m, ok in zip(out.dz_corrected, n, out.value)]
@@ -714,7 +715,7 @@ def selection_note(table: pd.DataFrame, name: str, alpha: float = 0.05) -> str:
     significant = bool(len(values)) and bool((values.p_value < alpha).all())
     said = [f"{join_and(_arm_words(r) for r in rows[rows.bound.eq('range')].itertuples())} printed only 'not "
             "significant'"] if rows.bound.eq("range").any() else []
-    said += [f"{_arm_words(r)} printed only a bound ({r.printed})" for r in rows[rows.bound.eq("lower")].itertuples()]
+    said += [f"{_arm_words(r)} printed only a bound ({r.printed})" for r in rows[rows.bound.isin(ONE_SIDED)].itertuples()]
     if rows.bound.eq(UNREPORTED).any():
         said.append(f"{join_and(_arm_words(r) for r in rows[rows.bound.eq(UNREPORTED)].itertuples())} printed nothing")
     if significant:
@@ -894,7 +895,7 @@ def _study_rows(ax, rows):
     for r in marks.itertuples():
         if r.bound == "range":
             text = "'not significant': range only"
-        elif r.bound == "lower":
+        elif r.bound in ONE_SIDED:
             sign = "\u2264" if r.dz_corrected < 0 else "\u2265"
             text = f"bound: {sign} {format_number(r.dz_corrected, 2)} ({r.printed})"
         elif r.bound == UNREPORTED:

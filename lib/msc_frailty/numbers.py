@@ -8,8 +8,9 @@ every row of ``results/scorecard.csv`` one claim status. The four files hold the
   ``\\mscp``, ``\\mscn``, ``\\msclabel``, ``\\mscclaim{<claim id>}``, ``\\mscclaims{<status>}``);
 - ``numbers.typ``: ``#import "results/numbers.typ": *``, then ``#num("<name>")`` (and ``num-est``, ``num-ci``,
   ``num-p``, ``num-n``, ``num-label``, ``claim``, ``claim-count``);
-- ``numbers.csv``: one line per value (name, label, text, estimate, ci_low, ci_high, p, n, n_ref, basis) for
-  Word (paste as a table, or mail-merge).
+- ``numbers.csv``: one line per value (name, label, text, estimate, ci_low, ci_high, bound, p, n, n_ref, basis)
+  for Word (paste as a table, or mail-merge); as in estimates.csv, the open limit of a one-sided bound is
+  empty and ``bound`` (``lower``: estimate and above; ``upper``: estimate and below) says which.
 
 Names
 -----
@@ -48,8 +49,8 @@ How values are printed (journal style, AMA Manual of Style 11th ed., 19.5 and 20
 - **P** (:func:`format_p`): ``P < .001`` below .001; 3 decimals below .01 (``P = .003``); 2 decimals up to .99
   (``P = .27``), 3 (or 4) where 2 would print ``.05`` (``P = .048``); ``P > .99`` above; no leading zero.
 - Proportions (``clopper_pearson``) as events/n and a percentage: ``0/10 (0%; 95% CI 0% to 31%)``.
-- A one-sided bound (``bound = lower``) as ``≥ 1.24`` or ``≤ −1.38``; an interval only (``bound = range``) as
-  ``range −1.40 to 1.40``.
+- A one-sided bound as ``≥ 1.24`` (``bound = lower``) or ``≤ −1.38`` (``bound = upper``), its open limit as
+  ``∞``; an interval only (``bound = range``) as ``range −1.40 to 1.40``.
 
 Basis
 -----
@@ -67,7 +68,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
 import tempfile
 import unicodedata
@@ -79,14 +79,15 @@ import pandas as pd
 from . import names as _names
 from .data import PARAMETERS
 from .paths import resolve
-from .results import SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns
+from .publish import write_text
+from .results import ONE_SIDED, SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns, open_limits
 
 #: The files :func:`write_numbers` writes into a results folder.
 FILES = ("numbers.json", "numbers.tex", "numbers.typ", "numbers.csv")
 #: The key columns of estimates.csv that make a value's name (with ``basis``).
 KEY_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "method"]
 #: Columns of numbers.csv.
-CSV_COLUMNS = ["name", "label", "text", "estimate", "ci_low", "ci_high", "p", "n", "n_ref", "basis"]
+CSV_COLUMNS = ["name", "label", "text", "estimate", "ci_low", "ci_high", "bound", "p", "n", "n_ref", "basis"]
 #: The texts of a value, the same in every file.
 TEXT_FIELDS = ["text", "estimate_text", "interval_text", "p_text", "n_text", "label", "basis"]
 #: Longest part of a name before it is cut and given a hash suffix.
@@ -393,8 +394,8 @@ def format_value(row) -> dict:
     estimate_text = ""
     if est is not None:
         estimate_text = format_number(est, digits, strip)
-        if bound == "lower":
-            estimate_text = ("\u2264 " if est < 0 else "\u2265 ") + estimate_text
+        if bound in ONE_SIDED:
+            estimate_text = ("\u2265 " if bound == "lower" else "\u2264 ") + estimate_text
         if unit:
             estimate_text += sep + unit
     interval_text = ""
@@ -666,7 +667,7 @@ def csv_table(table: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].astype(float)
     for c in ("n", "n_ref"):
         out[c] = out[c].astype("Int64")
-    return out
+    return open_limits(out)
 
 
 def render(results_dir) -> dict[str, str | pd.DataFrame]:
@@ -680,13 +681,6 @@ def render(results_dir) -> dict[str, str | pd.DataFrame]:
     claims = claims_table(card)
     return {"numbers.json": render_json(table, claims), "numbers.tex": render_tex(table, claims),
             "numbers.typ": render_typst(table, claims), "numbers.csv": csv_table(table)}
-
-
-def _atomic_write_text(text: str, path: Path):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-    os.replace(tmp, path)
 
 
 def write_numbers(results_dir) -> list[Path]:
@@ -732,7 +726,7 @@ def write_numbers(results_dir) -> list[Path]:
         if isinstance(content, pd.DataFrame):
             _atomic_write_csv(content, path)
         else:
-            _atomic_write_text(content, path)
+            write_text(path, content)
         paths.append(path)
     return paths
 

@@ -7,7 +7,7 @@ How a row is drawn says what the record supports (:func:`point_intervals`), one 
 collection:
 
 - an exact 95% interval: a solid line with its point;
-- a p printed as an inequality (``bound = "lower"``): an **arrow** from the least effect it allows (a bound);
+- a p printed as an inequality (``bound = "lower"`` or ``"upper"``): an **arrow** from the least effect it allows (a bound);
 - "not significant" (``bound = "range"``): a dashed bracket, the widest interval the record allows;
 - a value beyond a capped axis (:data:`EFFECT_CAP`): the **off-scale** mark of
   :func:`msc_frailty.style.off_scale` at the axis edge, never an arrow; the value is written beside the row.
@@ -28,6 +28,7 @@ from . import style
 from .captions import join_and, number_word, plural
 from .data import PARAMETERS
 from .numbers import MINUS, format_interval, format_number
+from .results import ONE_SIDED
 
 TRIALS = ["CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"]
 SHORT = {"SIXMWD": "6MWD", "SPPB": "SPPB", "FEV1": "FEV1", "SF36PCS": "SF-36 PCS", "TNFA": "TNF-\u03b1",
@@ -63,7 +64,8 @@ EFFECT_CAP = 4.0
 #: The mark of rows whose printed p is one p printed for several outcomes together.
 SHARED_P = "\u2020"
 def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows with estimate and interval flipped for lower-is-better parameters (positive = improvement).
+    """Rows with estimate and interval flipped for lower-is-better parameters (positive = improvement); a
+    one-sided bound's ``bound`` flips with them (an upper bound of a decrease is a lower bound of the improvement).
 
     Examples
     --------
@@ -73,7 +75,10 @@ def improvement_scale(rows: pd.DataFrame) -> pd.DataFrame:
     """
     flip = rows.paramcd.map(lambda p: not PARAMETERS.get(p, {}).get("higher_is_better", True))
     est, lo, hi = (rows[c].astype(float) for c in ("estimate", "ci_low", "ci_high"))
-    return rows.assign(estimate=est.where(~flip, -est), ci_low=lo.where(~flip, -hi), ci_high=hi.where(~flip, -lo))
+    out = rows.assign(estimate=est.where(~flip, -est), ci_low=lo.where(~flip, -hi), ci_high=hi.where(~flip, -lo))
+    if "bound" in out.columns:
+        out["bound"] = out.bound.where(~flip, out.bound.replace({"lower": "upper", "upper": "lower"}))
+    return out
 
 
 def point_intervals(rows: pd.DataFrame, ax) -> pd.DataFrame:
@@ -81,8 +86,8 @@ def point_intervals(rows: pd.DataFrame, ax) -> pd.DataFrame:
 
     Call after the x limits are set. A line is cut where it leaves the axis and that end gets the off-scale mark
     (:func:`msc_frailty.style.off_scale`); a point beyond the axis is not drawn (write its value beside the row).
-    A bound (``bound = "lower"``) is a solid line from the finite end of its interval to the bound, then an arrow
-    from the bound to the axis edge on its open side. Each arm has its collection colour and marker (the pooled
+    A bound (``bound = "lower"`` or ``"upper"``) is a solid line from the finite end of its interval to the bound,
+    then an arrow from the bound to the axis edge on its open side. Each arm has its collection colour and marker (the pooled
     arms of the record, :data:`POOLED`, are black: "All").
 
     Returns
@@ -104,7 +109,7 @@ def point_intervals(rows: pd.DataFrame, ax) -> pd.DataFrame:
     rows = rows.assign(key=["All" if a in POOLED else a for a in rows.arm], bound=rows.bound.fillna(""))
     color = rows.key.map(style.arm_color)
     est, lo, hi = (rows[c].astype(float) for c in ("estimate", "ci_low", "ci_high"))
-    rng, lower = rows.bound.eq("range"), rows.bound.eq("lower")
+    rng, lower = rows.bound.eq("range"), rows.bound.isin(ONE_SIDED)
     up = est >= 0
     # the solid (or dashed) part of each row: a bound runs from the finite end of its interval to the bound
     start, end = lo.where(~(lower & ~up), est), hi.where(~(lower & up), est)
@@ -117,7 +122,7 @@ def point_intervals(rows: pd.DataFrame, ax) -> pd.DataFrame:
     ax.scatter(ticks[inside], rows.y[rng].repeat(2)[inside.to_numpy()], marker="|",
                c=color[rng].repeat(2)[inside.to_numpy()], s=22, linewidths=1.0)
     for r, c, a, b in zip(rows.itertuples(), color, start, end):
-        if r.bound == "lower" and x0 <= r.estimate <= x1:
+        if r.bound in ONE_SIDED and x0 <= r.estimate <= x1:
             ax.annotate("", xy=(float(r.estimate >= 0), r.y), xycoords=("axes fraction", "data"),
                         xytext=(r.estimate, r.y), textcoords="data",
                         arrowprops={"arrowstyle": "-|>", "mutation_scale": 7, "lw": 1.2, "color": c, "shrinkA": 0,
@@ -214,7 +219,7 @@ def _legend(fig, drawn: pd.DataFrame, marks=(), interval: str = "exact 95% inter
     if (bound != "range").any():
         handles.append(Line2D([], [], color=grey))
         labels.append(interval)
-    if (bound == "lower").any():
+    if bound.isin(ONE_SIDED).any():
         handles.append(FancyArrow(0, 0, 1, 0, color=grey))
         labels.append(BOUND_WORDS)
     if (bound == "range").any():
@@ -309,7 +314,7 @@ def forest_implied_effects(data: pd.DataFrame, claims: pd.DataFrame | None = Non
     drawn = point_intervals(rows, ax)
     for r in drawn.itertuples():
         ax.text(1.01, r.y, {"range": f"not significant: within \u00b1{format_number(r.ci_high, 2)}",
-                            "lower": f"{_bound_text(r.estimate)} (p printed as a bound)"}.get(
+                            **dict.fromkeys(ONE_SIDED, f"{_bound_text(r.estimate)} (p printed as a bound)")}.get(
             r.bound, f"{format_number(r.estimate, 2)} {format_interval(r.ci_low, r.ci_high)}"), transform=ax.get_yaxis_transform(),
             va="center", fontsize=6)
     _legend(fig, drawn, ncol=2)

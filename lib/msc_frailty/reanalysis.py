@@ -28,6 +28,7 @@ from . import stats
 from .analysis import ESTIMATE_COLUMNS
 from .data import PARAMETERS
 from .published import load_published, parse_p
+from .results import ONE_SIDED
 
 FINDING_OF = {"SIXMWD": "physical_performance", "SPPB": "physical_performance", "FEV1": "physical_performance",
               "SF36PCS": "physical_performance", "SQOLF": "physical_performance", "TNFA": "inflammation",
@@ -71,8 +72,9 @@ def implied_dz(p_printed: str, n: int, sign: int = 1, confidence: float = 0.95, 
     -------
     dict
         ``estimate``, ``ci_low``, ``ci_high``, ``bound`` and ``t``. For an exact p, ``bound`` is empty.
-        For ``p < x`` (or "significant") ``bound = "lower"``: |dz| is at least ``estimate`` and the
-        interval is the one at the boundary, open on the far side. For "not significant",
+        For ``p < x`` (or "significant") a one-sided bound: |dz| is at least |``estimate``| and the
+        interval is the one at the boundary, open on the far side: ``bound = "lower"`` (dz >= estimate,
+        ``ci_high`` infinite) for an increase, ``"upper"`` (dz <= estimate, ``ci_low`` infinite) for a decrease. For "not significant",
         ``bound = "range"``: only |dz| < the critical value is known; ``estimate`` is NaN and the
         interval is the widest consistent with the record.
 
@@ -128,6 +130,7 @@ def _implied(p: dict, df: float, scale: float, sign: int, confidence: float) -> 
                 "t": t, "limit": t / scale}
     if sign < 0:
         est, lo, hi = -est, -hi, -lo
+        bound = {"lower": "upper"}.get(bound, bound)   # a decrease: the effect is at most -|bound|
     return {"estimate": est, "ci_low": lo, "ci_high": hi, "bound": bound, "t": t, "limit": t / scale}
 
 
@@ -465,7 +468,7 @@ def published_lines(rows: pd.DataFrame) -> list[str]:
         vs = f" vs {r.ref_arm}" if r.ref_arm else ""
         if r.bound == "range":
             value = f"only a range: 95% interval at most [{r.ci_low:.2f}, {r.ci_high:.2f}]"
-        elif r.bound == "lower":
+        elif r.bound in ONE_SIDED:
             value = f"|effect| at least {abs(r.estimate):.2f} (the printed p is an inequality)"
         elif getattr(r, BY_CONSTRUCTION, False):
             value = (f"0 by construction [{r.ci_low:.2f}, {r.ci_high:.2f}] (both arms printed the same p with the same "

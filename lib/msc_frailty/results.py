@@ -27,23 +27,30 @@ and the bytes of every figure are checked under other BLAS kernels (README, "Sam
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import names
+from . import names, publish
 from .paths import resolve
 
 #: The contract's columns of estimates.csv (section 3), in its order.
 PLAN_COLUMNS = ["finding", "study", "paramcd", "visit", "comparison", "arm", "ref_arm", "n", "n_ref",
                 "estimate", "ci_low", "ci_high", "p_value", "method", "basis"]
-#: The contract's columns plus ``bound`` (added, as the contract allows): empty for an estimate,
-#: ``lower`` / ``upper`` when ``estimate`` is only a bound of the effect's size (from a printed
-#: inequality such as "p < .0001" or "not significant"), ``range`` when only an interval is known.
+#: The contract's columns plus ``bound`` (added, as the contract allows): empty for an estimate with its
+#: two-sided interval; ``lower`` when ``estimate`` is only a lower bound of the effect (effect >= estimate,
+#: from a printed inequality such as "p < .0001"), its interval open above; ``upper`` when it is only an upper
+#: bound (effect <= estimate), its interval open below; ``range`` when only an interval is known ("not
+#: significant"), with no estimate.
 ESTIMATE_COLUMNS = PLAN_COLUMNS + ["bound"]
+#: The limit of the interval a one-sided bound leaves open, by ``bound``: infinite in memory, written empty
+#: (a cell ``-inf`` is text a spreadsheet takes for a formula, and says less than the ``bound`` column).
+OPEN_LIMIT = {"lower": "ci_high", "upper": "ci_low"}
+#: The values of ``bound`` for a one-sided bound.
+ONE_SIDED = tuple(OPEN_LIMIT)
+#: Every value ``bound`` may take.
+BOUNDS = {"", *ONE_SIDED, "range"}
 
 #: Significant digits of every number written under results/ (see the module docstring).
 SIGNIFICANT_DIGITS = 6
@@ -74,12 +81,75 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _atomic_write_csv(df: pd.DataFrame, path: Path):
-    """The one CSV writer of results/: formulas escaped, fixed precision, LF line ends, replaced atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    escape_formulas(df).to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-    os.replace(tmp, path)
+    """The one CSV writer of results/: formulas escaped, fixed precision, LF line ends, replaced atomically,
+    readable like the figures (mode 0666 less the umask); no infinite number (:func:`open_limits`). A file that
+    cannot be written raises :class:`msc_frailty.publish.WriteError` naming it and the reason."""
+    numbers = df.select_dtypes("number")
+    if len(numbers.columns) and np.isinf(numbers.to_numpy(dtype=float, na_value=np.nan)).any():
+        raise ValueError(f"{path.name}: an infinite number would be written as text a spreadsheet reads as a "
+                         "formula; write the open limit of a bound empty (results.open_limits)")
+    with publish.replacing(path) as tmp:
+        escape_formulas(df).to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+
+
+def open_limits(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` as written: the open limit of a one-sided bound (:data:`OPEN_LIMIT`) empty instead of infinite.
+
+    Raises ValueError, naming the rows, for any other infinite estimate or limit (one that no ``bound`` says
+    is open), and for a one-sided bound whose other limit is infinite. :func:`read_estimates` reads the open
+    limit back as infinite.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"estimate": [1.24, -1.38], "ci_low": [0.0, float("-inf")],
+    ...                      "ci_high": [float("inf"), -0.66], "bound": ["lower", "upper"]})
+    >>> open_limits(rows)[["ci_low", "ci_high"]].to_dict("list")
+    {'ci_low': [0.0, nan], 'ci_high': [nan, -0.66]}
+    """
+    out = rows.copy()
+    values = [c for c in VALUE_COLUMNS if c in out.columns]
+    if not values or not len(out):
+        return out
+    bound = _bound(out)
+    v = out[values].apply(_numeric)
+    for side, column in OPEN_LIMIT.items():
+        if column in v.columns:
+            v.loc[bound.eq(side) & np.isinf(v[column]), column] = np.nan
+    bad = np.isinf(v.to_numpy(dtype=float)).any(axis=1)
+    if bad.any():
+        keys = [c for c in ("study", "paramcd", "visit", "comparison", "arm", "ref_arm", "method") if c in out.columns]
+        where = "; ".join(", ".join(f"{c} {r[c]}" for c in keys if r[c] == r[c] and r[c] != "")
+                          for _, r in out[bad].head(3).iterrows())
+        raise ValueError(f"{int(bad.sum())} estimate row(s) hold an infinite estimate or limit that no bound "
+                         f"({'/'.join(ONE_SIDED)}) says is open, e.g. {where or 'row ' + str(out.index[bad][0])}")
+    out[values] = v
+    return out
+
+
+def _bound(rows: pd.DataFrame) -> pd.Series:
+    """The ``bound`` column as text ("" where missing; all "" without the column)."""
+    if "bound" not in rows.columns:
+        return pd.Series("", index=rows.index, dtype=object)
+    return rows["bound"].astype(object).where(rows["bound"].notna(), "").astype(str)
+
+
+def _closed_limits(rows: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of :func:`open_limits` on rows read back: the open limit of a one-sided bound infinite.
+    A file written before ``upper`` existed (an upper bound written as ``lower`` with ``-inf``) is read as it
+    is meant."""
+    if "bound" not in rows.columns:
+        return rows
+    if "ci_low" in rows.columns:
+        legacy = rows["bound"].eq("lower") & pd.to_numeric(rows["ci_low"], errors="coerce").eq(-np.inf)
+        if legacy.any():
+            rows.loc[legacy, "bound"] = "upper"
+    for side, column in OPEN_LIMIT.items():
+        if column in rows.columns:
+            open_ = rows["bound"].eq(side) & rows[column].isna()
+            if open_.any():
+                rows[column] = rows[column].astype(float)
+                rows.loc[open_, column] = np.inf if column == "ci_high" else -np.inf
+    return rows
 
 
 def round_significant(values, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
@@ -147,13 +217,13 @@ def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
 def _read_csv(path) -> pd.DataFrame:
     """Read a results CSV: text columns verbatim (a study "0042" stays "0042"), numbers as floats.
 
-    The ``'`` that :func:`escape_formulas` put before a text cell is removed again, so what is read is what
-    was written."""
+    The ``'`` that :func:`escape_formulas` put before a text cell is removed again, and the empty open limit of
+    a one-sided bound is read as infinite (:func:`open_limits`), so what is read is what was written."""
     df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={c: str for c in TEXT_COLUMNS})
     for c in TEXT_COLUMNS:
         if c in df.columns:
             df[c] = df[c].map(names.unescape_cell, na_action="ignore")
-    return df
+    return _closed_limits(df)
 
 
 def check_estimates(rows: pd.DataFrame) -> pd.DataFrame:
@@ -164,7 +234,10 @@ def check_estimates(rows: pd.DataFrame) -> pd.DataFrame:
     bad = sorted(set(rows["basis"]) - BASES)
     if bad:
         raise ValueError(f"basis must be one of {sorted(BASES)}, got {bad}")
-    rows = round_estimates(rows[ESTIMATE_COLUMNS])
+    bad = sorted(set(_bound(rows)) - BOUNDS)
+    if bad:
+        raise ValueError(f"bound must be one of {sorted(BOUNDS)}, got {bad}")
+    rows = open_limits(round_estimates(rows[ESTIMATE_COLUMNS]))
     for c in COUNT_COLUMNS:
         counts = _numeric(rows[c])
         whole = counts.dropna()

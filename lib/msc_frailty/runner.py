@@ -8,8 +8,10 @@ Guarantees
 - The data set is validated first; a bad one stops the run with the file, column and rows named.
 - Every notebook must have exactly one ``parameters`` cell of literal assignments, and the runner
   refuses a parameter name the cell does not define (papermill itself only warns).
-- Notebooks run into a staging folder; ``figures/`` and ``results/`` are replaced only when every
-  notebook succeeded, so a failed run leaves what was rendered before intact.
+- Notebooks run into a staging folder; the outputs are published only when every notebook succeeded,
+  all at once, and only files that runs wrote are ever replaced or removed (:mod:`msc_frailty.publish`:
+  OUT is the user's folder). A failed or interrupted run leaves what was rendered before intact, and
+  no staging folder or kernel connection file behind.
 - Every execution has a timeout (papermill's default is forever).
 - Each worker process keeps one kernel for the notebooks it executes, reset to a fresh kernel's state
   before each (:mod:`msc_frailty.kernel`), instead of paying a kernel start and the imports every time;
@@ -20,21 +22,25 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from . import __version__, names
+from . import __version__, names, publish
 from .data import RECORD_RULES, DataError, load_trial, table_paths
-from .paths import BUILD, FIGURES, NOTEBOOKS, PRIVATE, RESULTS, ROOT, resolve
+from .paths import NOTEBOOKS, ROOT, resolve
+from .publish import check_destination  # noqa: F401  (where outputs may go; runner.check_destination)
 from .results import combine_estimates
 
 # jsonschema (under nbformat, which papermill and the executed notebooks' rewriting use) imports the optional
@@ -129,21 +135,6 @@ def check_parameters(path, parameters: dict) -> dict:
     return known
 
 
-def check_destination(basis: str, out_dir) -> None:
-    """Refuse to write outputs made from supplied (possibly real patient) data into tracked folders.
-
-    Supplied data may only be rendered outside the repository, or inside its ignored ``private/``
-    (or ``build/``) folder; the repository's own figures/ and results/ hold the synthetic default only.
-    """
-    if basis != "supplied":
-        return
-    if out_dir is None:
-        raise ParameterError("this data set is supplied (not the synthetic default): give OUT=<folder> outside "
-                             "the repository or under private/; figures/ and results/ are for the default data")
-    out = resolve(out_dir)
-    if out.is_relative_to(ROOT) and not (out.is_relative_to(PRIVATE) or out.is_relative_to(BUILD)):
-        raise ParameterError(f"refusing to write outputs of supplied data to {out}, a tracked folder of the "
-                             f"repository; use a folder under {PRIVATE} (ignored by git) or outside the repository")
 
 
 # --- one kernel per worker, reused ----------------------------------------------------------------
@@ -156,9 +147,17 @@ WARM_UP = "import msc_frailty.kernel\nmsc_frailty.kernel.warm_up()"
 RESET = "import msc_frailty.kernel\nmsc_frailty.kernel.reset()"
 
 
-def _init_worker(log_dir: str, reuse: bool = True):
+def _init_worker(log_dir: str, reuse: bool = True, runtime_dir: str | None = None):
     """Worker start: its stderr, and that of its kernels (start-up chatter), go to a log; the kernel starts
-    and warms up while this process imports papermill."""
+    and warms up while this process imports papermill.
+
+    Ctrl-C reaches every process of the terminal's group: a worker ignores it (the runner, which gets it too,
+    stops the workers). SIGTERM (how the runner stops them) kills the worker's kernel and removes its
+    connection file before the worker exits (:func:`_on_sigterm`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    _worker["runtime"] = runtime_dir
     Path(log_dir).mkdir(parents=True, exist_ok=True)
     log = open(Path(log_dir) / f"worker-{os.getpid()}.log", "w")
     os.dup2(log.fileno(), 2)
@@ -211,16 +210,68 @@ def ready_client():
     return ReadyClient
 
 
-def worker_pool(jobs: int, log_dir, reuse: bool = True, mp_context=None) -> ProcessPoolExecutor:
+def worker_pool(jobs: int, log_dir, reuse: bool = True, mp_context=None, runtime_dir=None) -> ProcessPoolExecutor:
     """``jobs`` worker processes that execute notebooks, each keeping one kernel (``reuse``), their stderr
-    and that of their kernels in ``log_dir``.
+    and that of their kernels in ``log_dir``, the kernels' connection files in ``runtime_dir`` (default:
+    Jupyter's runtime folder).
 
-    :func:`run` makes one for each run and shuts it down at the end. Given to :func:`run` as ``pool``, one
-    pool serves several runs, each skipping the start of the workers and of their kernels (the test suite
-    does this); a kernel is reset between notebooks the same way within a run and across runs.
+    :func:`run` makes one for each run, with its connection files in the run's staging folder, and shuts it
+    down at the end (:func:`stop_workers` when interrupted). Given to :func:`run` as ``pool``, one pool serves
+    several runs, each skipping the start of the workers and of their kernels (the test suite does this); a
+    kernel is reset between notebooks the same way within a run and across runs.
     """
-    return ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker, initargs=(str(log_dir), reuse),
+    return ProcessPoolExecutor(max_workers=max(1, jobs), initializer=_init_worker,
+                               initargs=(str(log_dir), reuse, None if runtime_dir is None else str(runtime_dir)),
                                mp_context=mp_context)
+
+
+def stop_workers(pool: ProcessPoolExecutor, grace: float = 10.0):
+    """Stop a pool's workers now, not after the notebooks they execute: each gets SIGTERM, kills its kernel and
+    removes the kernel's connection file (:func:`_on_sigterm`); one still alive after ``grace`` seconds is
+    killed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.terminate()
+    deadline = time.monotonic() + grace
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AttributeError, AssertionError):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(2)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _watch_parent(parent: int, every: float = 1.0):
+    """A worker whose runner died (SIGKILL) stops, its kernel with it, instead of running on unseen."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    _on_sigterm(signal.SIGTERM, None)
+
+
+def _on_sigterm(signum, frame):
+    """A worker told to stop (SIGTERM, or its runner gone): kill its kernel and exit at once (a clean shutdown
+    would wait for the kernel's event loop). While a kernel is being launched its process is not known yet:
+    then the stop waits for the launch to return (:func:`_start_kernel`)."""
+    if "starting" in _worker:
+        _worker["stop"] = signum
+        return
+    _stop_now(_worker.get("km"), signum)
+
+
+def _stop_now(km, signum: int):
+    """Kill the kernel ``km`` (its own process group), remove its connection file and sockets, exit."""
+    if km is not None:
+        with contextlib.suppress(Exception):
+            pgid = getattr(km.provisioner, "pgid", None) or getattr(km.provisioner, "pid", None)
+            if pgid:
+                os.killpg(pgid, signal.SIGKILL)
+        with contextlib.suppress(Exception):
+            km.cleanup_connection_file()
+        with contextlib.suppress(Exception):
+            km.cleanup_ipc_files()
+    os._exit(128 + signum)
 
 
 def _start_kernel(warm: bool):
@@ -229,9 +280,20 @@ def _start_kernel(warm: bool):
 
     # IPC sockets at a path of their own: TCP ports are picked free, then bound by the kernel, and two
     # kernels starting at once in two workers can pick the same port
+    name = f"msc-kernel-{uuid.uuid4().hex}"
+    runtime = _worker.get("runtime")
+    if runtime:   # the connection file (it holds the kernel's key) where the run removes it, whatever happens
+        Path(runtime).mkdir(parents=True, exist_ok=True)
     km = KernelManager(kernel_name=KERNEL, transport="ipc", client_factory=ready_client(),
-                       ip=os.path.join(tempfile.gettempdir(), f"msc-kernel-{uuid.uuid4().hex}"))
-    km.start_kernel(cwd=str(ROOT))
+                       ip=os.path.join(tempfile.gettempdir(), name),
+                       **({"connection_file": os.path.join(runtime, f"{name}.json")} if runtime else {}))
+    _worker["starting"] = km   # a SIGTERM now is acted on once the kernel's process is known (_on_sigterm)
+    try:
+        km.start_kernel(cwd=str(ROOT))
+    finally:
+        del _worker["starting"]
+        if "stop" in _worker:
+            _stop_now(km, _worker["stop"])
     _worker["km"], _worker["warm"] = km, warm
     if warm:
         kc = km.client()
@@ -312,12 +374,29 @@ def _execute(job) -> tuple[str, str, float, str | None]:
                             request_save_on_cell_execute=False)  # written once, at the end or on failure
         err = None
     except Exception as exc:  # report every failure the same way; the run then stops
-        err = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        err = _failure(exc, dst)
         _discard_kernel()
     if Path(dst).is_file():
-        portable_notebook(dst, getattr(params, "shown", None), getattr(params, "aliases", ()),
-                          getattr(params, "notebook", None))
+        try:
+            portable_notebook(dst, getattr(params, "shown", None), getattr(params, "aliases", ()),
+                              getattr(params, "notebook", None))
+        except Exception as exc:   # a notebook cut short (a full disk) is a failure of this execution, said so
+            err = err or _failure(exc, dst)
     return Path(src).stem, params["study"], time.perf_counter() - start, err
+
+
+def _failure(exc: Exception, dst) -> str:
+    """One line saying why an execution failed: the file and the reason for an OSError (a full disk, no
+    permission), else the exception's last line; a full disk is named whatever the error it caused (a
+    notebook written half-way "does not appear to be JSON")."""
+    if isinstance(exc, OSError):
+        return publish.describe(exc)
+    text = str(exc).strip()
+    line = f"{type(exc).__name__}: {text.splitlines()[-1] if text else ''}"
+    with contextlib.suppress(OSError):
+        if shutil.disk_usage(Path(dst).parent).free == 0:
+            return f"cannot write {dst}: no space left on device ({line})"
+    return line
 
 
 # --- what an executed notebook shows --------------------------------------------------------------
@@ -512,22 +591,8 @@ def _coalesce_streams(outputs: list) -> list:
     return joined
 
 
-def _replace_dir(new: Path, old: Path):
-    """Put ``new`` where ``old`` is, keeping ``old`` until ``new`` is in place."""
-    backup = old.with_name(f".{old.name}.old-{uuid.uuid4().hex[:8]}")
-    if old.exists():
-        old.rename(backup)
-    try:
-        shutil.move(str(new), str(old))
-    except Exception:
-        if backup.exists():
-            backup.rename(old)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
-
-
 def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, extra=None, only=None,
-        force: bool = False, fresh_kernels: bool = False, log=print, pool=None) -> dict:
+        force: bool = False, fresh_kernels: bool = False, log=print, pool=None, allow_foreign: bool = False) -> dict:
     """Validate ``data_dir``, run every notebook for every study, then publish figures and results.
 
     Parameters
@@ -556,12 +621,26 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     pool : concurrent.futures.ProcessPoolExecutor, optional
         Workers from :func:`worker_pool` to execute the notebooks with (``jobs`` is then not used), left
         running at the end. Default: workers started for this run, writing their logs beside its
-        executed notebooks, and shut down at its end.
+        executed notebooks (their kernels' connection files in its staging folder), and shut down at its
+        end; an interrupted run (Ctrl-C, SIGTERM) stops them at once.
+    allow_foreign : bool
+        Write into an OUT that holds files no run wrote (they are never changed or deleted); without it such
+        an OUT is refused (:mod:`msc_frailty.publish`).
 
     Returns
     -------
     dict
         Summary: basis, studies, notebooks, output folders.
+
+    Raises
+    ------
+    DataError, ParameterError
+        Before anything is written.
+    msc_frailty.publish.PublishError
+        OUT refused (:func:`msc_frailty.publish.check_destination`, files no run wrote), or a file that could
+        not be written (:class:`msc_frailty.publish.WriteError`: the file and the reason).
+    RuntimeError
+        When a notebook failed; nothing was published.
     """
     data = resolve(data_dir)
     extra = dict(extra or {})
@@ -569,7 +648,7 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     if records not in RECORD_RULES:
         raise ParameterError(f"records must be one of {list(RECORD_RULES)}, got {records!r}")
     trial = load_trial(data, records=records)     # raises DataError before anything is touched (also unsafe names)
-    check_destination(trial.basis, out_dir)
+    check_destination(trial.basis, out_dir, data)
     clash = sorted(set(extra) & set(REQUIRED_PARAMETERS))
     if clash:
         raise ParameterError(f"set {clash} with --data/--out, not as extra parameters")
@@ -578,19 +657,47 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
         missing = sorted(set(only) - {p.stem for p in sources})
         if missing:
             raise ParameterError(f"no such notebook(s): {missing}")
+    if not sources:
+        raise ParameterError(f"no notebooks to run: {NOTEBOOKS} holds no notebook (*.ipynb); nothing was changed")
     for src in sources:
         check_parameters(src, {**{k: None for k in REQUIRED_PARAMETERS}, **extra})
     if only and out_dir is None:
         raise ParameterError("--notebook runs only some notebooks: give --out so that the repository's complete "
                              "figures/ and results/ are not replaced by a partial set")
 
-    if out_dir is None:
-        places = {"figures": FIGURES, "results": RESULTS, "notebooks": BUILD / "notebooks"}
-        cache_path, staging = BUILD / "runner-cache.json", BUILD / f"staging-{uuid.uuid4().hex[:8]}"
-    else:
-        out = resolve(out_dir)
-        places = {"figures": out / "figures", "results": out / "results", "notebooks": out / "notebooks"}
-        cache_path, staging = out / ".runner-cache.json", out / f".staging-{uuid.uuid4().hex[:8]}"
+    # where the outputs go, and the run's hold on it: lock, a publish a killed run left completed, files no run
+    # wrote refused, a marked staging folder (msc_frailty.publish)
+    dest = publish.destination(out_dir)
+    with publish.Session(dest, allow_foreign=allow_foreign, log=log) as session:
+        workers, futures = {}, []
+        try:
+            summary = _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs, timeout,
+                                       fresh_kernels, log, pool, workers, futures)
+        except BaseException as exc:
+            if "pool" in workers and pool is None:   # an interrupt or an error: the workers and their kernels, now
+                stop_workers(workers.pop("pool"))
+            if isinstance(exc, KeyboardInterrupt):
+                exc.published = session.committed
+            raise
+        finally:
+            if "pool" in workers and pool is None:
+                workers.pop("pool").shutdown(cancel_futures=True)
+            for future in futures:   # a shared pool: what this run queued and no longer waits for
+                future.cancel()
+    # leaving the session removed the staging folder, and with it the kernels' connection files
+    if not summary.pop("current", False):
+        log(f"done ({summary['ran']} executed): figures in {summary['figures']}, results in {summary['results']}, "
+            f"executed notebooks in {summary['notebooks']}")
+    return summary
+
+
+def _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs, timeout, fresh_kernels, log, pool,
+                     workers, futures) -> dict:
+    """The body of :func:`run` inside its publishing session: execute what is not current into the session's
+    staging folder, assemble the new tree there, publish it (:meth:`msc_frailty.publish.Session.commit`). The
+    workers it starts go into ``workers["pool"]``, the futures it queues into ``futures``."""
+    places = {top: session.dest.places[top] for top in ("figures", "results", "notebooks")}
+    staging, cache_path = session.path, session.dest.state / "runner-cache.json"
     cache = _read_cache(cache_path) if not force else {}
     common = {"lib": _lib_digest(), "data": data_digest(data), "published": _published_digest(),
               "parameters": extra}
@@ -630,10 +737,12 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
     # those (the scorecard) instead of leaving a worker idle at the end; the others run first
     per_study = independent[1:] + study_jobs + independent[:1]
     total = len(per_study) + sum(after_studies.values())
+    if total == 0:
+        raise ParameterError("no notebook executions: the data set has no study and no notebook runs once per data "
+                             "set; nothing was changed")
     log(f"{total} notebook executions for {len(trial.studies)} studies on {trial.basis} data {data}, "
         + ("on the workers given" if pool is not None else f"{jobs} at a time"))
-    staging.mkdir(parents=True)
-    outputs, failures, ran, done, workers, futures = {}, [], 0, 0, {}, []
+    outputs, failures, ran, done = {}, [], 0, 0
 
     def submit(batch) -> list:
         """Skip the current jobs of ``batch``, queue the others in the pool; [(job, future)] in order."""
@@ -645,12 +754,14 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
                 outputs[j["id"]] = (cache[j["id"]]["outputs"], None)
                 log(f"[{done}/{total}] {j['src'].stem:<22} {j['study']:<14} {'skipped':<7} (inputs unchanged)")
             else:
-                j["dst"].parent.mkdir(parents=True, exist_ok=True)
+                with publish.writing(j["dst"].parent):
+                    j["dst"].parent.mkdir(parents=True, exist_ok=True)
                 todo.append(j)
         if todo and "pool" not in workers:
-            # one pool (so one kernel per worker) for the per-study and the data-set notebooks
+            # one pool (so one kernel per worker) for the per-study and the data-set notebooks; the kernels'
+            # connection files (which hold their keys) in the staging folder, removed with it
             workers["pool"] = pool or worker_pool(min(jobs, len(todo)), staging / "notebooks" / "logs",
-                                                  not fresh_kernels)
+                                                  not fresh_kernels, runtime_dir=staging / "kernels")
         queued = [(j, workers["pool"].submit(_execute, (j["src"], j["dst"], j["params"], timeout, not fresh_kernels)))
                   for j in todo]
         futures.extend(f for _, f in queued)
@@ -669,104 +780,95 @@ def run(data_dir, out_dir=None, jobs: int = 2, timeout: int = DEFAULT_TIMEOUT, e
             else:
                 outputs[j["id"]] = (_collect(staging / j["id"], j.get("seeded", set())), j)
 
-    try:
-        queued = submit(per_study)
-        ids = {j["id"] for j in study_jobs}
-        collect([q for q in queued if q[0]["id"] in ids])
-        # the other data-set notebooks (the scorecard) read every per-study part, so they run after them
-        # and depend on their content
-        parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
-                 for rel_map, job_ in (outputs[i] for i in sorted(ids) if i in outputs)
-                 for rel in rel_map if rel.startswith("results/parts/")}
-        upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
-        per_dataset = [job(src, "all", upstream) for src in sources if after_studies[src]]
-        for j in per_dataset:
-            seed = staging / j["id"]
-            for rel, path in parts.items():
-                (seed / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, seed / rel)
-            j["seeded"] = set(parts)
-            if parts:
-                combine_estimates(seed)
-        last = submit(per_dataset) if not failures else []
-        collect([q for q in queued if q[0]["id"] not in ids] + last)
-        if "pool" in workers and pool is None:
-            workers.pop("pool").shutdown()   # the workers shut their kernels down
-        if failures:
-            kept = places["notebooks"].parent / "failed"
-            kept.mkdir(parents=True, exist_ok=True)
-            for name, study, _ in failures:
-                nb = staging / "notebooks" / study / f"{name}.ipynb"
-                if nb.exists():
-                    shutil.copy2(nb, kept / f"{study}__{name}.ipynb")
-            raise RuntimeError(f"{len(failures)} notebook execution(s) failed (executed copies in {kept}); "
-                               "figures/ and results/ were left as they were")
-        summary = {
-            "package_version": __version__,
-            "basis": trial.basis,
-            "data_dir": injected_data_dir(data),
-            "studies": trial.studies,
-            "notebooks": [p.stem for p in sources],
-            "parameters": extra,
-        }
-        run_json = json.dumps(summary, indent=2, sort_keys=True) + "\n"
-        if ran == 0 and final("results/run.json").is_file() and final("results/run.json").read_text() == run_json:
-            log("nothing changed: figures and results are current")
-            return {**summary, **{k: str(v) for k, v in places.items()}, "ran": 0}
+    queued = submit(per_study)
+    ids = {j["id"] for j in study_jobs}
+    collect([q for q in queued if q[0]["id"] in ids])
+    # the other data-set notebooks (the scorecard) read every per-study part, so they run after them
+    # and depend on their content
+    parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
+             for rel_map, job_ in (outputs[i] for i in sorted(ids) if i in outputs)
+             for rel in rel_map if rel.startswith("results/parts/")}
+    upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
+    per_dataset = [job(src, "all", upstream) for src in sources if after_studies[src]]
+    for j in per_dataset:
+        seed = staging / j["id"]
+        for rel, path in parts.items():
+            publish.copy_file(path, seed / rel)
+        j["seeded"] = set(parts)
+        if parts:
+            combine_estimates(seed)
+    last = submit(per_dataset) if not failures else []
+    collect([q for q in queued if q[0]["id"] not in ids] + last)
+    if "pool" in workers and pool is None:
+        workers.pop("pool").shutdown()   # the workers shut their kernels down
+    if failures:
+        # the executed copies of the failed notebooks, for reading: recorded as the run's, so the next
+        # successful run removes them
+        failed = session.dest.places["failed"]
+        session.keep({f"failed/{study}__{name}.ipynb": staging / "notebooks" / study / f"{name}.ipynb"
+                      for name, study, _ in failures if (staging / "notebooks" / study / f"{name}.ipynb").is_file()})
+        name, study, err = failures[0]
+        raise RuntimeError(f"{len(failures)} notebook execution(s) failed, first {name} ({study}): {err}. Executed "
+                           f"copies in {failed}; nothing was published: figures/ and results/ are as they were")
+    summary = {
+        "package_version": __version__,
+        "basis": trial.basis,
+        "data_dir": injected_data_dir(data),
+        "studies": trial.studies,
+        "notebooks": [p.stem for p in sources],
+        "parameters": extra,
+    }
+    run_json = json.dumps(summary, indent=2, sort_keys=True) + "\n"
+    if ran == 0 and final("results/run.json").is_file() and final("results/run.json").read_text() == run_json:
+        log("nothing changed: figures and results are current")
+        return {**summary, **{k: str(v) for k, v in places.items()}, "ran": 0, "current": True}
 
-        # assemble the complete new tree, then swap it in
-        tree = staging / "final"
-        for top in places:
+    # assemble the complete new tree in the staging folder, then publish it all at once
+    tree = staging / "final"
+    for top in places:
+        with publish.writing(tree / top):
             (tree / top).mkdir(parents=True, exist_ok=True)
-        from .captions import figure_basis
+    from .captions import figure_basis
 
-        new_cache, manifest, stamped, commit = {}, [], {}, _inputs_commit()
-        for j in per_study + per_dataset:
-            rel_map, ran_job = outputs[j["id"]]
-            base = (lambda rel: staging / j["id"] / rel) if ran_job else final
-            for rel in rel_map:
-                (tree / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(base(rel), tree / rel)
-            nb_from = j["dst"] if ran_job else final(j["rel_nb"])
-            (tree / j["rel_nb"]).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(nb_from, tree / j["rel_nb"])
-            new_cache[j["id"]] = {"key": j["key"], "outputs": rel_map,
-                                  "notebook": _file_digest(tree / j["rel_nb"])}
-            params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
-            for rel in sorted(rel_map):
-                if rel.startswith("figures/"):
-                    # the basis stamped on the figure (read once for its three files): "published" for the
-                    # figures of published summaries, whatever the data set's basis
-                    svg = tree / Path(rel).with_suffix(".svg")
-                    if svg not in stamped:
-                        stamped[svg] = figure_basis(svg, trial.basis)
-                    manifest.append({"figure": rel, "notebook": f"notebooks/{j['src'].name}",
-                                     "parameters": json.dumps(params, sort_keys=True), "basis": stamped[svg],
-                                     "data_sha256": common["data"], "inputs_sha256": j["key"],
-                                     "figure_sha256": rel_map[rel], "package_version": __version__,
-                                     "commit": commit})
-        if (staging / "notebooks" / "logs").is_dir():   # the kernels' stderr, for this run's executions
-            shutil.copytree(staging / "notebooks" / "logs", tree / "notebooks" / "logs")
-        combine_estimates(tree)
-        (tree / "results" / "run.json").write_text(run_json)
-        write_manifest(manifest, tree / "figures" / "MANIFEST.csv")
-        # what a manuscript cites: captions beside the manifest, named values from the final estimates/scorecard
-        from .manuscript import write_captions
-        from .numbers import write_numbers
-        write_captions(tree / "figures")
-        write_numbers(tree / "results")
-        for top, place in places.items():
-            place.parent.mkdir(parents=True, exist_ok=True)
-            _replace_dir(tree / top, place)
+    new_cache, manifest, stamped, commit = {}, [], {}, _inputs_commit()
+    for j in per_study + per_dataset:
+        rel_map, ran_job = outputs[j["id"]]
+        base = (lambda rel: staging / j["id"] / rel) if ran_job else final
+        for rel in rel_map:
+            publish.copy_file(base(rel), tree / rel)
+        publish.copy_file(j["dst"] if ran_job else final(j["rel_nb"]), tree / j["rel_nb"])
+        new_cache[j["id"]] = {"key": j["key"], "outputs": rel_map,
+                              "notebook": _file_digest(tree / j["rel_nb"])}
+        params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
+        for rel in sorted(rel_map):
+            if rel.startswith("figures/"):
+                # the basis stamped on the figure (read once for its three files): "published" for the
+                # figures of published summaries, whatever the data set's basis
+                svg = tree / Path(rel).with_suffix(".svg")
+                if svg not in stamped:
+                    stamped[svg] = figure_basis(svg, trial.basis)
+                manifest.append({"figure": rel, "notebook": f"notebooks/{j['src'].name}",
+                                 "parameters": json.dumps(params, sort_keys=True), "basis": stamped[svg],
+                                 "data_sha256": common["data"], "inputs_sha256": j["key"],
+                                 "figure_sha256": rel_map[rel], "package_version": __version__,
+                                 "commit": commit})
+    logs = staging / "notebooks" / "logs"
+    if logs.is_dir():   # the kernels' stderr, for this run's executions
+        for path in sorted(logs.iterdir()):
+            publish.copy_file(path, tree / "notebooks" / "logs" / path.name)
+    combine_estimates(tree)
+    publish.write_text(tree / "results" / "run.json", run_json)
+    write_manifest(manifest, tree / "figures" / "MANIFEST.csv")
+    # what a manuscript cites: captions beside the manifest, named values from the final estimates/scorecard
+    from .manuscript import write_captions
+    from .numbers import write_numbers
+    write_captions(tree / "figures")
+    write_numbers(tree / "results")
+    session.commit(tree)
+    try:
         _write_cache(cache_path, new_cache)
-    finally:
-        if "pool" in workers and pool is None:
-            workers.pop("pool").shutdown(cancel_futures=True)
-        for future in futures:   # a shared pool: what this run queued and no longer waits for
-            future.cancel()
-        shutil.rmtree(staging, ignore_errors=True)
-    log(f"done ({ran} executed): figures in {places['figures']}, results in {places['results']}, "
-        f"executed notebooks in {places['notebooks']}")
+    except (OSError, publish.WriteError) as err:   # published; only the next run's skipping is lost
+        log(f"warning: could not write {cache_path} ({err}); the next run executes every notebook again")
     return {**summary, **{k: str(v) for k, v in places.items()}, "ran": ran}
 
 
@@ -838,15 +940,15 @@ def _inputs_commit() -> str:
 
 
 def write_manifest(rows: list[dict], path: Path):
-    """figures/MANIFEST.csv: one line per figure file with what made it and the hashes of its inputs."""
+    """figures/MANIFEST.csv: one line per figure file with what made it and the hashes of its inputs (text cells
+    that a spreadsheet would run as a formula escaped, as in every CSV of the collection)."""
     import csv
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
+    with publish.replacing(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
         w.writeheader()
         for r in sorted(rows, key=lambda r: r["figure"]):
-            w.writerow(r)
+            w.writerow({k: names.escape_cell(v) for k, v in r.items()})
 
 
 def _read_cache(path: Path) -> dict:
@@ -857,10 +959,7 @@ def _read_cache(path: Path) -> dict:
 
 
 def _write_cache(path: Path, cache: dict):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(cache, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+    publish.write_text(path, json.dumps(cache, indent=1, sort_keys=True))
 
 
 def _parse_param(text: str):
@@ -887,16 +986,30 @@ def main(argv=None, pool=None) -> int:
                         help="a new kernel for every notebook instead of one reused kernel per worker (slower)")
     parser.add_argument("-p", "--parameter", action="append", type=_parse_param, default=[],
                         help="extra notebook parameter NAME=VALUE (must exist in every notebook)")
+    parser.add_argument(publish.ALLOW_FLAG, action="store_true", dest="allow_foreign",
+                        help="write into an OUT that holds files no run wrote (they are never changed or deleted)")
     args = parser.parse_args(argv)
     try:
-        run(args.data, args.out, jobs=args.jobs, timeout=args.timeout, extra=dict(args.parameter), only=args.only,
-            force=args.force, fresh_kernels=args.fresh_kernels, pool=pool)
+        with publish.interruptible():   # SIGTERM cleans up as Ctrl-C does
+            run(args.data, args.out, jobs=args.jobs, timeout=args.timeout, extra=dict(args.parameter),
+                only=args.only, force=args.force, fresh_kernels=args.fresh_kernels, pool=pool,
+                allow_foreign=args.allow_foreign)
     except DataError as err:
         print(f"data error: {err}", file=sys.stderr)
         return 1
-    except (ParameterError, RuntimeError) as err:
+    except (ParameterError, RuntimeError) as err:   # publish.PublishError (OUT refused, a file not written) too
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except OSError as err:   # a write no writer named (a full disk, no permission): the file and the reason
+        print(f"error: {publish.describe(err)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as err:
+        where = "the repository's figures/ and results/" if args.out is None else f"OUT {args.out}"
+        print(f"interrupted ({str(err) or 'Ctrl-C'}): " + (
+            f"the run's outputs had begun to be published and were published completely in {where}"
+            if getattr(err, "published", False) else f"nothing was published; {where} is as it was")
+            + "; its staging folder and kernels are gone", file=sys.stderr)
+        return 130
     return 0
 
 

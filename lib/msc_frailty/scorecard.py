@@ -31,6 +31,7 @@ from .analysis import tesae_subjects
 from .data import PARAMETERS, TrialData, add_change
 from .published import decimals, load_published, parse_mean_sd, parse_p
 from .reanalysis import change_sign, arm_sizes, implied_g, published_estimates
+from .results import ONE_SIDED
 
 SCORECARD_COLUMNS = ["claim_id", "study", "claim", "reported", "obtained", "basis", "status", "reason"]
 STATUSES = ("reproduced", "not_reproduced", "consistent_by_construction", "not_testable_without_patient_data")
@@ -367,7 +368,7 @@ def _published(ev: Evidence, c):
         if r.bound == "range":
             return (f"{r.method}: |effect| below the critical value; widest 95% interval [{_fmt(r.ci_low, 3)}, "
                     f"{_fmt(r.ci_high, 3)}]", "not_testable_without_patient_data", reason)
-        if r.bound == "lower":
+        if r.bound in ONE_SIDED:
             return (f"{r.method}: |effect| at least {_fmt(abs(r.estimate), 3)} (bound from an inequality)",
                     "not_testable_without_patient_data", reason)
         if r.method == "reported_difference":
