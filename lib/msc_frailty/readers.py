@@ -210,6 +210,7 @@ def _text(value) -> str:
 
 
 def _objects(values) -> np.ndarray:
+    """A 1-d object array of ``values`` (never a 2-d one, whatever the values are)."""
     arr = np.empty(len(values), dtype=object)
     arr[:] = values
     return arr
@@ -290,9 +291,8 @@ def _decode_text(raw: bytes, path: Path, what: str) -> tuple[str, list[str]]:
 
 
 # ------------------------------------------------------------------------------------------------ CSV
-def _read_csv(path: Path, raw: bytes) -> tuple[_Columns, Source]:
-    text, notices = _decode_text(raw, path, "file")
-    del raw
+def _read_csv(path: Path, box: list) -> tuple[_Columns, Source]:
+    text, notices = _decode_text(box.pop(), path, "file")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records, starts = [], []
     line = 0
@@ -595,8 +595,10 @@ def _utf8(value: bytes) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- Dataset-JSON
-def _json_document(path: Path, raw: bytes, src: Source) -> dict:
-    """The parsed Dataset-JSON file, with ``columns`` and ``rows`` checked to be lists."""
+def _json_document(box: list, src: Source) -> dict:
+    """The parsed Dataset-JSON file (its bytes taken from ``box``, so that they are freed as soon as they are
+    decoded), with ``columns`` and ``rows`` checked to be lists."""
+    raw = box.pop()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -635,14 +637,13 @@ def _json_names(doc: dict, src: Source) -> list[str]:
     return names
 
 
-def _read_json(path: Path, raw: bytes) -> tuple[_Columns, Source]:
+def _read_json(path: Path, box: list) -> tuple[_Columns, Source]:
     src = Source(path, records=True)
-    doc = _json_document(path, raw, src)
-    del raw
+    doc = _json_document(box, src)
     names = _json_names(doc, src)
     rows = doc.pop("rows")
-    bad = [i for i, row in enumerate(rows) if row.__class__ is not list or len(row) != len(names)]
-    if bad:
+    if set(map(type, rows)) - {list} or set(map(len, rows)) - {len(names)}:
+        bad = [i for i, row in enumerate(rows) if row.__class__ is not list or len(row) != len(names)]
         raise src.error(f"record(s) do not have one value for each of the {len(names)} columns", index=bad)
     declared = doc.get("records")
     if isinstance(declared, int) and not isinstance(declared, bool) and declared != len(rows):
@@ -815,12 +816,14 @@ def _no_cycle_collection():
             gc.enable()
 
 
-def _parse(path: Path, suffix: str, raw: bytes | None) -> tuple[_Columns, Source]:
+def _parse(path: Path, suffix: str, box: list) -> tuple[_Columns, Source]:
+    """Parse a file; ``box`` holds its bytes when they were read already (taken out, so that they are freed)."""
     with _no_cycle_collection():
         if suffix == ".xpt":
             return _read_xpt(path)
-        raw = path.read_bytes() if raw is None else raw
-        return (_read_csv if suffix == ".csv" else _read_json)(path, raw)
+        if not box:
+            box.append(path.read_bytes())
+        return (_read_csv if suffix == ".csv" else _read_json)(path, box)
 
 
 def read_table(path, *, cache=None) -> tuple[pd.DataFrame, Source]:
@@ -875,10 +878,10 @@ def read_table(path, *, cache=None) -> tuple[pd.DataFrame, Source]:
         if folder.is_relative_to(Path(os.path.abspath(path)).parent):
             folder = None                # never write into the user's data folder
     if folder is None or path.stat().st_size < CACHE_MIN_BYTES:
-        table, src = _parse(path, suffix, None)
+        table, src = _parse(path, suffix, [])
     else:
-        raw = None if suffix == ".xpt" else path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest() if raw is not None else _digest(path)
+        box = [] if suffix == ".xpt" else [path.read_bytes()]
+        digest = hashlib.sha256(box[0]).hexdigest() if box else _digest(path)
         key = {**_reader_key(suffix), "sha256": digest}
         entry = folder / f"{digest}{suffix.replace('.', '-')}-v{READER_VERSION}.npz"
         got = _load(entry, key, path)
@@ -889,7 +892,7 @@ def read_table(path, *, cache=None) -> tuple[pd.DataFrame, Source]:
                 got = _load(entry, key, path)          # another process may have written it meanwhile
                 if got is None:
                     before = path.stat()
-                    got = _parse(path, suffix, raw)
+                    got = _parse(path, suffix, box)
                     after = path.stat()
                     if (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns):
                         _store(entry, *got, key)
