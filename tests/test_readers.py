@@ -87,6 +87,17 @@ def _edit(folder: Path, name: str, change):
     return df
 
 
+def _edit_lines(folder: Path, name: str, replace: dict, insert: dict | None = None):
+    """Edit the lines of ``<name>.csv`` as text: ``replace`` {line index: (old, new)}, then ``insert`` {index: line}."""
+    lines = (folder / f"{name}.csv").read_text().splitlines()
+    for i, (old, new) in replace.items():
+        assert old in lines[i]
+        lines[i] = lines[i].replace(old, new)
+    for i, line in (insert or {}).items():
+        lines.insert(i, line)
+    (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
+
+
 def _same(a: pd.DataFrame, b: pd.DataFrame):
     pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
 
@@ -694,24 +705,18 @@ def test_a_utf_8_byte_order_mark_is_read(toy_data):
 
 
 def test_an_unbalanced_quote_names_the_line(toy_data):
-    text = (toy_data / "adae.csv").read_text().splitlines()
-    text[2] = text[2].replace("Atrial fibrillation", '"Atrial fibrillation')
-    (toy_data / "adae.csv").write_text("\n".join(text) + "\n")
+    _edit_lines(toy_data, "adae", {2: ("Atrial fibrillation", '"Atrial fibrillation')})
     with pytest.raises(DataError, match=r"adae\.csv, rows 3: a quoted value that begins on line 3 is never closed"):
         load_trial(toy_data)
 
 
 def test_a_quote_closed_lines_later_names_the_lines(toy_data):
-    text = (toy_data / "adae.csv").read_text().splitlines()
-    text[2] = text[2].replace("Atrial fibrillation", '"Atrial fibrillation')
-    text[4] = text[4].replace("Fatigue", 'Fatigue"')
-    (toy_data / "adae.csv").write_text("\n".join(text) + "\n")
+    _edit_lines(toy_data, "adae", {2: ("Atrial fibrillation", '"Atrial fibrillation'), 4: ("Fatigue", 'Fatigue"')})
     # the stray quotes fall in one column: the record has the header's 7 values, with lines 3-5 in AEDECOD
     with pytest.warns(DataNotice, match=r"adae\.csv: 1 record\(s\) run over several lines \(lines 3-5\)"):
         adae, _ = read_table(toy_data / "adae.csv", cache=False)
     assert len(adae) == 4 and "\n" in adae["AEDECOD"].iloc[1]
-    text[4] = text[4].replace('Fatigue"', "Fatigue") + '"'
-    (toy_data / "adae.csv").write_text("\n".join(text) + "\n")
+    _edit_lines(toy_data, "adae", {4: ('Fatigue",N,Y,2,RECOVERED', 'Fatigue,N,Y,2,RECOVERED"')})
     with pytest.raises(DataError, match=r"rows 3: .*line 3 has 3 value\(s\) and runs over lines 3-5 \(a quote "
                                         r"not closed where it should be\?\)"):
         read_table(toy_data / "adae.csv", cache=False)
@@ -737,19 +742,12 @@ def test_a_record_of_another_length_is_refused(toy_data, edit, line, count):
 
 
 def test_blank_lines_keep_the_line_numbers(toy_data):
-    text = (toy_data / "adae.csv").read_text().splitlines()
-    text.insert(2, "")
-    text.insert(3, "   ")
-    text[5] = text[5].replace(",N,", ",S,")
-    (toy_data / "adae.csv").write_text("\n".join(text) + "\n")
+    _edit_lines(toy_data, "adae", {3: (",N,", ",S,")}, insert={2: "", 3: "   "})
     _raises(toy_data, "adae.csv", "AESER", [6], "rows")
 
 
 def test_a_value_over_several_lines_keeps_the_line_numbers(toy_data):
-    text = (toy_data / "adae.csv").read_text().splitlines()
-    text[1] = text[1].replace("Pneumonia", '"Pneumonia,\nlobar"')
-    text[4] = text[4].replace(",N,", ",S,")
-    (toy_data / "adae.csv").write_text("\n".join(text) + "\n")
+    _edit_lines(toy_data, "adae", {1: ("Pneumonia", '"Pneumonia,\nlobar"'), 4: (",N,", ",S,")})
     with pytest.warns(DataNotice, match=r"1 record\(s\) run over several lines \(lines 2-3\)"):
         adae, source = read_table(toy_data / "adae.csv", cache=False)
     assert adae["AEDECOD"].iloc[0] == "Pneumonia,\nlobar" and source.numbers([0, 1, 3]) == [2, 4, 6]
