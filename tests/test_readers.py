@@ -998,3 +998,19 @@ def test_two_readers_at_once_parse_the_file_once(toy_data, cache, monkeypatch):
         t.join()
     assert len(calls) == 1 and len(out) == 2
     pd.testing.assert_frame_equal(out[0], out[1])
+
+
+@pytest.mark.parametrize("values, texts", [
+    (["a", None, "b", "a"], ["a", "", "b", "a"]),
+    ([1, 1.0, 2.5, None, float("nan"), -0.0, 0], ["1", "1", "2.5", "", "", "0", "0"]),
+    ([True, 1, False, 0, 1.0, None], ["true", "1", "false", "0", "1", ""]),     # equal in Python, written apart
+    ([2 ** 60, float(2 ** 60), 3, 3.0], [str(2 ** 60), "1.152921504606847e+18", "3", "3"]),
+    (["1", 1, "1.0", 1.5, "true", True], ["1", "1", "1.0", "1.5", "true", "true"]),
+])
+def test_json_values_read_as_the_text_a_csv_file_holds(tmp_path, values, texts):
+    path = tmp_path / "adsl.json"
+    write_json(pd.DataFrame({"X": values}), path, numeric=set(), rows=[[v] for v in values])
+    got, _ = read_table(path, cache=False)
+    # a record whose every value is empty carries nothing and is left out; the index keeps the record numbers
+    assert got["X"].tolist() == [t for t in texts if t]
+    assert got.index.tolist() == [i for i, t in enumerate(texts) if t]
