@@ -948,7 +948,9 @@ def test_the_cache_is_never_in_the_data_folder(toy_data, monkeypatch, where):
 
 def test_no_cache_when_turned_off_or_unwritable(toy_data, tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv(readers.CACHE_ENV, str(tmp_path / "cache"))
     want = load_trial(toy_data).adsl
+    assert _entries(tmp_path / "cache")
     monkeypatch.setenv(readers.CACHE_ENV, "off")
     assert readers.cache_folder() is None
     _same(load_trial(toy_data).adsl, want)
