@@ -1,6 +1,6 @@
 """Benchmark `make reproduce`: where the time goes, and what a from-scratch rebuild costs.
 
-    .venv/bin/python bench/benchmark.py --runs 3 --write BENCHMARKS.md
+    .venv/bin/python bench/benchmark.py --runs 3 --large 3600 --write BENCHMARKS.md
 
 Everything is measured in the same run, so that the noise of a shared machine cancels: times are also
 given in *import units*, one unit being the median of 3 runs of
@@ -12,6 +12,11 @@ given in *import units*, one unit being the median of 3 runs of
 - from scratch: the runner into a new OUT (= ``make reproduce``), with one reused kernel per worker
   (the default) and with a new kernel per notebook (``--fresh-kernels``, what papermill alone does);
 - no-change rerun: the same command again on the same OUT;
+- a real-size trial (the ADaM-style fixture, ``msc_frailty.adam_fixture``) against one study of the default
+  data, from scratch (the aim: at most 1.5 times as long);
+- optionally (``--large N``) a large delivery (the fixture with N subjects per arm and weekly visits; N = 3600
+  gives an ``adlb.json`` of about 200 MB): the time and peak memory to read its tables without the read cache
+  (what every notebook paid before), with an empty cache (the first notebook of a run) and from the cache;
 - optionally (``--loop``) a plain sequential papermill loop, one command per notebook and study.
 
 Speed is measured here, never asserted in a test.
@@ -86,10 +91,93 @@ def one_study(tmp: Path, study: str = "CRATUS-P2") -> Path:
     return folder
 
 
-def real_size(tmp: Path) -> Path:
-    """The ADaM-style fixture: 255 subjects, 1,200+ adverse events, one study (msc_frailty.adam_fixture)."""
+def real_size(tmp: Path, layout: str) -> Path:
+    """The ADaM-style fixture: 255 subjects, 1,200+ adverse events, one study (msc_frailty.adam_fixture), as
+    delivered (``layout="delivery"``: adsl, adft, adlb, adqs, adtte, adae in mixed forms) or with the efficacy
+    tables as one adeff (``"combined"``)."""
     from msc_frailty.adam_fixture import write_fixture
-    return write_fixture(tmp / "adam-example", "csv")
+    return write_fixture(tmp / f"adam-example-{layout}", combined=layout == "combined")
+
+
+# --- a large delivery: read once per run -------------------------------------------------------------
+
+# The peak memory of the process itself: the high-water mark of /proc/self/status (getrusage's ru_maxrss
+# is kept across fork and exec, so a child of a large process would report its parent's peak).
+PEAK = """
+def peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+"""
+
+READ_ALL = PEAK + """
+import sys, time
+from pathlib import Path
+import pandas, pyreadstat
+from msc_frailty.readers import read_table
+ready = peak()
+start = time.perf_counter()
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    if path.suffix in (".csv", ".xpt", ".json"):
+        read_table(path)
+print(time.perf_counter() - start, ready, peak())
+"""
+
+
+#: The same with the readers of an older checkout (before the readers left msc_frailty.data: commit 25cd090),
+#: including the stripping its data._read did.
+READ_ALL_BEFORE = PEAK + """
+import sys, time
+from pathlib import Path
+import pandas, pyreadstat
+from msc_frailty import data
+ready = peak()
+start = time.perf_counter()
+readers = {".csv": data._read_csv, ".xpt": data._read_xpt, ".json": data._read_json}
+for path in sorted(Path(sys.argv[1]).iterdir()):
+    if path.suffix in readers:
+        df, src = readers[path.suffix](path)
+        df.columns = [str(c).strip() for c in df.columns]
+        df = df[~(df == "").all(axis=1)]
+        for c in df.columns:
+            df[c] = df[c].astype(object).str.strip()
+print(time.perf_counter() - start, ready, peak())
+"""
+
+
+def read_delivery(folder: Path, cache, before_lib=None) -> tuple[float, float, float]:
+    """Seconds to read every table of ``folder`` in a new process (after its imports), the peak memory (MB) of
+    the process once imported and at the end. ``cache``: the cache folder, or None for none; ``before_lib``: the
+    ``lib`` folder of an older checkout whose readers to use instead."""
+    env = {**os.environ, "MSC_FRAILTY_TABLE_CACHE": str(cache) if cache else "off"}
+    if before_lib:
+        env["PYTHONPATH"] = str(before_lib)
+    code = READ_ALL_BEFORE if before_lib else READ_ALL
+    proc = subprocess.run([PY, "-c", code, str(folder)], cwd=ROOT, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        raise SystemExit(f"reading {folder} failed:\n{proc.stderr[-3000:]}")
+    seconds, ready, peak = map(float, proc.stdout.split())
+    return seconds, ready / 1024, peak / 1024
+
+
+def large(tmp: Path, per_arm: int, runs: int, before_lib=None) -> dict:
+    folder = tmp / "large"
+    # written by the command, in a process of its own: this one stays small
+    made = timed([PY, "-m", "msc_frailty.adam_fixture", "--out", str(folder), "--per-arm", str(per_arm),
+                  "--weeks", "0-26"])
+    sizes = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
+    out = {"sizes": sizes, "made": made, "per_arm": per_arm, "none": [], "first": [], "cached": [], "before": []}
+    for i in range(runs):
+        if before_lib:
+            out["before"].append(read_delivery(folder, None, before_lib))
+        out["none"].append(read_delivery(folder, None))
+        cache = tmp / f"table-cache-{i}"
+        out["first"].append(read_delivery(folder, cache))
+        out["cached"].append(read_delivery(folder, cache))
+        print(f"large delivery, run {i + 1}: before {out['before'][-1:]}, no cache {out['none'][-1]}, first read "
+              f"{out['first'][-1]}, cached {out['cached'][-1]}", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
+    return out
 
 
 def sequential_loop(out: Path) -> float:
@@ -251,11 +339,58 @@ most of the rest.
 
 # --- report ------------------------------------------------------------------------------------------
 
+def large_section(big: dict, before_lib: str | None) -> str:
+    def mb(n):
+        return f"{n / 1e6:,.1f} MB"
+
+    def row(what, how, key):
+        values = big[key]
+        med = statistics.median(v[0] for v in values)
+        peak = statistics.median(v[2] for v in values)
+        ready = statistics.median(v[1] for v in values)
+        return (f"| {what} | {how} | {len(values)} | {med:.1f} | {peak:,.0f} ({peak - ready:+,.0f}) | "
+                f"{', '.join(f'{v[0]:.1f}' for v in values)} |\n")
+
+    sizes = ", ".join(f"`{name}` {mb(size)}" for name, size in big["sizes"].items() if name != "studies.csv")
+    med = {k: statistics.median(v[0] for v in big[k]) for k in ("before", "none", "first", "cached") if big[k]}
+    summary = (f"A notebook that reads this delivery takes {med['cached']:.1f} s for it once the first notebook of "
+               f"the run has read it ({med['first']:.1f} s)"
+               + (f", against {med['before']:.1f} s in every notebook before this change "
+                  f"({med['before'] / med['cached']:.0f} times as long)" if "before" in med else "") + ".\n")
+    return (
+        "\n## A large delivery: each table read once per run\n\n"
+        f"The fixture with {big['per_arm']:,} subjects per arm and weekly visits (weeks 0-26), as delivered: "
+        f"{sizes} (written in {big['made']:.0f} s). Every notebook reads the tables it needs; the readers keep a "
+        "large file's text table in a cache keyed by the file's SHA-256 (`msc_frailty.readers`, `build/table-cache`), "
+        "so the first notebook of a run parses it and the others (and later runs) load that. Each row: every "
+        "table read once in a new process, timed after its imports; peak memory of the process (and above what "
+        "the imports take).\n\n"
+        "| read | how | runs | median (s) | peak memory, MB (above the imports) | all runs (s) |\n|---|---|---|---|---|---|\n"
+        + (row("before", f"the readers of commit {_commit_of(before_lib)} (in `msc_frailty.data`), as every notebook "
+               "read every table before this change", "before") if big["before"] else "")
+        + row("no cache", "`MSC_FRAILTY_TABLE_CACHE=off`: what each notebook paid without the cache", "none")
+        + row("first read", "an empty cache: parse every file and keep its table", "first")
+        + row("cached", "the same files again: every later notebook of the run", "cached")
+        + "\n" + summary
+    )
+
+
+def _commit_of(lib: str) -> str:
+    proc = subprocess.run(["git", "-C", str(lib), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return proc.stdout.strip() or str(lib)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--loop", action="store_true", help="also time a sequential papermill loop (slow)")
     parser.add_argument("--tests", action="store_true", help="also time the test suite once (make test's command)")
+    parser.add_argument("--large", type=int, metavar="N", help="also read a large delivery: the fixture with N "
+                        "subjects per arm and weekly visits (3600: adlb.json about 200 MB)")
+    parser.add_argument("--fixture-layout", choices=["delivery", "combined"], default="delivery",
+                        help="the real-size fixture as delivered (several BDS tables) or with one adeff")
+    parser.add_argument("--before-lib", help="with --large: also read the delivery with the readers of an older "
+                        "checkout's lib folder (e.g. `git worktree add /tmp/base 25cd090`, then /tmp/base/lib)")
     parser.add_argument("--write", help="write the results as Markdown to this file")
     parser.add_argument("--breakdown-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -278,10 +413,10 @@ def main(argv=None) -> int:
             fresh.append(timed(runner_cmd(tmp / f"fresh{i}", "--fresh-kernels")))
             print(f"run {i + 1}: unit {units[-1]:.2f} s, from scratch {scratch[-1]:.1f} s, "
                   f"fresh kernels {fresh[-1]:.1f} s", flush=True)
-        small, large = one_study(tmp), real_size(tmp)
+        small, adam_data = one_study(tmp), real_size(tmp, args.fixture_layout)
         for i in range(args.runs):
             study.append(timed(runner_cmd(tmp / f"study{i}", data=small)))
-            adam.append(timed(runner_cmd(tmp / f"adam{i}", data=large)))
+            adam.append(timed(runner_cmd(tmp / f"adam{i}", data=adam_data)))
             print(f"run {i + 1}: one default study {study[-1]:.1f} s, real-size fixture {adam[-1]:.1f} s", flush=True)
         for i in range(5):
             rerun.append(timed(runner_cmd(tmp / "scratch0")))
@@ -290,6 +425,7 @@ def main(argv=None) -> int:
             loop.append(sequential_loop(tmp / "loop"))
             shutil.rmtree(tmp / "loop", ignore_errors=True)
             print(f"papermill loop: {loop[-1]:.1f} s", flush=True)
+        big = large(tmp, args.large, args.runs, args.before_lib) if args.large else None
         units.append(import_unit())
         if args.tests:
             suite.append(timed([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
@@ -306,6 +442,10 @@ def main(argv=None) -> int:
     def runs(values, digits=1):
         return ", ".join(f"{x:.{digits}f}" for x in values)
 
+    from msc_frailty.runner import notebooks
+    layout_words = ("as delivered: adsl, adft, adlb, adqs, adtte, adae in XPORT, Dataset-JSON and CSV"
+                    if args.fixture_layout == "delivery" else
+                    "its efficacy tables as one adeff: adsl.xpt, adeff.json, adtte.xpt, adae.csv")
     save = parts["saving"]
     n = parts["executions"]
     cpu_total = parts["notebooks"]
@@ -330,10 +470,10 @@ def main(argv=None) -> int:
         f"| no-change rerun | the first command again on the same OUT | {len(rerun)} | {med['rerun']:.2f} | "
         f"{u(med['rerun'])} | {runs(rerun, 2)} |\n"
         f"| one study of the default data | CRATUS-P2 alone (30 subjects) as a data set, from scratch "
-        f"(6 executions) | {len(study)} | {med['study']:.1f} | {u(med['study'])} | {runs(study)} |\n"
+        f"({len(notebooks())} executions) | {len(study)} | {med['study']:.1f} | {u(med['study'])} | {runs(study)} |\n"
         f"| a real-size trial | `msc_frailty.adam_fixture` (SYNTHETIC, ADaM-style: 255 subjects, "
-        f"1,200+ adverse events, one study), from scratch (6 executions) | {len(adam)} | {med['adam']:.1f} | "
-        f"{u(med['adam'])} | {runs(adam)} |\n"
+        f"1,200+ adverse events, 8 efficacy parameters, one study; {layout_words}), from scratch "
+        f"({len(notebooks())} executions) | {len(adam)} | {med['adam']:.1f} | {u(med['adam'])} | {runs(adam)} |\n"
         + (f"| sequential papermill loop | one `papermill notebooks/<nb>.ipynb ... -p study <S>` per notebook and "
            f"study, one after another | 1 | {loop[0]:.1f} | {u(loop[0])} | {runs(loop)} |\n" if loop else "")
         + (f"| the test suite | `make test` once the environment exists (its command, `python -m pytest -q`; the aim: "
@@ -342,7 +482,9 @@ def main(argv=None) -> int:
     text = (
         "# Benchmarks\n\n"
         f"Measured with `.venv/bin/python bench/benchmark.py --runs {args.runs}{' --loop' if args.loop else ''}"
-        f"{' --tests' if args.tests else ''} "
+        f"{' --tests' if args.tests else ''}{f' --large {args.large}' if args.large else ''}"
+        f"{f' --before-lib {args.before_lib}' if args.before_lib else ''}"
+        f"{' --fixture-layout combined' if args.fixture_layout == 'combined' else ''} "
         f"--write BENCHMARKS.md` on {platform.machine()}, "
         f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, Python "
         f"{platform.python_version()}; wall-clock seconds on the embedded SYNTHETIC default data (3 studies, "
@@ -352,7 +494,7 @@ def main(argv=None) -> int:
            "machine.\n\n" if capacity <= 2 else
            "then two together): more than 2, so the machine's speed changed between the two measurements, as "
            "it does on a shared host; times measured minutes apart vary by as much.\n\n")
-        "## Where the time goes\n\n"
+        + "## Where the time goes\n\n"
         f"Every notebook executed in one process, one after the other (`bench/benchmark.py`, breakdown): "
         f"{cpu_total:.1f} s of notebook work, of which saving figures {sum(save.values()):.1f} s. Before this "
         f"change each of the {n} executions also started its own kernel and imported the stack in it: "
@@ -363,6 +505,7 @@ def main(argv=None) -> int:
         f"{u(med['fresh'])} units with a new kernel per notebook. A real-size trial takes "
         f"{med['adam'] / med['study']:.2f} times as long as one study of the default data (the aim: at most "
         f"1.5).\n"
+        + (large_section(big, args.before_lib) if big else "")
         + WASTE_REMOVED
     )
     print(text)

@@ -1,15 +1,20 @@
-"""The ADaM-style fixture (msc_frailty.adam_fixture): a real trial's size and conventions, in every form.
+"""The ADaM-style fixture (msc_frailty.adam_fixture): a real delivery's files, size and conventions, in every form.
 
-- it has what it promises (null flags, LOCF and non-analysis records, weeks, labels, unknown parameter,
-  missing and pre-treatment onset days, long arm labels, 255 subjects, 1,200+ adverse events);
-- CSV, XPORT v5 and v8, Dataset-JSON and a mixed folder load to the same tables;
-- every notebook that reads a data set runs on it through the runner, from the mixed folder (adsl XPORT v8,
-  adeff Dataset-JSON, adae CSV), and the contract's rows match an independent computation from the raw CSV with the
-  ANL01FL / DTYPE rule applied by hand (scipy, statsmodels).
+- the delivery: adsl.xpt (v5), adft.xpt (v5), adlb.json, adqs.csv, adtte.xpt (v8), adae.json and studies.csv,
+  each in the form it promises, holding what it promises (6MWD and SPPB; TNF-alpha and safety labs with
+  units; SF-36 and a 1-7 global impression of change without a baseline record; a time-to-event table
+  without AVISITN; mg doses and arm labels without cells), with the ADaM conventions (null flags, LOCF and
+  non-analysis records, weeks with labels, unknown and pre-treatment onsets), SYNTHFL = Y on every row;
+- seeded and byte-deterministic; every form reads to the same text tables;
+- combined (adft, adlb and adqs as one adeff), every notebook that reads a data set runs on it through the
+  runner, and the contract's rows match an independent computation from the raw CSV with the ANL01FL / DTYPE
+  rule applied by hand (scipy, statsmodels). The end-to-end tests on the delivery layout itself (several
+  BDS tables, the no-baseline parameter, the study's own words) come with the lanes that read it.
 """
 
 from __future__ import annotations
 
+import json
 
 import numpy as np
 import pandas as pd
@@ -18,48 +23,150 @@ import statsmodels.formula.api as smf
 from scipy import stats as st
 
 from msc_frailty import adam_fixture
-from msc_frailty.data import load_trial
+from msc_frailty.data import PARAMETERS, load_trial
+from msc_frailty.readers import read_table
 from msc_frailty.results import read_estimates
 from msc_frailty.runner import notebooks, scope_of
 
-pytestmark = pytest.mark.notebooks
+DELIVERED = {"adsl.xpt", "adft.xpt", "adlb.json", "adqs.csv", "adtte.xpt", "adae.json", "studies.csv"}
+TABLES = ("adsl", "adft", "adlb", "adqs", "adtte", "adae")
 
 
 @pytest.fixture(scope="module")
-def forms(tmp_path_factory):
-    base = tmp_path_factory.mktemp("adam")
-    return {form: adam_fixture.write_fixture(base / form, form) for form in (*adam_fixture.FORMS, "mixed")}
+def delivery(tmp_path_factory):
+    return adam_fixture.write_fixture(tmp_path_factory.mktemp("adam") / "delivery")
 
 
 @pytest.fixture(scope="module")
-def run(forms, tmp_path_factory, runner_cli):
-    """Every notebook that reads the study tables, on the mixed folder (the forms load to the same tables: the
-    test below). Not the scorecard, which reads only the per-study results: the toy run (test_runner.py) and
-    the default run execute it."""
-    target = tmp_path_factory.mktemp("run-mixed") / "out"
-    per_study = [arg for nb in notebooks() if scope_of(nb) == "study" for arg in ("--notebook", nb.stem)]
-    proc = runner_cli("--data", forms["mixed"], "--out", target, *per_study)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return target
+def tables(delivery) -> dict[str, pd.DataFrame]:
+    """The delivery's tables as the readers give them (text)."""
+    return {p.stem: read_table(p, cache=False)[0] for p in delivery.iterdir()}
 
 
-def test_the_fixture_has_every_convention(forms):
-    raw = {n: pd.read_csv(forms["csv"] / f"{n}.csv", dtype=str, keep_default_na=False)
-           for n in ("adsl", "adeff", "adae")}
-    adsl, adeff, adae = raw["adsl"], raw["adeff"], raw["adae"]
-    assert len(adsl) >= 250 and len(adae) >= 1200
-    assert (adsl.SAFFL == "").any() and (adae.TRTEMFL == "").any()                 # null flags
-    assert (adeff.ANL01FL == "").any() and (adeff.DTYPE == "LOCF").any()             # ADaM record rules
+def test_the_delivery_has_its_files_in_their_forms(delivery):
+    assert {p.name for p in delivery.iterdir()} == DELIVERED
+    first_line = {p.name: p.read_bytes()[:80] for p in delivery.glob("*.xpt")}
+    assert {n for n, line in first_line.items() if b"LIBRARY HEADER" in line} == {"adsl.xpt", "adft.xpt"}
+    assert {n for n, line in first_line.items() if b"LIBV8   HEADER" in line} == {"adtte.xpt"}
+    for name in ("adlb", "adae"):
+        doc = json.loads((delivery / f"{name}.json").read_text())
+        assert doc["datasetJSONVersion"] == "1.1.0" and doc["name"] == name.upper() and doc["records"] == len(doc["rows"])
+    assert (delivery / "studies.csv").read_text() == ("STUDYID,treatment,dose_unit,day1\n"
+                                                      "ADAM-EXAMPLE,Exemplumab,mg,first dose\n")
+
+
+def test_each_table_holds_what_it_promises(tables):
+    params = {t: set(tables[t].PARAMCD) for t in ("adft", "adlb", "adqs", "adtte")}
+    assert params == {"adft": {"SIXMWD", "SPPB"}, "adlb": {"TNFA", "ALT", "CREAT", "HGB"},
+                      "adqs": {"SF36PCS", "PGIC"}, "adtte": {"TTFALL"}}
+    labs = tables["adlb"].drop_duplicates("PARAMCD").set_index("PARAMCD").PARAM
+    assert labs["ALT"] == "Alanine Aminotransferase (U/L)" and labs["HGB"] == "Hemoglobin (g/L)"
+    assert {"ALT", "CREAT", "HGB"}.isdisjoint(PARAMETERS)                 # parameters the collection does not know
+    # the time-to-event table is not BDS efficacy data: no AVISITN
+    assert "AVISITN" not in tables["adtte"] and {"AVAL", "CNSR"} <= set(tables["adtte"].columns)
+    for name in ("adft", "adlb", "adqs"):
+        assert {"STUDYID", "USUBJID", "PARAMCD", "AVAL", "AVISITN", "PARAM", "AVISIT"} <= set(tables[name].columns)
+
+
+def test_the_global_impression_has_no_baseline_and_a_1_to_7_scale(tables):
+    adqs = tables["adqs"]
+    pgic = adqs[adqs.PARAMCD == "PGIC"]
+    assert set(pgic.AVISITN) == {"4", "12", "26"} and set(pgic.AVISIT) == {"Week 4", "Week 12", "Week 26"}
+    assert set(pgic.AVAL) <= {str(k) for k in range(1, 8)} and len(set(pgic.AVAL)) >= 5
+    assert (pgic.AVALC == pgic.AVAL.astype(int).map(adam_fixture.PGIC_TEXT)).all()
+    assert (adqs[adqs.PARAMCD == "SF36PCS"].AVISITN == "0").any()
+    spbb = tables["adft"].query("PARAMCD == 'SPPB'").AVAL.astype(float)
+    assert spbb.between(0, 12).all() and (spbb % 1 == 0).all()
+
+
+def test_doses_are_mg_and_arms_speak_of_no_cells(tables):
+    adsl = tables["adsl"]
+    assert set(adsl.TRT01AN) == {"0", "50", "100"}
+    assert not adsl.TRT01A.str.contains("cell|infus", case=False).any()
+    assert max(len(a) for a in adsl.TRT01A) > 30                            # long labels, as sponsors write them
+
+
+def test_the_fixture_has_every_convention(tables):
+    adsl, adae = tables["adsl"], tables["adae"]
+    assert len(adsl) == 255 and len(adae) >= 1200
+    assert (adsl.SAFFL == "").any() and (adae.TRTEMFL == "").any()           # null flags
+    for name in ("adft", "adlb", "adqs"):
+        bds = tables[name]
+        assert (bds.ANL01FL == "").any() and (bds.DTYPE == "LOCF").any(), name   # ADaM record rules
+        assert {"Baseline", "Week 4", "Week 26"} <= set(bds.AVISIT)
     assert (adae.ASTDY == "").any() and (pd.to_numeric(adae.ASTDY, errors="coerce") < -1000).any()
-    assert set(adeff.AVISIT) >= {"Baseline", "Week 4", "Week 26"} and "PARAM" in adeff
-    assert "ADASCOG" in set(adeff.PARAMCD)                                           # not a built-in parameter
-    assert max(len(a) for a in adsl.TRT01A) > 30
-    assert (adsl.SYNTHFL == "Y").all() and load_trial(forms["csv"]).basis == "synthetic"
+    for name, df in tables.items():
+        if name != "studies":
+            assert (df.SYNTHFL == "Y").all(), name
 
 
-def test_every_form_loads_to_the_same_tables(forms):
-    ref = load_trial(forms["csv"])
-    for form, folder in forms.items():
+def test_invented_effects_point_the_way_the_docstring_says(tables):
+    """Week 26, observed analysis records: walk distance up and the global impression down (better) with dose."""
+    def week_26(name, paramcd):
+        df = tables[name]
+        df = df[(df.PARAMCD == paramcd) & (df.AVISITN == "26") & (df.ANL01FL == "Y") & (df.DTYPE == "")]
+        dose = df.USUBJID.map(tables["adsl"].set_index("USUBJID").TRT01AN)
+        return df.AVAL.astype(float).groupby(dose).mean()
+    walk, pgic = week_26("adft", "SIXMWD"), week_26("adqs", "PGIC")
+    assert walk["0"] < walk["50"] < walk["100"]
+    assert pgic["100"] < pgic["0"]
+
+
+def test_the_same_arguments_give_the_same_bytes(tmp_path, delivery):
+    again = adam_fixture.write_fixture(tmp_path / "again")
+    for path in delivery.iterdir():
+        assert (again / path.name).read_bytes() == path.read_bytes(), path.name
+    other = adam_fixture.write_fixture(tmp_path / "other", seed=adam_fixture.SEED + 1)
+    assert (other / "adsl.xpt").read_bytes() != (delivery / "adsl.xpt").read_bytes()
+    assert (other / "studies.csv").read_bytes() == (delivery / "studies.csv").read_bytes()
+
+
+@pytest.mark.parametrize("form", ["csv", "xpt5", "xpt8", "json"])
+def test_every_form_reads_to_the_same_text_tables(tmp_path, tables, form):
+    folder = adam_fixture.write_fixture(tmp_path / form, form)
+    suffix = adam_fixture.SUFFIX[form]
+    assert {p.name for p in folder.iterdir()} == {f"{t}{suffix}" for t in TABLES} | {"studies.csv"}
+    for name in TABLES:
+        got, _ = read_table(folder / f"{name}{suffix}", cache=False)
+        pd.testing.assert_frame_equal(got, tables[name], obj=f"{form} {name}")
+
+
+def test_the_size_can_grow(tmp_path):
+    folder = adam_fixture.write_fixture(tmp_path / "big", "csv", per_arm=4, weeks=range(0, 9))
+    adsl, adft = (read_table(folder / f"{n}.csv", cache=False)[0] for n in ("adsl", "adft"))
+    assert len(adsl) == 12 and set(adft.AVISITN.astype(int)) == set(range(9))
+    assert adam_fixture._weeks("0-3") == [0, 1, 2, 3] and adam_fixture._weeks("0,4,12") == [0, 4, 12]
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda f: adam_fixture.write_fixture(f, "xlsx"), "form must be one of"),
+    (lambda f: adam_fixture.write_fixture(f, weeks=(4, 12)), "weeks must start at 0"),
+    (lambda f: adam_fixture.write_fixture(f, weeks=(0,)), "weeks must start at 0"),
+    (lambda f: adam_fixture.write_fixture(f, per_arm=1), "per_arm must be at least 2"),
+])
+def test_bad_arguments_are_refused(tmp_path, call, match):
+    with pytest.raises(ValueError, match=match):
+        call(tmp_path / "x")
+
+
+def test_the_command(tmp_path, capsys):
+    assert adam_fixture.main(["--out", str(tmp_path / "c"), "--form", "csv", "--combined"]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    assert {p.name for p in (tmp_path / "c").iterdir()} == {"adsl.csv", "adeff.csv", "adtte.csv", "adae.csv",
+                                                             "studies.csv"}
+
+
+# ----------------------------------------------------------------- combined: the three-table layout, end to end
+@pytest.fixture(scope="module")
+def combined(tmp_path_factory):
+    base = tmp_path_factory.mktemp("adam-combined")
+    return {form: adam_fixture.write_fixture(base / form, form, combined=True) for form in ("delivery", "csv")}
+
+
+def test_combined_every_form_loads_to_the_same_trial(combined):
+    ref = load_trial(combined["csv"])
+    assert set(ref.adeff.PARAMCD) == {"SIXMWD", "SPPB", "TNFA", "ALT", "CREAT", "HGB", "SF36PCS", "PGIC"}
+    for form, folder in combined.items():
         trial = load_trial(folder)
         for name in ("adsl", "adeff", "adae"):
             pd.testing.assert_frame_equal(getattr(trial, name).reset_index(drop=True),
@@ -67,6 +174,19 @@ def test_every_form_loads_to_the_same_tables(forms):
         pd.testing.assert_frame_equal(trial.dropped, ref.dropped)
 
 
+@pytest.fixture(scope="module")
+def run(combined, tmp_path_factory, runner_cli):
+    """Every notebook that reads the study tables, on the combined delivery (adsl XPORT v8, adeff Dataset-JSON,
+    adae CSV; the forms load to the same tables: the test above). Not the scorecard, which reads only the
+    per-study results: the toy run (test_runner.py) and the default run execute it."""
+    target = tmp_path_factory.mktemp("run-combined") / "out"
+    per_study = [arg for nb in notebooks() if scope_of(nb) == "study" for arg in ("--notebook", nb.stem)]
+    proc = runner_cli("--data", combined["delivery"], "--out", target, *per_study)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return target
+
+
+@pytest.mark.notebooks
 def test_every_notebook_runs_and_says_synthetic(run):
     figures = sorted((run / "figures" / adam_fixture.STUDY).rglob("*.svg"))
     assert len(figures) >= 10
@@ -74,10 +194,10 @@ def test_every_notebook_runs_and_says_synthetic(run):
         assert "SYNTHETIC DATA" in svg.read_text(), svg
 
 
-def _analysed(forms) -> pd.DataFrame:
+def _analysed(folder) -> pd.DataFrame:
     """Change from baseline computed from the raw CSV by hand: ANL01FL = Y and DTYPE null, SAFFL = Y."""
-    adsl = pd.read_csv(forms["csv"] / "adsl.csv", dtype=str, keep_default_na=False)
-    eff = pd.read_csv(forms["csv"] / "adeff.csv", dtype=str, keep_default_na=False)
+    adsl = pd.read_csv(folder / "adsl.csv", dtype=str, keep_default_na=False)
+    eff = pd.read_csv(folder / "adeff.csv", dtype=str, keep_default_na=False)
     eff = eff[(eff.ANL01FL == "Y") & (eff.DTYPE == "")].assign(AVAL=lambda d: d.AVAL.astype(float),
                                                               AVISITN=lambda d: d.AVISITN.astype(float))
     eff = eff.merge(adsl[adsl.SAFFL == "Y"][["USUBJID", "TRT01A", "TRT01AN"]], on="USUBJID")
@@ -91,9 +211,10 @@ def close(a, b):
     return np.isclose(a, b, rtol=5e-6, atol=1e-9)
 
 
-def test_contract_rows_match_an_independent_computation(forms, run):
+@pytest.mark.notebooks
+def test_contract_rows_match_an_independent_computation(combined, run):
     est = read_estimates(run)
-    chg = _analysed(forms)
+    chg = _analysed(combined["csv"])
     paired = est[est.method == "paired_t"]
     assert set(paired.paramcd) >= {"SIXMWD", "TNFA"}
     for r in paired.itertuples():
@@ -110,8 +231,8 @@ def test_contract_rows_match_an_independent_computation(forms, run):
         lo, hi = fit.conf_int().loc["treated"]
         assert close(r.estimate, fit.params["treated"]) and close(r.p_value, fit.pvalues["treated"])
         assert close(r.ci_low, lo) and close(r.ci_high, hi)
-    adsl = pd.read_csv(forms["csv"] / "adsl.csv", dtype=str, keep_default_na=False)
-    adae = pd.read_csv(forms["csv"] / "adae.csv", dtype=str, keep_default_na=False)
+    adsl = pd.read_csv(combined["csv"] / "adsl.csv", dtype=str, keep_default_na=False)
+    adae = pd.read_csv(combined["csv"] / "adae.csv", dtype=str, keep_default_na=False)
     day = pd.to_numeric(adae.ASTDY, errors="coerce")
     te_sae = adae[(adae.AESER == "Y") & (adae.TRTEMFL == "Y")]
     for paramcd, inside in (("TESAE30", day.between(1, 30)), ("TESAE30_WORST", day.between(1, 30) | day.isna())):

@@ -226,7 +226,7 @@ def test_data_without_end_of_study_columns_have_no_follow_up_boxes(toy, tmp_path
     """The toy and ADaM fixtures have no EOSSTT: an empty disposition, and the flow as before."""
     from msc_frailty.adam_fixture import write_fixture
 
-    adam = load_trial(write_fixture(tmp_path / "adam"))
+    adam = load_trial(write_fixture(tmp_path / "adam", combined=True))
     for trial in (toy, adam):
         one = trial.study(trial.studies[0])
         assert "EOSSTT" not in one.adsl.columns

@@ -1,5 +1,8 @@
-"""msc_frailty.data readers: CSV, SAS XPORT (v5, v8) and Dataset-JSON 1.1 give the same trial, and the
-ADaM conventions of contract section 1 ("Real ADaM data") hold whichever form a table comes in."""
+"""The readers (msc_frailty.readers, through msc_frailty.data): CSV, SAS XPORT (v5, v8) and Dataset-JSON 1.1 give
+the same trial, and the ADaM conventions of contract section 1 ("Real ADaM data") hold whichever form a table
+comes in; faulty files (cut short, duplicated names, other encodings or separators, unbalanced quotes) are
+refused naming the file or read with a notice (issue 17); the read cache gives the same table, numbers and
+notices as a parse, and never trusts a damaged entry."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from conftest import write_dataset
 
 from msc_frailty.analysis import change_from_baseline, tesae_proportions, vs_placebo
 from msc_frailty.data import DataError, add_change, load_trial, table_paths
+from msc_frailty import readers
+from msc_frailty.readers import DataNotice, read_table
 
 TABLES = ("adsl", "adeff", "adae")
 #: Columns a trial team's XPORT or Dataset-JSON file stores as numbers.
@@ -80,6 +85,17 @@ def _edit(folder: Path, name: str, change):
     df = change(df)
     df.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     return df
+
+
+def _edit_lines(folder: Path, name: str, replace: dict, insert: dict | None = None):
+    """Edit the lines of ``<name>.csv`` as text: ``replace`` {line index: (old, new)}, then ``insert`` {index: line}."""
+    lines = (folder / f"{name}.csv").read_text().splitlines()
+    for i, (old, new) in replace.items():
+        assert old in lines[i]
+        lines[i] = lines[i].replace(old, new)
+    for i, line in (insert or {}).items():
+        lines.insert(i, line)
+    (folder / f"{name}.csv").write_text("\n".join(lines) + "\n")
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame):
@@ -492,3 +508,511 @@ def test_random_bytes_named_json_are_not_valid_json(toy_data):
     err = _raises(toy_data, "adsl.json", None, None, None)
     assert "not valid JSON" in str(err)
 
+
+
+# ------------------------------------------------------------------------- faulty files (issue 17)
+DEFAULT = Path(__file__).resolve().parents[1] / "data" / "synthetic"
+
+
+def _default_copy(folder: Path) -> Path:
+    """The embedded default data set's three tables, as CSV, in ``folder``."""
+    folder.mkdir(parents=True)
+    for name in TABLES:
+        (folder / f"{name}.csv").write_bytes((DEFAULT / f"{name}.csv").read_bytes())
+    return folder
+
+
+def _cut(path: Path, fraction: float = 0.6) -> bytes:
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * fraction)])
+    return data
+
+
+@pytest.mark.parametrize("version", [5, 8])
+@pytest.mark.parametrize("name", ["adeff", "adae"])
+def test_an_xpt_file_cut_at_60_percent_is_refused(tmp_path, name, version):
+    # issue 17: a cut adeff.xpt read 1,174 of 1,979 records, a cut adae.xpt lost 78 of 174 events, exit 0
+    folder = _default_copy(tmp_path / "d")
+    convert(folder, name, f"xpt{version}")
+    whole = load_trial(folder)
+    assert len(getattr(whole, name)) == len(_read_csv(DEFAULT, name)) or name == "adeff"
+    size = len(_cut(folder / f"{name}.xpt"))
+    with pytest.raises(DataError) as info:
+        load_trial(folder)
+    err = str(info.value)
+    assert info.value.file == str(folder / f"{name}.xpt") and "cut short" in err, err
+    if name == "adae" and version == 5:
+        # 60% of adae.xpt ends on an 80-byte line: the record length tells it is cut inside record 105
+        assert int(size * 0.6) % 80 == 0 and "ends inside record 105" in err, err
+    if name == "adae" and version == 8:
+        assert "records 188 records" in err, err
+
+
+def _xpt_data_start(path: Path) -> int:
+    data = path.read_bytes()
+    for marker in (b"OBS     HEADER", b"OBSV8   HEADER"):
+        at = data.find(b"HEADER RECORD*******" + marker)
+        if at >= 0:
+            return at + 80
+    raise AssertionError("no OBS header")
+
+
+@pytest.mark.parametrize("version", [5, 8])
+def test_a_cut_at_a_record_and_line_end(tmp_path, version):
+    """A v5 file records no count: cut at the end of a record that is also the end of an 80-byte line, it
+    reads as a shorter whole (the module says so). A v8 file records its count: refused."""
+    df = _read_csv(DEFAULT, "adae")
+    path = tmp_path / "adae.xpt"
+    write_xpt(df, path, version)
+    start, width = _xpt_data_start(path), 88          # adae's record: 11+15+33+1+1+8+18+1 bytes
+    records = 100                                     # 100 * 88 bytes = 110 lines of 80
+    path.write_bytes(path.read_bytes()[:start + records * width])
+    if version == 5:
+        assert len(read_table(path, cache=False)[0]) == records
+    else:
+        with pytest.raises(DataError, match=r"header records 188 records, but the file holds only 100"):
+            read_table(path, cache=False)
+
+
+def test_an_xpt_file_of_two_members_is_refused(tmp_path):
+    one, two = tmp_path / "one.xpt", tmp_path / "adae.xpt"
+    write_xpt(_read_csv(DEFAULT, "adsl"), one, 5)
+    write_xpt(_read_csv(DEFAULT, "adae"), two, 5)
+    path = tmp_path / "adsl.xpt"
+    # a library of two members: the second member's header follows the first member's data
+    path.write_bytes(one.read_bytes().replace(b"ONE     ", b"ADSL    ", 1) + two.read_bytes()[3 * 80:])
+    with pytest.raises(DataError, match=r"adsl\.xpt: holds 2 SAS XPORT members \(ADSL, ADAE\)"):
+        read_table(path, cache=False)
+
+
+@pytest.mark.parametrize("form", ["xpt5", "xpt8", "json"])
+def test_a_member_named_for_another_table_gives_a_notice(tmp_path, form):
+    folder = write_dataset(tmp_path / "d")
+    df = _read_csv(folder, "adae")
+    other = tmp_path / "adae.xpt"
+    if form == "json":
+        write_json(df, folder / "adsl.json")
+        doc = json.loads((folder / "adsl.json").read_text())
+        doc["name"] = "ADAE"
+        (folder / "adsl.json").write_text(json.dumps(doc))
+        path = folder / "adsl.json"
+    else:
+        write_xpt(df, other, int(form[-1]))          # member ADAE, then renamed adsl.xpt
+        path = other.rename(folder / "adsl.xpt")
+    with pytest.warns(DataNotice, match=rf"{path.name}: the .* inside is (named )?ADAE, not ADSL") as seen:
+        got, source = read_table(path, cache=False)
+    assert len(seen) == 1 and source.notices == (str(seen[0].message),)
+    assert len(got) == 6                             # read: the notice says which file to check
+    (folder / "adsl.csv").unlink()
+    with pytest.warns(DataNotice), pytest.raises(DataError, match="required column"):
+        load_trial(folder)                           # and the adverse events are no subject table
+
+
+def test_an_xpt_member_named_as_its_file_gives_no_notice(toy_data, recwarn):
+    convert(toy_data, "adsl", "xpt5")
+    read_table(toy_data / "adsl.xpt", cache=False)
+    assert not [w for w in recwarn if issubclass(w.category, DataNotice)]
+
+
+def test_a_json_file_cut_at_60_percent_is_refused(tmp_path):
+    folder = _default_copy(tmp_path / "d")
+    convert(folder, "adae", "json")
+    _cut(folder / "adae.json")
+    with pytest.raises(DataError, match=r"adae\.json: not valid JSON: .* it is cut short"):
+        load_trial(folder)
+
+
+@pytest.mark.parametrize("fraction, says", [
+    (0.6, r"adae\.csv, rows 116: record\(s\) without one value for each of the header's 8 columns \(line 116 "
+          r"has 2 value\(s\) and is the last line, with no line end: the file is cut short\)"),
+    (0.3, r"adae\.csv, rows 59: record\(s\) without one value for each of the header's 8 columns \(line 59 "
+          r"has 7 value\(s\) and is the last line, with no line end: the file is cut short\)"),
+])
+def test_a_csv_file_cut_mid_record_is_refused(tmp_path, fraction, says):
+    folder = _default_copy(tmp_path / "d")
+    _cut(folder / "adae.csv", fraction)
+    with pytest.raises(DataError, match=says):
+        load_trial(folder)
+
+
+def test_a_csv_file_cut_inside_a_quoted_value_is_refused(toy_data):
+    text = (toy_data / "adae.csv").read_text().replace("Atrial fibrillation", '"Atrial, fibrillation"')
+    cut = text.index("Atrial,") + 3
+    (toy_data / "adae.csv").write_text(text[:cut])
+    _raises(toy_data, "adae.csv", None, [3], "rows")
+    with pytest.raises(DataError, match=r"a quoted value that begins on line 3 is never closed"):
+        load_trial(toy_data)
+
+
+def test_a_csv_file_cut_at_a_line_end_without_one_gives_a_notice(toy_data):
+    text = (toy_data / "adae.csv").read_text()
+    (toy_data / "adae.csv").write_text(text.rstrip("\n"))
+    with pytest.warns(DataNotice, match=r"adae\.csv: the last line \(7\) has no line end"):
+        assert len(load_trial(toy_data).adae) == 6
+
+
+def test_duplicated_csv_column_names_are_refused(toy_data):
+    # pandas would read the second AVAL as AVAL.1 and the analysis would run on the first
+    text = (toy_data / "adeff.csv").read_text().splitlines()
+    text = [f"{line},{line.split(',')[-1] if i else 'AVAL'}" for i, line in enumerate(text)]
+    (toy_data / "adeff.csv").write_text("\n".join(text) + "\n")
+    err = _raises(toy_data, "adeff.csv", "AVAL", [1], "rows")
+    assert "appears 2 times in the header" in str(err)
+
+
+def test_names_that_differ_only_by_padding_are_the_same_name(toy_data):
+    text = (toy_data / "adeff.csv").read_text()
+    (toy_data / "adeff.csv").write_text(text.replace("AVAL", "AVAL,AVAL ", 1).replace("\n", ",\n")
+                                        .replace(",\n", "\n", 1))
+    _raises(toy_data, "adeff.csv", "AVAL", [1], "rows")
+
+
+def test_a_latin_1_csv_file_is_read_and_says_so(toy_data):
+    df = _read_csv(toy_data, "adae")
+    want = load_trial(toy_data).adae
+    df.loc[2, "AEDECOD"] = "Céphalée"
+    df.loc[4, "AEDECOD"] = "Œdème, 5 µg"
+    df.to_csv(toy_data / "adae.csv", index=False, lineterminator="\n", encoding="cp1252")
+    with pytest.warns(DataNotice, match=r"adae\.csv: is not UTF-8 text: read as Windows-1252 \(Latin-1\), which "
+                                        r"gives 'µèéŒ' on line\(s\) 4, 6"):
+        got = load_trial(toy_data).adae
+    assert got["AEDECOD"].tolist()[2] == "Céphalée" and got["AEDECOD"].tolist()[4] == "Œdème, 5 µg"
+    _same(got.drop(columns="AEDECOD"), want.drop(columns="AEDECOD"))
+
+
+@pytest.mark.parametrize("content, says, line", [
+    ("Céphalée".encode("cp1252") + "Œdème".encode("utf-8"), "two encodings in one file", 4),
+    (b"Bad \x81 byte", "neither UTF-8 nor Windows-1252", 4),
+])
+def test_text_that_is_not_one_encoding_is_refused(toy_data, content, says, line):
+    lines = (toy_data / "adae.csv").read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b"Headache", content)
+    (toy_data / "adae.csv").write_bytes(b"\n".join(lines))
+    err = _raises(toy_data, "adae.csv", None, [line], "rows")
+    assert says in str(err) and "save the file as UTF-8" in str(err)
+
+
+def test_a_utf_16_csv_file_is_refused(toy_data):
+    (toy_data / "adsl.csv").write_bytes((toy_data / "adsl.csv").read_text().encode("utf-16"))
+    with pytest.raises(DataError, match=r"adsl\.csv: is UTF-16 text: save the file as UTF-8"):
+        load_trial(toy_data)
+
+
+def test_a_utf_8_byte_order_mark_is_read(toy_data):
+    want = load_trial(toy_data).adsl
+    (toy_data / "adsl.csv").write_bytes(b"\xef\xbb\xbf" + (toy_data / "adsl.csv").read_bytes())
+    _same(load_trial(toy_data).adsl, want)
+
+
+def test_an_unbalanced_quote_names_the_line(toy_data):
+    _edit_lines(toy_data, "adae", {2: ("Atrial fibrillation", '"Atrial fibrillation')})
+    with pytest.raises(DataError, match=r"adae\.csv, rows 3: a quoted value that begins on line 3 is never closed"):
+        load_trial(toy_data)
+
+
+def test_a_quote_closed_lines_later_names_the_lines(toy_data):
+    _edit_lines(toy_data, "adae", {2: ("Atrial fibrillation", '"Atrial fibrillation'), 4: ("Fatigue", 'Fatigue"')})
+    # the stray quotes fall in one column: the record has the header's 7 values, with lines 3-5 in AEDECOD
+    with pytest.warns(DataNotice, match=r"adae\.csv: 1 record\(s\) run over several lines \(lines 3-5\)"):
+        adae, _ = read_table(toy_data / "adae.csv", cache=False)
+    assert len(adae) == 4 and "\n" in adae["AEDECOD"].iloc[1]
+    _edit_lines(toy_data, "adae", {4: ('Fatigue",N,Y,2,RECOVERED', 'Fatigue,N,Y,2,RECOVERED"')})
+    with pytest.raises(DataError, match=r"rows 3: .*line 3 has 3 value\(s\) and runs over lines 3-5 \(a quote "
+                                        r"not closed where it should be\?\)"):
+        read_table(toy_data / "adae.csv", cache=False)
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolons"), ("\t", "tabs")])
+def test_a_file_separated_otherwise_gets_a_hint(toy_data, sep, name):
+    df = _read_csv(toy_data, "adsl")
+    df.to_csv(toy_data / "adsl.csv", index=False, sep=sep, lineterminator="\n")
+    err = _raises(toy_data, "adsl.csv", None, [1], "rows")
+    assert f"looks separated by {name} ({sep!r}), not commas" in str(err)
+    assert "required column" not in str(err)
+
+
+@pytest.mark.parametrize("edit, line, count", [
+    (lambda t: t + "TOY-1,T1-C03,Headache,N\n", 8, 4),               # a record cut short
+    (lambda t: t.replace(",RECOVERED\n", ",RECOVERED,extra\n", 1), 2, 8),   # one value too many
+])
+def test_a_record_of_another_length_is_refused(toy_data, edit, line, count):
+    (toy_data / "adae.csv").write_text(edit((toy_data / "adae.csv").read_text()))
+    err = _raises(toy_data, "adae.csv", None, [line], "rows")
+    assert f"line {line} has {count} value(s)" in str(err)
+
+
+def test_blank_lines_keep_the_line_numbers(toy_data):
+    _edit_lines(toy_data, "adae", {3: (",N,", ",S,")}, insert={2: "", 3: "   "})
+    _raises(toy_data, "adae.csv", "AESER", [6], "rows")
+
+
+def test_a_value_over_several_lines_keeps_the_line_numbers(toy_data):
+    _edit_lines(toy_data, "adae", {1: ("Pneumonia", '"Pneumonia,\nlobar"'), 4: (",N,", ",S,")})
+    with pytest.warns(DataNotice, match=r"1 record\(s\) run over several lines \(lines 2-3\)"):
+        adae, source = read_table(toy_data / "adae.csv", cache=False)
+    assert adae["AEDECOD"].iloc[0] == "Pneumonia,\nlobar" and source.numbers([0, 1, 3]) == [2, 4, 6]
+    with pytest.warns(DataNotice):
+        _raises(toy_data, "adae.csv", "AESER", [6], "rows")
+
+
+@pytest.mark.parametrize("form", ["csv", "xpt5", "xpt8", "json"])
+def test_control_characters_are_kept_for_the_validator(toy_data, form):
+    # pyreadstat ends an XPORT value at a NUL; the reader reads such values from the bytes
+    df = _read_csv(toy_data, "adsl")
+    df["TRT01A"] = df["TRT01A"].replace({"Control": "Con@trol", "Low": "Lo\x1fw"})
+    df.to_csv(toy_data / "adsl.csv", index=False, lineterminator="\n")
+    if form != "csv":
+        convert(toy_data, "adsl", form)     # pyreadstat's writer too ends a value at a NUL: put it in after
+    path = next(toy_data.glob("adsl.*"))
+    nul = b"\\u0000" if form == "json" else b"\x00"
+    path.write_bytes(path.read_bytes().replace(b"Con@trol", b"Con" + nul + b"trol"))
+    got, _ = read_table(path, cache=False)
+    assert set(got["TRT01A"]) == {"Con\x00trol", "Lo\x1fw", "High", "A", "B"}
+
+
+@pytest.mark.parametrize("version", [5, 8])
+def test_a_windows_1252_xpt_file_is_read_and_says_so(toy_data, version):
+    df = _read_csv(toy_data, "adae")
+    want = load_trial(toy_data).adae
+    (toy_data / "adae.csv").unlink()
+    path = toy_data / "adae.xpt"
+    write_xpt(df, path, version)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Headache", "Céphalée".encode("cp1252"), 1))
+    with pytest.warns(DataNotice, match=r"adae\.xpt: text is not UTF-8: read as Windows-1252 .*column AEDECOD, "
+                                        r"records 3\b"):
+        got = load_trial(toy_data).adae
+    assert got["AEDECOD"].iloc[2] == "Céphalée"
+    _same(got.drop(columns="AEDECOD"), want.drop(columns="AEDECOD"))
+    path.write_bytes(path.read_bytes().replace(b"Fatigue ", "Fatigué".encode("utf-8"), 1))
+    err = _raises(toy_data, "adae.xpt", "AEDECOD", [3, 4], "records")
+    assert "UTF-8 in others" in str(err)
+
+
+def test_not_an_xpt_file(toy_data):
+    (toy_data / "adsl.csv").unlink()
+    (toy_data / "adsl.xpt").write_bytes(b"**COMPRESSED** **COMPRESSED** " * 40)
+    with pytest.raises(DataError, match=r"adsl\.xpt: not a SAS XPORT .*CPORT"):
+        load_trial(toy_data)
+
+
+def test_a_json_value_that_is_a_list_is_refused(toy_data):
+    df = _read_csv(toy_data, "adae")
+    rows = [list(r) for r in df.itertuples(index=False)]
+    rows[1][2] = ["Pneumonia", "lobar"]
+    (toy_data / "adae.csv").unlink()
+    write_json(df, toy_data / "adae.json", numeric=set(), rows=rows)
+    _raises(toy_data, "adae.json", "AEDECOD", [2], "records")
+
+
+def test_data_main_exits_1_naming_the_file(tmp_path, capsys):
+    from msc_frailty.data import main
+
+    folder = _default_copy(tmp_path / "d")
+    convert(folder, "adeff", "xpt5")
+    _cut(folder / "adeff.xpt")
+    assert main([str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"data error: {folder / 'adeff.xpt'}: is ") and "cut short" in err
+    assert "Traceback" not in err
+
+
+def test_read_table_refuses_what_it_cannot_read(tmp_path):
+    with pytest.raises(DataError, match=r"nothing\.csv: file is missing"):
+        read_table(tmp_path / "nothing.csv")
+    (tmp_path / "adsl.sas7bdat").write_bytes(b"x")
+    with pytest.raises(DataError, match=r"adsl\.sas7bdat: not a table file"):
+        read_table(tmp_path / "adsl.sas7bdat")
+
+
+# ------------------------------------------------------------------------------------------ the read cache
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """A cache folder of its own, used for files of any size."""
+    monkeypatch.setattr(readers, "CACHE_MIN_BYTES", 0)
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(readers.CACHE_ENV, str(folder))
+    return folder
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.npz")) if folder.is_dir() else []
+
+
+def _no_parsing(monkeypatch):
+    def refuse(*args):
+        raise AssertionError("parsed instead of read from the cache")
+    monkeypatch.setattr(readers, "_parse", refuse)
+
+
+def _awkward_table(folder: Path, form: str) -> Path:
+    """adae with what numbering and notices depend on: blank lines, a value over two lines, a missing number,
+    a Windows-1252 letter (CSV); a member named for another table (XPORT, Dataset-JSON)."""
+    df = _read_csv(folder, "adae")
+    df.loc[2, "ASTDY"] = ""
+    if form == "csv":
+        text = df.to_csv(index=False, lineterminator="\n").splitlines()
+        text[1] = text[1].replace("Pneumonia", '"Pneumonia,\nlobar"')
+        text[3] = text[3].replace("Headache", "Céphalée")
+        text.insert(4, "")
+        path = folder / "adverse.csv"
+        path.write_bytes(("\n".join(text) + "\n").encode("cp1252"))
+        return path
+    path = folder / ("adverse.json" if form == "json" else "adverse.xpt")
+    if form == "json":
+        write_json(df, path)
+        doc = json.loads(path.read_text())
+        doc["name"] = "ADAE"
+        path.write_text(json.dumps(doc))
+    else:
+        write_xpt(df, folder / "adae.xpt", int(form[-1]))
+        (folder / "adae.xpt").rename(path)
+    return path
+
+
+@pytest.mark.parametrize("form", ["csv", "xpt5", "xpt8", "json"])
+def test_a_cached_read_gives_the_same_table_numbers_and_notices(toy_data, cache, monkeypatch, form):
+    path = _awkward_table(toy_data, form)
+    with pytest.warns(DataNotice) as direct_notices:
+        want, want_src = read_table(path, cache=False)
+    assert not cache.exists()
+    with pytest.warns(DataNotice):
+        first, _ = read_table(path)                  # parsed, and kept
+    assert len(_entries(cache)) == 1
+    _no_parsing(monkeypatch)
+    with pytest.warns(DataNotice) as cached_notices:
+        got, src = read_table(path)
+    pd.testing.assert_frame_equal(got, want, check_index_type=True, check_column_type=True)
+    pd.testing.assert_frame_equal(first, want, check_index_type=True, check_column_type=True)
+    assert src.numbers(got.index) == want_src.numbers(want.index) and src.records == want_src.records
+    assert src.notices == want_src.notices and [str(w.message) for w in cached_notices] == \
+        [str(w.message) for w in direct_notices]
+    if form == "csv":
+        assert src.numbers(got.index) == [2, 4, 5, 7, 8, 9] and got["AEDECOD"].iloc[0] == "Pneumonia,\nlobar"
+
+
+def test_load_trial_reads_each_file_once(tmp_path, cache, monkeypatch):
+    folder = _default_copy(tmp_path / "d")
+    for name, form in (("adsl", "xpt5"), ("adeff", "json")):
+        convert(folder, name, form)
+    want = load_trial(folder)
+    assert len(_entries(cache)) == 3
+    _no_parsing(monkeypatch)
+    got = load_trial(folder)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name))
+
+
+@pytest.mark.parametrize("damage", ["cut", "flipped", "garbage", "empty", "another file's"])
+def test_a_damaged_cache_entry_is_never_trusted(toy_data, cache, monkeypatch, damage):
+    path = toy_data / "adeff.csv"
+    want, _ = read_table(path, cache=False)
+    read_table(path)
+    read_table(toy_data / "adsl.csv")
+    entry, = [e for e in _entries(cache) if e.name.startswith(readers._digest(path))]
+    data = entry.read_bytes()
+    if damage == "cut":
+        entry.write_bytes(data[:len(data) // 2])
+    elif damage == "flipped":                    # one byte of the values' text (the archive's CRC tells)
+        at = data.index(b"T1-C01")
+        entry.write_bytes(data[:at] + b"T1-X01" + data[at + 6:])
+    elif damage == "garbage":
+        entry.write_bytes(np.random.default_rng(3).bytes(len(data)))
+    elif damage == "empty":
+        entry.write_bytes(b"")
+    else:                                        # a whole entry, but made from another file
+        other, = [e for e in _entries(cache) if e != entry]
+        entry.write_bytes(other.read_bytes())
+    got, _ = read_table(path)
+    pd.testing.assert_frame_equal(got, want)
+    _no_parsing(monkeypatch)                     # and the entry was written again, whole
+    pd.testing.assert_frame_equal(read_table(path)[0], want)
+
+
+def test_a_changed_file_is_read_again(toy_data, cache):
+    path = toy_data / "adsl.csv"
+    read_table(path)
+    _edit(toy_data, "adsl", lambda d: d.assign(AGE="70"))
+    assert set(read_table(path)[0]["AGE"]) == {"70"} and len(_entries(cache)) == 2
+
+
+@pytest.mark.parametrize("where", ["the data folder", "inside it"])
+def test_the_cache_is_never_in_the_data_folder(toy_data, monkeypatch, where):
+    monkeypatch.setattr(readers, "CACHE_MIN_BYTES", 0)
+    folder = toy_data if where == "the data folder" else toy_data / "cache"
+    monkeypatch.setenv(readers.CACHE_ENV, str(folder))
+    before = sorted(toy_data.rglob("*"))
+    load_trial(toy_data)
+    assert sorted(toy_data.rglob("*")) == before
+
+
+def test_no_cache_when_turned_off_or_unwritable(toy_data, tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv(readers.CACHE_ENV, str(tmp_path / "cache"))
+    want = load_trial(toy_data).adsl
+    assert _entries(tmp_path / "cache")
+    monkeypatch.setenv(readers.CACHE_ENV, "off")
+    assert readers.cache_folder() is None
+    _same(load_trial(toy_data).adsl, want)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv(readers.CACHE_ENV, str(blocked))
+    _same(load_trial(toy_data).adsl, want)
+    assert blocked.read_text().startswith("a file")
+
+
+def test_small_files_are_parsed_directly(toy_data, tmp_path, monkeypatch):
+    monkeypatch.setenv(readers.CACHE_ENV, str(tmp_path / "cache"))
+    assert (toy_data / "adeff.csv").stat().st_size < readers.CACHE_MIN_BYTES
+    load_trial(toy_data)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_entries_are_private_and_the_least_recent_go(toy_data, cache, monkeypatch):
+    monkeypatch.setattr(readers, "CACHE_MAX_ENTRIES", 2)
+    for name in TABLES:
+        read_table(toy_data / f"{name}.csv")
+    entries = _entries(cache)
+    assert len(entries) == 2 and all(e.stat().st_mode & 0o777 == 0o600 for e in entries)
+    assert cache.stat().st_mode & 0o077 == 0
+    kept = {e.name.split("-")[0] for e in entries}
+    assert kept == {readers._digest(toy_data / f"{n}.csv") for n in ("adeff", "adae")}
+
+
+def test_two_readers_at_once_parse_the_file_once(toy_data, cache, monkeypatch):
+    import threading
+    import time
+
+    calls = []
+    parse = readers._parse
+
+    def slow(*args):
+        calls.append(1)
+        time.sleep(0.3)
+        return parse(*args)
+
+    monkeypatch.setattr(readers, "_parse", slow)
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(read_table(toy_data / "adeff.csv")[0])) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(out) == 2
+    pd.testing.assert_frame_equal(out[0], out[1])
+
+
+@pytest.mark.parametrize("values, texts", [
+    (["a", None, "b", "a"], ["a", "", "b", "a"]),
+    ([1, 1.0, 2.5, None, float("nan"), -0.0, 0], ["1", "1", "2.5", "", "", "0", "0"]),
+    ([True, 1, False, 0, 1.0, None], ["true", "1", "false", "0", "1", ""]),     # equal in Python, written apart
+    ([2 ** 60, float(2 ** 60), 3, 3.0], [str(2 ** 60), "1.152921504606847e+18", "3", "3"]),
+    (["1", 1, "1.0", 1.5, "true", True], ["1", "1", "1.0", "1.5", "true", "true"]),
+])
+def test_json_values_read_as_the_text_a_csv_file_holds(tmp_path, values, texts):
+    path = tmp_path / "adsl.json"
+    write_json(pd.DataFrame({"X": values}), path, numeric=set(), rows=[[v] for v in values])
+    got, _ = read_table(path, cache=False)
+    # a record whose every value is empty carries nothing and is left out; the index keeps the record numbers
+    assert got["X"].tolist() == [t for t in texts if t]
+    assert got.index.tolist() == [i for i, t in enumerate(texts) if t]

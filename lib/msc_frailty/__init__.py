@@ -4,6 +4,8 @@ Modules
 -------
 paths      root-anchored folders of the repository
 data       load and validate a trial data set (contract section 1)
+readers    read one table file (CSV, SAS XPORT, Dataset-JSON) to text, refusing faulty files; the read cache
+errors     DataError, the error naming the file, column and rows of a data set's fault
 stats      effect sizes, exact intervals and the tests of the statistical analysis plan
 analysis   the analysis plan as tidy rows of ``results/estimates.csv`` (contract section 3)
 results    the one writer of ``estimates.csv``

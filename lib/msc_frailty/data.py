@@ -23,9 +23,6 @@ what ``make reproduce`` refuses.
 
 from __future__ import annotations
 
-import datetime as _dt
-import json
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -35,7 +32,11 @@ import numpy as np
 import pandas as pd
 
 from . import names
+from .errors import DataError, row_list
 from .paths import resolve
+from .readers import Source as _Source
+from .readers import read_table
+from .studies import load_studies
 
 REQUIRED_COLUMNS = {
     "adsl.csv": ["STUDYID", "USUBJID", "TRT01A", "TRT01AN", "AGE", "SEX", "SAFFL"],
@@ -113,34 +114,6 @@ PARAMETERS = {
     "TNFA": {"label": "Serum TNF-\u03b1", "unit": "pg/mL", "higher_is_better": False},
     "BCTNFA": {"label": "B-cell intracellular TNF-\u03b1", "unit": "% B cells", "higher_is_better": False},
 }
-
-
-def _row_list(unit: str, rows) -> str:
-    """``"rows 3, 7"`` (the first ten, then ``"and N more"``)."""
-    rows = list(rows)
-    shown = ", ".join(str(r) for r in rows[:10])
-    more = f" and {len(rows) - 10} more" if len(rows) > 10 else ""
-    return f"{unit} {shown}{more}"
-
-
-class DataError(ValueError):
-    """A data set does not meet the contract. Carries the file, column and rows at fault.
-
-    ``rows`` are CSV line numbers (``unit == "rows"``, the header being line 1) or record numbers of
-    an XPORT or Dataset-JSON file (``unit == "records"``, the first record being 1).
-    """
-
-    def __init__(self, file, message, column=None, rows=None, unit="rows"):
-        self.file = str(file)
-        self.column = column
-        self.rows = list(rows) if rows is not None else []
-        self.unit = unit
-        where = f"{self.file}"
-        if column is not None:
-            where += f", column {column}"
-        if self.rows:
-            where += f", {_row_list(unit, self.rows)}"
-        super().__init__(f"{where}: {message}")
 
 
 def _no_drops() -> pd.DataFrame:
@@ -248,23 +221,6 @@ class TrialData:
                          rows=rows.tolist(), unit=_unit(self.files[table]))
 
 
-@dataclass(frozen=True)
-class _Source:
-    """A table's file and how its rows are numbered in messages."""
-
-    path: Path
-    records: bool  # True: numbered by record (XPORT, Dataset-JSON); False: by CSV line
-
-    def numbers(self, index) -> list[int]:
-        """File row numbers of DataFrame index labels (readers keep label = position in the file)."""
-        return [int(i) + (1 if self.records else 2) for i in index]
-
-    def error(self, message, column=None, index=None) -> DataError:
-        rows = self.numbers(index) if index is not None else None
-        return DataError(self.path, message, column=column, rows=rows,
-                         unit="records" if self.records else "rows")
-
-
 def _unit(path) -> str:
     """How a file's rows are numbered in messages: CSV ``rows`` (lines), XPORT or Dataset-JSON ``records``."""
     return "rows" if Path(path).suffix.lower() == ".csv" else "records"
@@ -272,7 +228,7 @@ def _unit(path) -> str:
 
 def _place(path, column: str, rows) -> str:
     """``"adlb.json, column PARAMCD, records 4, 9"``: where rows are, for the message about another file."""
-    return f"{Path(path).name}, column {column}, {_row_list(_unit(path), rows)}"
+    return f"{Path(path).name}, column {column}, {row_list(_unit(path), rows)}"
 
 
 # ------------------------------------------------------------------------------------- finding files
@@ -325,111 +281,13 @@ def table_paths(folder) -> dict[str, Path]:
     return {name: out[name] for name in ["adsl", *middle, "adae"]}
 
 
-# ------------------------------------------------------------------------------------------ readers
-def _text(value) -> str:
-    """One XPORT or Dataset-JSON value as the text a CSV file would hold (missing -> "")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        # an id stored as a number (STUDYID 1.0) must read as "1", as in a CSV file; repr round-trips
-        if value.is_integer() and abs(value) < 2 ** 53:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, (_dt.date, _dt.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _text_frame(names: list[str], columns: list[list]) -> pd.DataFrame:
-    """A table of text (object dtype), the index being the 0-based record number."""
-    return pd.DataFrame({n: pd.Series([_text(v) for v in col], dtype=object) for n, col in zip(names, columns)},
-                        columns=names)
-
-
-def _read_csv(path: Path) -> tuple[pd.DataFrame, _Source]:
-    try:
-        # keep blank lines as rows so that reported row numbers are the file's line numbers
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except pd.errors.EmptyDataError:
-        raise DataError(path, "file is empty (not even a header)") from None
-    return df, _Source(path, records=False)
-
-
-def _read_xpt(path: Path) -> tuple[pd.DataFrame, _Source]:
-    # imported here: only a data set with an XPORT file pays for loading the reader
-    import pyreadstat
-
-    src = _Source(path, records=True)
-    try:
-        raw, _meta = pyreadstat.read_xport(str(path))
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeDecodeError, OSError, ValueError) as err:
-        raise src.error(f"not a readable SAS XPORT (v5 or v8) file: {err}") from None
-    names = [str(c) for c in raw.columns]
-    return _text_frame(names, [raw[c].tolist() for c in raw.columns]), src
-
-
-def _json_document(path: Path, src: _Source) -> dict:
-    """The parsed Dataset-JSON file, with ``columns`` and ``rows`` checked to be lists."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise src.error(f"not valid JSON: {err}") from None
-    if not isinstance(doc, dict):
-        raise src.error("not a Dataset-JSON 1.1 document (top level is not an object)")
-    if "columns" not in doc and ("clinicalData" in doc or "referenceData" in doc):
-        raise src.error("Dataset-JSON 1.0 layout; only Dataset-JSON 1.1 (top-level columns and rows) is read")
-    for key in ("columns", "rows"):
-        if not isinstance(doc.get(key), list):
-            raise src.error(f"not a Dataset-JSON 1.1 document: no {key!r} list at the top level")
-    return doc
-
-
-def _json_names(doc: dict, src: _Source) -> list[str]:
-    names = []
-    for i, col in enumerate(doc["columns"], start=1):
-        if not isinstance(col, dict) or not isinstance(col.get("name"), str) or not col["name"].strip():
-            raise src.error(f"column definition {i} has no name")
-        names.append(col["name"].strip())
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise src.error("column defined more than once", column=twice[0])
-    return names
-
-
-def _read_json(path: Path) -> tuple[pd.DataFrame, _Source]:
-    src = _Source(path, records=True)
-    doc = _json_document(path, src)
-    names = _json_names(doc, src)
-    rows = doc["rows"]
-    bad = [i for i, row in enumerate(rows) if not isinstance(row, list) or len(row) != len(names)]
-    if bad:
-        raise src.error(f"record(s) do not have one value for each of the {len(names)} columns", index=bad)
-    declared = doc.get("records")
-    if isinstance(declared, int) and declared != len(rows):
-        raise src.error(f"'records' says {declared} but the file holds {len(rows)} (truncated?)")
-    columns = [list(col) for col in zip(*rows)] if rows else [[] for _ in names]
-    return _text_frame(names, columns), src
-
-
-READERS = {".csv": _read_csv, ".xpt": _read_xpt, ".json": _read_json}
-
-
+# ------------------------------------------------------------------------------------------ reading
 def _read(path: Path, table: str) -> tuple[pd.DataFrame, _Source]:
-    """Read one table in any form to stripped text, blank rows dropped, required columns checked."""
-    if not path.is_file():
-        raise DataError(path, "file is missing")
-    df, src = READERS[path.suffix.lower()](path)
-    df.columns = [str(c).strip() for c in df.columns]
-    blank = (df == "").all(axis=1)
-    df = df[~blank]                     # blank rows carry nothing; the index keeps the file's numbering
+    """Read one table in any form to stripped text (:func:`msc_frailty.readers.read_table`), required columns checked."""
+    df, src = read_table(path)
     missing = [c for c in REQUIRED_COLUMNS.get(f"{table}.csv", ()) if c not in df.columns]
     if missing:
         raise src.error(f"required column(s) missing: {', '.join(missing)}", column=missing[0])
-    for c in df.columns:
-        df[c] = df[c].astype(object).str.strip()
     return df, src
 
 
@@ -769,14 +627,10 @@ def load_params(folder) -> pd.DataFrame:
     path = resolve(folder) / PARAMS_FILE
     if not path.is_file():
         return _no_params()
-    df, src = _read_csv(path)
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df[~(df == "").all(axis=1)]
+    df, src = read_table(path)
     missing = [c for c in PARAMS_COLUMNS if c not in df.columns]
     if missing:
         raise src.error(f"required column(s) missing: {', '.join(missing)}", column=missing[0])
-    for c in df.columns:
-        df[c] = df[c].astype(object).str.strip()
     _non_empty(df, src, "PARAMCD")
     _check_text(df, src, PARAMS_LIMITS)
     _allowed(df, src, "direction", DIRECTIONS)
@@ -855,8 +709,7 @@ def load_trial(data_dir, require_placebo=None, records="observed") -> TrialData:
     adeff, origin = _combine(checked)
     adae = _check_adae(adae, adae_src, adsl, adsl_name)
     params = load_params(folder)
-    from .studies import load_studies   # studies.csv (each study's words): refused here, as check-data does
-    load_studies(folder, adsl["STUDYID"].unique())
+    load_studies(folder, adsl["STUDYID"].unique())   # studies.csv (each study's words): refused here too
     drops.append(_left_out_counts(read, left_out, sorted(adsl["STUDYID"].unique())))
     dropped = [d for d in drops if len(d)]
     dropped = pd.concat(dropped, ignore_index=True) if dropped else _no_drops()

@@ -38,9 +38,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .data import DataError
+from .errors import DataError
 from .names import REFUSED_CATEGORIES
 from .paths import resolve
+from .readers import read_table
 
 #: The optional file beside the tables, and its columns.
 STUDIES_FILE = "studies.csv"
@@ -160,21 +161,10 @@ def common_words(words) -> StudyWords:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    """studies.csv as stripped text, blank lines dropped, the index keeping the CSV line (header = line 1)."""
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8")
-    except pd.errors.EmptyDataError:
-        raise DataError(path, "file is empty (not even a header)") from None
-    except UnicodeDecodeError as err:
-        raise DataError(path, f"not UTF-8 text ({err.reason} at byte {err.start}): save it as UTF-8") from None
-    except pd.errors.ParserError as err:
-        raise DataError(path, f"not a readable CSV file: {err}") from None
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df.set_axis(df.index + 2)                          # the CSV line of each row
-    df = df[~(df == "").all(axis=1)]
-    for c in df.columns:
-        df[c] = df[c].astype(object).str.strip()
-    return df
+    """studies.csv as stripped text (:func:`msc_frailty.readers.read_table`: the same checks on a faulty file as
+    every table), blank lines dropped, the index holding each row's CSV line (header = line 1)."""
+    df, src = read_table(path)
+    return df.set_axis(src.numbers(df.index))
 
 
 def _refuse(path, df, bad, column, message):
