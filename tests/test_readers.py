@@ -751,8 +751,8 @@ def test_a_value_over_several_lines_keeps_the_line_numbers(toy_data):
     with pytest.warns(DataNotice, match=r"1 record\(s\) run over several lines \(lines 2-3\)"):
         adae, source = read_table(toy_data / "adae.csv", cache=False)
     assert adae["AEDECOD"].iloc[0] == "Pneumonia,\nlobar" and source.numbers([0, 1, 3]) == [2, 4, 6]
-    with pytest.warns(DataNotice):
-        _raises(toy_data, "adae.csv", "AESER", [6], "rows")
+    with pytest.warns(DataNotice):    # a line end inside a term is refused by the validator, at the record's first line
+        _raises(toy_data, "adae.csv", "AEDECOD", [2], "rows")
 
 
 @pytest.mark.parametrize("form", ["csv", "xpt5", "xpt8", "json"])

@@ -11,6 +11,8 @@ import re
 import matplotlib
 import matplotlib.pyplot
 import pytest
+
+from msc_frailty.readers import DataNotice
 from conftest import write_dataset
 
 from msc_frailty import consort, data, endpoints, findings, plots, studies
@@ -91,7 +93,7 @@ def test_a_described_study_gets_its_words_and_an_empty_cell_keeps_the_default(tm
     (HEADER + "TOY-1,x,milligrams per kilogram of body weight,first dose\n", "dose_unit", [2],
      "longer than 24 characters"),
     ("", None, [], "file is empty"),
-    (b"STUDYID,treatment,dose_unit,day1\nTOY-1,\xe9,mg,first dose\n", None, [], "not UTF-8 text"),
+    (b"STUDYID,treatment,dose_unit,day1\nTOY-1,x\x81,mg,first dose\n", None, [2], "neither UTF-8 nor Windows-1252"),
 ])
 def test_a_faulty_studies_csv_is_refused_naming_file_column_and_rows(tmp_path, text, column, rows, message):
     path = tmp_path / "studies.csv"
@@ -100,6 +102,14 @@ def test_a_faulty_studies_csv_is_refused_naming_file_column_and_rows(tmp_path, t
         studies.load_studies(tmp_path, ["TOY-1", "TOY-2"])
     assert err.value.file == str(path) and err.value.column == column and err.value.rows == rows
     assert message in str(err.value)
+
+
+def test_a_latin_1_studies_csv_is_read_with_a_notice(tmp_path):
+    # the same reader as every table: Windows-1252 (Latin-1) text is read, and the notice names the line
+    (tmp_path / "studies.csv").write_bytes(b"STUDYID,treatment,dose_unit,day1\nTOY-1,x\xe9,mg,first dose\n")
+    with pytest.warns(DataNotice, match="line\\(s\\) 2"):
+        words = studies.load_studies(tmp_path, ["TOY-1", "TOY-2"])
+    assert words["TOY-1"].treatment == "x\u00e9"
 
 
 def test_a_trial_of_one_study_ignores_the_rows_of_the_others(tmp_path):

@@ -213,7 +213,7 @@ def load_studies(folder, studies, strict: bool = True) -> dict:
     >>> load_studies(folder, ["CRATUS-P2"])
     Traceback (most recent call last):
     ...
-    msc_frailty.data.DataError: .../studies.csv, column STUDYID, rows 2: not a study of the data set: ['XAN-301'] (adsl has ['CRATUS-P2'])
+    msc_frailty.errors.DataError: .../studies.csv, column STUDYID, rows 2: not a study of the data set: ['XAN-301'] (adsl has ['CRATUS-P2'])
     """
     studies = [str(s) for s in dict.fromkeys(studies)]
     words = {s: default_words(s) for s in studies}
