@@ -6,15 +6,19 @@
   without AVISITN; mg doses and arm labels without cells), with the ADaM conventions (null flags, LOCF and
   non-analysis records, weeks with labels, unknown and pre-treatment onsets), SYNTHFL = Y on every row;
 - seeded and byte-deterministic; every form reads to the same text tables;
-- combined (adft, adlb and adqs as one adeff), every notebook that reads a data set runs on it through the
-  runner, and the contract's rows match an independent computation from the raw CSV with the ANL01FL / DTYPE
-  rule applied by hand (scipy, statsmodels). The end-to-end tests on the delivery layout itself (several
-  BDS tables, the no-baseline parameter, the study's own words) come with the lanes that read it.
+- as delivered (several BDS tables in mixed forms) it loads to the same records as the combined layout (adft,
+  adlb and adqs as one adeff), and make check-data lists the tables read and adtte left out;
+- every notebook that reads a data set runs on the delivery through the runner, and the contract's rows match an
+  independent computation from the combined CSV with the ANL01FL / DTYPE rule applied by hand (scipy,
+  statsmodels), the no-baseline rating's rows (value at each visit, Welch, Mann-Whitney) included; the rating is
+  counted, drawn and compared between doses, and no figure or caption of this mg trial speaks of infusions or
+  million cells.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -174,14 +178,43 @@ def test_combined_every_form_loads_to_the_same_trial(combined):
         pd.testing.assert_frame_equal(trial.dropped, ref.dropped)
 
 
+def test_the_delivery_loads_to_the_combined_trial(delivery, combined):
+    """Several BDS tables in three forms (adft XPORT v5, adlb Dataset-JSON, adqs CSV) give the same analysis
+    records, labels and left-out counts as one adeff table holding them; adtte (no AVISITN) is left out."""
+    trial, ref = load_trial(delivery), load_trial(combined["csv"])
+    key = ["STUDYID", "USUBJID", "PARAMCD", "AVISITN"]
+    cols = [*key, "AVAL", "PARAM", "AVISIT"]
+    pd.testing.assert_frame_equal(trial.adeff[cols].sort_values(key).reset_index(drop=True),
+                                  ref.adeff[cols].sort_values(key).reset_index(drop=True))
+    for name in ("adsl", "adae"):
+        pd.testing.assert_frame_equal(getattr(trial, name).reset_index(drop=True),
+                                      getattr(ref, name).reset_index(drop=True), obj=name)
+    assert list(trial.tables.table) == ["adsl", "adft", "adlb", "adqs", "adae"]
+    assert list(trial.left_out.table) == ["adtte"] and "AVISITN" in trial.left_out.iloc[0].to_string()
+    by_reason = trial.dropped[trial.dropped.table != "adtte"].groupby("reason").n.sum()
+    ref_reason = ref.dropped[ref.dropped.table != "adtte"].groupby("reason").n.sum()
+    assert by_reason.to_dict() == ref_reason.to_dict() and len(by_reason) == 2
+
+
+def test_check_data_lists_the_tables_read_and_left_out(delivery, capsys):
+    from msc_frailty import data
+    assert data.main([str(delivery)]) == 0
+    out = capsys.readouterr().out
+    read, left = out.split("tables left out:")
+    for name, file in (("adft", "adft.xpt"), ("adlb", "adlb.json"), ("adqs", "adqs.csv")):
+        assert name in read and file in read
+    assert "adtte" not in read and "adtte.xpt" in left and "AVISITN" in left.splitlines()[1]
+
+
 @pytest.fixture(scope="module")
-def run(combined, tmp_path_factory, runner_cli):
-    """Every notebook that reads the study tables, on the combined delivery (adsl XPORT v8, adeff Dataset-JSON,
-    adae CSV; the forms load to the same tables: the test above). Not the scorecard, which reads only the
-    per-study results: the toy run (test_runner.py) and the default run execute it."""
-    target = tmp_path_factory.mktemp("run-combined") / "out"
+def run(delivery, tmp_path_factory, runner_cli):
+    """Every notebook that reads the study tables, on the fixture as delivered (several BDS tables in mixed
+    forms, adtte left out, studies.csv in mg; it loads to the same records as the combined layout: the test
+    above). Not the scorecard, which reads only the per-study results: the toy run (test_runner.py) and the
+    default run execute it."""
+    target = tmp_path_factory.mktemp("run-delivery") / "out"
     per_study = [arg for nb in notebooks() if scope_of(nb) == "study" for arg in ("--notebook", nb.stem)]
-    proc = runner_cli("--data", combined["delivery"], "--out", target, *per_study)
+    proc = runner_cli("--data", delivery, "--out", target, *per_study)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return target
 
@@ -248,3 +281,72 @@ def test_contract_rows_match_an_independent_computation(combined, run):
             ci = st.binomtest(k, len(saf)).proportion_ci(method="exact")
             assert r.n == len(saf) and close(r.estimate, k / len(saf))
             assert close(r.ci_low, ci.low) and close(r.ci_high, ci.high)
+
+
+def _values(folder) -> pd.DataFrame:
+    """The analysis records of the no-baseline rating (PGIC) from the raw CSV by hand: ANL01FL = Y, DTYPE null,
+    SAFFL = Y."""
+    adsl = pd.read_csv(folder / "adsl.csv", dtype=str, keep_default_na=False)
+    eff = pd.read_csv(folder / "adeff.csv", dtype=str, keep_default_na=False)
+    eff = eff[(eff.PARAMCD == "PGIC") & (eff.ANL01FL == "Y") & (eff.DTYPE == "")]
+    eff = eff.assign(AVAL=eff.AVAL.astype(float), AVISITN=eff.AVISITN.astype(float))
+    return eff.merge(adsl[adsl.SAFFL == "Y"][["USUBJID", "TRT01A", "TRT01AN"]], on="USUBJID")
+
+
+@pytest.mark.notebooks
+def test_the_rating_without_baseline_is_counted_estimated_and_compared(combined, run):
+    """PGIC has no baseline record: per arm and visit the mean value with its t interval, between arms Welch's
+    difference and the Mann-Whitney test with the rank-biserial correlation, all against scipy; counts are the
+    subjects with a value (60 or more per arm here), never 0."""
+    est = read_estimates(run)
+    pgic, values = est[est.paramcd == "PGIC"], _values(combined["csv"])
+    assert not pgic.comparison.isin(["change_from_baseline", "count"]).any()
+    at_visit = pgic[pgic.method == "t_interval"]
+    assert sorted(set(at_visit.visit)) == [4.0, 12.0, 26.0] and len(at_visit) == 3 * 3
+    for r in at_visit.itertuples():
+        x = values[(values.AVISITN == r.visit) & (values.TRT01A == r.arm)].AVAL
+        lo, hi = st.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=st.sem(x))
+        assert r.comparison == "at_visit" and r.n == len(x) >= 60 and np.isnan(r.p_value)
+        assert close(r.estimate, x.mean()) and close(r.ci_low, lo) and close(r.ci_high, hi)
+    between = pgic[pgic.comparison.isin(["vs_placebo", "vs_arm"])]
+    assert set(between.method) == {"welch_t", "mann_whitney", "rank_biserial"}
+    assert (between.comparison == "vs_arm").sum() == 3 * 3          # 50 mg vs 100 mg at three visits, three rows
+    for r in between.itertuples():
+        here = values[values.AVISITN == r.visit]
+        x, y = here[here.TRT01A == r.arm].AVAL, here[here.TRT01A == r.ref_arm].AVAL
+        assert (r.n, r.n_ref) == (len(x), len(y))
+        if r.method == "welch_t":
+            res = st.ttest_ind(x, y, equal_var=False)
+            ci = res.confidence_interval()
+            assert close(r.estimate, x.mean() - y.mean()) and close(r.p_value, res.pvalue)
+            assert close(r.ci_low, ci.low) and close(r.ci_high, ci.high)
+        elif r.method == "mann_whitney":
+            assert close(r.p_value, st.mannwhitneyu(x, y, alternative="two-sided").pvalue) and np.isnan(r.estimate)
+        else:       # P(x > y) - P(x < y): positive when the arm's values tend to be higher
+            u = st.mannwhitneyu(x, y).statistic
+            assert close(r.estimate, 2 * u / (len(x) * len(y)) - 1) and np.isnan(r.p_value)
+
+
+@pytest.mark.notebooks
+def test_the_rating_is_drawn_and_named_in_other_endpoints(run):
+    figures = run / "figures" / adam_fixture.STUDY
+    svg = (figures / "pgic.svg").read_text()
+    assert "Patient Global Impression of Change" in svg and "Weeks since first dose" in svg
+    assert "not a change from baseline" in svg                         # the caption says what is drawn
+    assert (figures / "dose_forest_at_visit.svg").exists()              # and it is in the dose comparison
+    nb = json.loads((run / "notebooks" / adam_fixture.STUDY / "other_endpoints.ipynb").read_text())
+    shown = "".join("".join(o.get("data", {}).get("text/markdown", "")) + "".join(o.get("text", ""))
+                    for c in nb["cells"] for o in c.get("outputs", []))
+    assert "4 other endpoints" in shown and "no baseline record" in shown
+    assert "No other endpoint" not in shown and "too few subjects" not in shown
+
+
+@pytest.mark.notebooks
+def test_no_figure_or_caption_of_the_mg_trial_speaks_of_infusions_or_cells(run):
+    figures = run / "figures" / adam_fixture.STUDY
+    texts = {svg.name: svg.read_text() for svg in figures.glob("*.svg")}
+    captions = pd.read_csv(run / "figures" / "captions.csv", dtype=str, keep_default_na=False)
+    texts.update({f"caption {r.figure}": r.caption for r in captions.itertuples()})
+    for name, text in texts.items():
+        assert not re.search(r"infus|million cells", text, re.IGNORECASE), name
+    assert "Dose (mg)" in texts["dose_response.svg"] and "per 100 mg" in texts["dose_response.svg"]
