@@ -411,3 +411,20 @@ def test_bad_params_csv_values(toy_data, capsys, edit, column, message):
     assert message in str(err)
     code, _, stderr = _check_data(toy_data, capsys)
     assert code == 1 and re.search(r"params\.csv, column \w+, rows 3", stderr)
+
+
+def test_check_data_lists_what_the_readers_said_as_notices(tmp_path, capsys):
+    """A Latin-1 file is read, and check-data says so under 'notices:', naming the file and the line."""
+    from msc_frailty import data
+    folder = write_dataset(tmp_path / "d")
+    adae = folder / "adae.csv"
+    lines = adae.read_bytes().split(b"\n")
+    term = lines[0].split(b",").index(b"AEDECOD")
+    fields = lines[1].split(b",")
+    fields[term] += b" \xe9"                                # the event term of line 2 gains a Latin-1 letter
+    lines[1] = b",".join(fields)
+    adae.write_bytes(b"\n".join(lines))
+    assert data.main([str(folder)]) == 0
+    out = capsys.readouterr().out
+    notices = out.split("notices:\n")[1]
+    assert "adae.csv" in notices and "Windows-1252" in notices and "line(s) 2" in notices

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ import pandas as pd
 from . import names
 from .errors import DataError, row_list
 from .paths import resolve
+from .readers import DataNotice
 from .readers import Source as _Source
 from .readers import read_table
 from .studies import load_studies
@@ -799,12 +801,21 @@ def main(argv=None) -> int:
     parser.add_argument("--records", choices=RECORD_RULES, default="observed",
                         help="which efficacy records the analysis uses (the notebooks' records parameter)")
     args = parser.parse_args(argv)
-    try:
-        trial = load_trial(args.data_dir, records=args.records)
-    except DataError as err:
-        print(f"data error: {err}", file=sys.stderr)
-        return 1
+    # what the readers read but say (another encoding, a member named for another table, ...): listed as notices
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always", DataNotice)
+        try:
+            trial = load_trial(args.data_dir, records=args.records)
+        except DataError as err:
+            print(f"data error: {err}", file=sys.stderr)
+            return 1
     print(summary(trial))
+    notices = list(dict.fromkeys(str(w.message) for w in said if issubclass(w.category, DataNotice)))
+    if notices:
+        print("notices:\n" + "\n".join(f"  {n}" for n in notices))
+    for w in said:              # any other warning as Python would have shown it
+        if not issubclass(w.category, DataNotice):
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     return 0
 
 
