@@ -196,9 +196,11 @@ def test_mann_whitney_matches_scipy_and_the_rank_biserial_definition(seed, nx, n
 
 
 def test_mann_whitney_degenerate_inputs():
-    # every value tied: no evidence either way (scipy: p = 1), RBC 0
+    # every value tied: nothing to rank, so no test (scipy would say p = 1, as it says p = 0 for a Welch test of
+    # two constant groups); RBC 0 and U its null value
     r = stats.mann_whitney([3.0, 3.0, 3.0], [3.0, 3.0])
-    assert r["p_value"] == st.mannwhitneyu([3.0] * 3, [3.0] * 2).pvalue == 1.0 and r["rbc"] == 0.0
+    assert np.isnan(r["p_value"]) and st.mannwhitneyu([3.0] * 3, [3.0] * 2).pvalue == 1.0
+    assert r["rbc"] == 0.0 and r["u"] == st.mannwhitneyu([3.0] * 3, [3.0] * 2).statistic == 3.0
     # fewer than 2 values or a missing value: nothing, not a silent drop
     for x, y in (([1.0], [2.0, 3.0]), ([1.0, 2.0], []), ([1.0, np.nan], [2.0, 3.0])):
         r = stats.mann_whitney(x, y)

@@ -91,7 +91,8 @@ ABBREVIATIONS = {
     "SE": "standard error",
     "df": "degrees of freedom",
 }
-_ABBREVIATION = re.compile("(?<![\\w.\\-'\u2019])(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + ")(?![\\w\\-'\u2019])")
+# not inside a unit either: the g of "g/L" or "mg/g" is no Hedges' g
+_ABBREVIATION = re.compile("(?<![\\w.\\-'\u2019/])(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + ")(?![\\w\\-'\u2019/])")
 
 
 def abbreviations_used(text: str) -> list[str]:
@@ -101,6 +102,8 @@ def abbreviations_used(text: str) -> list[str]:
     --------
     >>> abbreviations_used("TE-SAE by arm (95% CI); Hedges' g, e.g. 0.5 SD")
     ['TE-SAE', 'CI', 'g', 'SD']
+    >>> abbreviations_used("Change in hemoglobin (g/L), creatinine (mg/g)")   # a unit, not Hedges' g
+    []
     """
     return list(dict.fromkeys(_ABBREVIATION.findall(text or "")))
 

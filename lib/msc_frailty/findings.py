@@ -1087,7 +1087,9 @@ def dose_response_caption(data: pd.DataFrame, basis: str, trend: pd.DataFrame | 
              _subjects(shows_points(arm_counts(data)), False, "to the right of their dose's mean") + _stacked(data),
              "the grey line joins the means in dose order, a guide to the eye, not a model"]
     for p in bumpy:
-        marks.append(f"for {in_sentence(what(p))} the means rise and fall, so the linear trend summarizes them only "
+        short = parameter_info(p, labels)["short"]      # the name in a sentence, then its visit ("at Week 26")
+        named = in_sentence(short) + what(p)[len(short):] if what(p).startswith(short) else in_sentence(what(p))
+        marks.append(f"for {named} the means rise and fall, so the linear trend summarizes them only "
                      "roughly: " + rise_and_fall(data[data["PARAMCD"] == p]))
     judged = [p for p in params if pattern[p] is not None]
     if judged:

@@ -405,6 +405,14 @@ def mann_whitney(x, y) -> dict:
     dict
         n, n_ref, u (U of x), p_value, rbc, cles (P(x > y) + P(x = y) / 2). A group with fewer than 2 values or
         with missing values (NaN, inf) gives every statistic as NaN (pingouin would drop missing values silently).
+        Two groups holding one and the same value leave nothing to rank: no test (p NaN, as for the Welch row of
+        zero spread), RBC 0.
+
+    Notes
+    -----
+    With ties, scipy uses the normal approximation whatever the group sizes, so for groups of about 10 or fewer with
+    ties the p is approximate (3 against 3, fully separated, with a tie inside a group: p = 0.047, where the exact
+    permutation p cannot fall below 0.10).
 
     References
     ----------
@@ -416,11 +424,16 @@ def mann_whitney(x, y) -> dict:
     >>> r = mann_whitney([5, 6, 7, 7, 6], [3, 4, 4, 5, 2, 3])
     >>> r["u"], round(r["p_value"], 5), round(r["rbc"], 4)
     (29.5, 0.00972, 0.9667)
+    >>> r = mann_whitney([4, 4], [4, 4, 4])
+    >>> r["p_value"], r["rbc"]
+    (nan, 0.0)
     """
     x, y = np.asarray(x, dtype=float).ravel(), np.asarray(y, dtype=float).ravel()
     out = {"n": x.size, "n_ref": y.size, "u": np.nan, "p_value": np.nan, "rbc": np.nan, "cles": np.nan}
     if x.size < 2 or y.size < 2 or not (np.isfinite(x).all() and np.isfinite(y).all()):
         return out
+    if np.unique(np.concatenate([x, y])).size == 1:      # one value in both groups: nothing to rank
+        return out | {"u": x.size * y.size / 2, "rbc": 0.0, "cles": 0.5}
     with _full_precision():
         res = pg.mwu(x, y, alternative="two-sided").iloc[0]
     return out | {"u": float(res["U_val"]), "p_value": float(res["p_val"]), "rbc": float(res["RBC"]),

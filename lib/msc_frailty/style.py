@@ -122,6 +122,10 @@ MAX_LABEL_LINES = 5
 ELLIPSIS = "\u2026"
 
 
+_GLUE_COUNT = re.compile(r"(?<![\w])n = (?=\d)")
+_GLUE_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?) (?=[^\W\d_])")
+
+
 def wrap_label(text, width: int = 14, max_lines: int = MAX_LABEL_LINES) -> str:
     r"""Wrap a label (an arm, a term) on word boundaries into lines of at most ``width`` characters.
 
@@ -150,6 +154,10 @@ def wrap_label(text, width: int = 14, max_lines: int = MAX_LABEL_LINES) -> str:
     'Xanomeline Low\nDose'
     >>> wrap_label("100M")
     '100M'
+    >>> print(wrap_label("Exemplumab Low Dose (50 mg Once Daily) (n = 74)", 22))
+    Exemplumab Low Dose
+    (50 mg Once Daily)
+    (n = 74)
     >>> print(wrap_label("Allogeneic mesenchymal stem cells from young donors, high dose (200 million cells)",
     ...                  20, max_lines=3))
     Allogeneic
@@ -159,11 +167,15 @@ def wrap_label(text, width: int = 14, max_lines: int = MAX_LABEL_LINES) -> str:
     text = str(text)
     if max_lines < 2:
         raise ValueError(f"max_lines must be at least 2, got {max_lines}")
+    # a count and a dose stay whole: "(n = 70)" and "50 mg" are not broken after "(n" or "50" (textwrap does not
+    # break at a no-break space, which becomes a plain space again after wrapping)
+    glued = _GLUE_COUNT.sub("n\u00a0=\u00a0", text)
+    glued = _GLUE_NUMBER.sub("\\1\u00a0", glued)
     # textwrap breaks a word only when it does not fit on a line of its own (break_long_words)
-    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=False)
+    lines = textwrap.wrap(glued, width=width, break_long_words=True, break_on_hyphens=False)
     if len(lines) > max_lines:
         lines = lines[:max_lines - 2] + [lines[max_lines - 2] + ELLIPSIS, lines[-1]]
-    return "\n".join(lines) if lines else text
+    return "\n".join(line.replace("\u00a0", " ") for line in lines) if lines else text
 
 
 def fit_label(text, width: int, max_lines: int = MAX_LABEL_LINES) -> str:
