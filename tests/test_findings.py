@@ -216,7 +216,7 @@ def test_findings_lines_arms_with_and_notes():
     assert findings.arms_with(ch) == "SIXMWD: Low, 100M"  # placebo's interval includes 0
     assert findings.arms_with(ch.iloc[:0]) == "none"
     arms = pd.DataFrame({"arm": ["A"], "dose": [0.0], "subjects": [7]})
-    assert findings.multiplicity_note(rows, arms, "S").startswith("Smallest arm: 7 subjects.")
+    assert findings.multiplicity_note(rows, arms, "S").startswith("Smallest arm: 7 subjects allocated (each row's n is those it used).")
     assert "NOT ESTIMABLE" in findings.placebo_note([]) and findings.placebo_note(["Control"]) == "Placebo arm: Control."
 
 

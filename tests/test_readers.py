@@ -1016,3 +1016,23 @@ def test_json_values_read_as_the_text_a_csv_file_holds(tmp_path, values, texts):
     # a record whose every value is empty carries nothing and is left out; the index keeps the record numbers
     assert got["X"].tolist() == [t for t in texts if t]
     assert got.index.tolist() == [i for i, t in enumerate(texts) if t]
+
+
+def test_utf16_without_a_byte_order_mark_is_named(toy_data):
+    """UTF-16 text without a BOM decodes as UTF-8 with a NUL beside every letter: refused as what it is."""
+    path = toy_data / "adsl.csv"
+    path.write_bytes(path.read_text().encode("utf-16-le"))
+    with pytest.raises(DataError, match="UTF-16 text without a byte-order mark") as err:
+        read_table(path, cache=False)
+    assert err.value.file == str(path)
+
+
+def test_a_semicolon_file_whose_header_holds_a_comma_gets_the_delimiter_hint(toy_data):
+    """A ';' file is one column only when no name holds a comma; with "Dose, mg" in the header, the hint still comes."""
+    path = toy_data / "adsl.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0].replace(",", ";") + ";Dose, mg"] +
+                              [line.replace(",", ";") + ";1" for line in lines[1:]]) + "\n")
+    with pytest.raises(DataError, match=r"separated by semicolons \(';'\)") as err:
+        read_table(path, cache=False)
+    assert err.value.rows[0] == 2

@@ -355,7 +355,9 @@ def arms_with(rows: pd.DataFrame, outcome: str = "favourable", labels: Labels | 
 def multiplicity_note(rows: pd.DataFrame, arms: pd.DataFrame, study: str) -> str:
     """How many p-values the rows hold, and how many would fall below 0.05 by chance if nothing changed."""
     n_p = int(rows["p_value"].notna().sum())
-    return (f"Smallest arm: {int(arms['subjects'].min())} subjects. {n_p} p-values in the plan's rows for {study}; "
+    # the arm as allocated; each row's n says how many it used (those with a value at that visit)
+    return (f"Smallest arm: {int(arms['subjects'].min())} subjects allocated (each row's n is those it used). "
+            f"{n_p} p-values in the plan's rows for {study}; "
             f"at the 5% level about {0.05 * n_p:.1f} would fall below 0.05 by chance alone if nothing changed.")
 
 

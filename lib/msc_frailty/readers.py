@@ -267,12 +267,16 @@ def _lines_with(raw: bytes, mask: np.ndarray) -> list[int]:
 
 def _decode_text(raw: bytes, path: Path, what: str) -> tuple[str, list[str]]:
     """A text file's characters: UTF-8 (a byte-order mark is dropped), else Windows-1252 with a notice."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(path, f"is UTF-16 text: save the {what} as UTF-8")
+    if len(raw) >= 4 and raw.count(b"\x00") * 4 > len(raw):
+        # UTF-16 without a byte-order mark decodes as "UTF-8" with a NUL beside every letter: say what it is
+        raise DataError(path, f"is UTF-16 text without a byte-order mark (a NUL byte beside every letter): save the "
+                        f"{what} as UTF-8")
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as err:
         line, byte = _line_of(raw, err.start), raw[err.start]
-        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise DataError(path, f"is UTF-16 text: save the {what} as UTF-8") from None
         if _NOT_ASCII.search(raw.decode("utf-8", errors="replace")):
             raise DataError(path, f"is not UTF-8 text: line {line} holds the byte 0x{byte:02X}, which is not "
                             "UTF-8, while other lines hold UTF-8 text (two encodings in one file, or a damaged "
@@ -333,6 +337,11 @@ def _read_csv(path: Path, box: list) -> tuple[_Columns, Source]:
     if wrong:
         i = wrong[0]
         why = f"line {first_line[i]} has {len(body[i])} value(s)"
+        raw_header = ",".join(header)
+        for sep, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
+            if raw_header.count(sep) >= max(2, len(header)):     # a comma inside a name split the header too
+                why += f"; the header looks separated by {name} ({sep!r}), not commas: save it as comma-separated CSV"
+                break
         if last_line[i] > first_line[i]:
             why += f" and runs over lines {first_line[i]}-{last_line[i]} (a quote not closed where it should be?)"
         elif i == len(body) - 1 and not text.endswith(("\n", "\r")):
