@@ -224,7 +224,7 @@ def test_committed_outputs_are_unchanged_by_the_writer(tmp_path):
     assert rebuilt.read_bytes() == (RESULTS / "estimates.csv").read_bytes()
     for path in [RESULTS / "scorecard.csv", *sorted(RESULTS.glob("table1_*.csv"))]:
         copy = tmp_path / path.name
-        results._atomic_write_csv(pd.read_csv(path, keep_default_na=False), copy)
+        results.atomic_write_csv(pd.read_csv(path, keep_default_na=False), copy)
         assert copy.read_bytes() == path.read_bytes(), path.name
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from msc_frailty import numbers as N
 from msc_frailty.paths import RESULTS
-from msc_frailty.results import ESTIMATE_COLUMNS, combine_estimates
+from msc_frailty.results import ESTIMATE_COLUMNS, combine_estimates, SCORECARD_STATUSES
 
 NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")
 MAIN = "cratus-p2.sixmwd.v6.100m-vs-placebo.ancova"
@@ -297,7 +297,7 @@ def test_json_agrees_with_estimates_csv(committed):
         assert v["basis"] == r["basis"]
     card = pd.read_csv(committed / "scorecard.csv", keep_default_na=False)
     assert {k: c["status"] for k, c in doc["claims"].items()} == dict(zip(card.claim_id, card.status))
-    assert doc["claim_counts"] == {s: int((card.status == s).sum()) for s in N.STATUSES}
+    assert doc["claim_counts"] == {s: int((card.status == s).sum()) for s in SCORECARD_STATUSES}
 
 
 def test_typst_agrees_with_json(committed, tmp_path):

@@ -9,7 +9,8 @@ from msc_frailty import analysis
 from msc_frailty.data import add_change, load_trial
 from msc_frailty.paths import DEFAULT_DATA
 from msc_frailty.published import load_published
-from msc_frailty.scorecard import SCORECARD_COLUMNS, STATUSES, build_scorecard
+from msc_frailty.results import SCORECARD_COLUMNS, SCORECARD_STATUSES
+from msc_frailty.scorecard import build_scorecard
 
 
 def run_analyses(trial):
@@ -45,7 +46,7 @@ def supplied_copy(tmp_path, change=None):
 def test_one_row_per_claim(synthetic_card, claims):
     assert list(synthetic_card.columns) == SCORECARD_COLUMNS
     assert list(synthetic_card.claim_id) == list(claims.claim_id)
-    assert set(synthetic_card.status) <= set(STATUSES)
+    assert set(synthetic_card.status) <= set(SCORECARD_STATUSES)
     assert set(synthetic_card.study) >= {"CRATUS-P1", "CRATUS-P2", "LOMECEL-P2B"}
     assert (synthetic_card.reason != "").all()
 

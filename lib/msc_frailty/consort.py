@@ -33,7 +33,7 @@ from .captions import plural
 from .analysis import TESAE_WINDOW_DAYS, analysed_records, tesae_subjects
 from .data import PARAMETERS, TrialData
 from .paths import resolve
-from .results import _atomic_write_csv
+from .results import atomic_write_csv
 
 #: Stages of the flow, in order. ``analysed`` rows carry the visit (AVISITN) they count. The first counts the
 #: subjects the data set holds: not an enrolment count (screening and enrolment before allocation are not in it).
@@ -696,7 +696,7 @@ def save_table(table: pd.DataFrame, output_dir, name: str):
     """
     names.check_component(name, "table name")
     path = names.inside(names.inside(resolve(output_dir), "results"), f"{name}.csv")
-    _atomic_write_csv(table, path)
+    atomic_write_csv(table, path)
     return path
 
 

@@ -89,10 +89,10 @@ def write_captions(figures_dir) -> Path:
     Text cells that a spreadsheet would run as a formula get a leading ``'``, as in every CSV of the
     collection (:func:`msc_frailty.results.escape_formulas`); :func:`read_captions` removes it again.
     """
-    from .results import _atomic_write_csv
+    from .results import atomic_write_csv
 
     path = resolve(figures_dir) / "captions.csv"
-    _atomic_write_csv(captions_table(figures_dir), path)
+    atomic_write_csv(captions_table(figures_dir), path)
     return path
 
 
@@ -109,7 +109,7 @@ def read_captions(figures_dir) -> pd.DataFrame:
 def check_figures(files, figures_dir) -> list[str]:
     """Problems with figure files (paths under ``figures_dir``, e.g. ``CRATUS-P2/consort.pdf``): missing, not
     in MANIFEST.csv, or not the file MANIFEST.csv lists (sha256)."""
-    from .runner import _file_digest   # the digest the runner writes to MANIFEST.csv
+    from .publish import file_digest   # the digest the runner writes to MANIFEST.csv
 
     figures_dir = resolve(figures_dir)
     manifest_path = figures_dir / "MANIFEST.csv"
@@ -124,7 +124,7 @@ def check_figures(files, figures_dir) -> list[str]:
             problems.append(f"figure {rel} is missing from {figures_dir}")
         elif key not in listed:
             problems.append(f"figure {rel} is not in {manifest_path}")
-        elif _file_digest(path) != listed[key]:
+        elif file_digest(path) != listed[key]:
             problems.append(f"figure {rel} is not current: its sha256 differs from {manifest_path} "
                             "(rerun the notebooks: make reproduce)")
     return problems

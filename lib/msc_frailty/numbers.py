@@ -80,7 +80,8 @@ from . import names as _names
 from .data import PARAMETERS
 from .paths import resolve
 from .publish import write_text
-from .results import ONE_SIDED, SIGNIFICANT_DIGITS, _atomic_write_csv, _read_csv, _text_columns, open_limits
+from .results import (ONE_SIDED, SCORECARD_STATUSES, SIGNIFICANT_DIGITS, atomic_write_csv, open_limits,
+                      read_results_csv, text_columns)
 
 #: The files :func:`write_numbers` writes into a results folder.
 FILES = ("numbers.json", "numbers.tex", "numbers.typ", "numbers.csv")
@@ -93,8 +94,6 @@ TEXT_FIELDS = ["text", "estimate_text", "interval_text", "p_text", "n_text", "la
 #: Longest part of a name before it is cut and given a hash suffix.
 MAX_PART = 40
 HASH_CHARS = 8
-#: Statuses of the scorecard, in its order (:data:`msc_frailty.scorecard.STATUSES`).
-STATUSES = ("reproduced", "not_reproduced", "consistent_by_construction", "not_testable_without_patient_data")
 #: What the files say of the data's basis.
 NOTICES = {"synthetic": "SYNTHETIC DATA: generated, not trial results",
            "supplied": "Supplied patient-level data",
@@ -551,7 +550,7 @@ def render_json(table: pd.DataFrame, claims: pd.DataFrame) -> str:
            "basis": basis, "synthetic": basis == "synthetic", "notice": NOTICES[basis], "numbers": numbers,
            "claims": {r["claim_id"]: {"status": r["status"], "basis": r["basis"], "study": r["study"]}
                       for r in claims.to_dict("records")},
-           "claim_counts": {s: int((claims["status"] == s).sum()) for s in STATUSES}}
+           "claim_counts": {s: int((claims["status"] == s).sum()) for s in SCORECARD_STATUSES}}
     return json.dumps(doc, indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
 
 
@@ -601,7 +600,7 @@ def render_tex(table: pd.DataFrame, claims: pd.DataFrame) -> str:
         lines.append(r"\mscvalue" + "".join(f"{{{a}}}" for a in args))
     for r in claims.to_dict("records"):
         lines.append(rf"\mscset{{claim}}{{{r['claim_id']}}}{{{tex_escape(r['status'])}}}")
-    for s in STATUSES:
+    for s in SCORECARD_STATUSES:
         lines.append(rf"\mscset{{claims}}{{{s}}}{{{int((claims['status'] == s).sum())}}}")
     return "\n".join(lines) + "\n"
 
@@ -656,7 +655,7 @@ def render_typst(table: pd.DataFrame, claims: pd.DataFrame) -> str:
         lines.append("  :")
     lines.append(")")
     lines.append("#let claim-counts = (" + " ".join(
-        f"{typst_string(s)}: {int((claims['status'] == s).sum())}," for s in STATUSES) + ")")
+        f"{typst_string(s)}: {int((claims['status'] == s).sum())}," for s in SCORECARD_STATUSES) + ")")
     return "\n".join(lines) + "\n" + _TYPST_FUNCTIONS
 
 
@@ -674,7 +673,7 @@ def render(results_dir) -> dict[str, str | pd.DataFrame]:
     """What :func:`write_numbers` writes, from ``<results_dir>/estimates.csv`` and ``scorecard.csv`` (the
     scorecard is optional: a run of some notebooks only has none)."""
     results_dir = resolve(results_dir)
-    table = numbers_table(_text_columns(_read_csv(results_dir / "estimates.csv")))
+    table = numbers_table(text_columns(read_results_csv(results_dir / "estimates.csv")))
     card_path = results_dir / "scorecard.csv"
     card = _read_scorecard(card_path) if card_path.is_file() else pd.DataFrame(
         columns=["claim_id", "study", "basis", "status"])
@@ -724,7 +723,7 @@ def write_numbers(results_dir) -> list[Path]:
         path = results_dir / name
         content = rendered[name]
         if isinstance(content, pd.DataFrame):
-            _atomic_write_csv(content, path)
+            atomic_write_csv(content, path)
         else:
             write_text(path, content)
         paths.append(path)

@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import secrets
@@ -709,6 +710,11 @@ def main(argv=None) -> int:
         print(f"error: {err}")
         return 1
     return 0
+
+
+def file_digest(path) -> str:
+    """The sha256 hex digest of a file's bytes: the digest MANIFEST.csv lists and manuscript.check_figures reads."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 if __name__ == "__main__":

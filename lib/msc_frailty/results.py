@@ -49,6 +49,11 @@ ESTIMATE_COLUMNS = PLAN_COLUMNS + ["bound"]
 OPEN_LIMIT = {"lower": "ci_high", "upper": "ci_low"}
 #: The values of ``bound`` for a one-sided bound.
 ONE_SIDED = tuple(OPEN_LIMIT)
+
+#: Columns of scorecard.csv (contract section 3), one row per published claim, and the statuses a claim may have.
+SCORECARD_COLUMNS = ["claim_id", "study", "claim", "reported", "obtained", "basis", "status", "reason"]
+SCORECARD_STATUSES = ("reproduced", "not_reproduced", "consistent_by_construction",
+                      "not_testable_without_patient_data")
 #: Every value ``bound`` may take.
 BOUNDS = {"", *ONE_SIDED, "range"}
 
@@ -80,7 +85,7 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _atomic_write_csv(df: pd.DataFrame, path: Path):
+def atomic_write_csv(df: pd.DataFrame, path: Path):
     """The one CSV writer of results/: formulas escaped, fixed precision, LF line ends, replaced atomically,
     readable like the figures (mode 0666 less the umask); no infinite number (:func:`open_limits`). A file that
     cannot be written raises :class:`msc_frailty.publish.WriteError` naming it and the reason."""
@@ -207,14 +212,15 @@ def round_estimates(rows: pd.DataFrame, digits: int = SIGNIFICANT_DIGITS,
 TEXT_COLUMNS = ["finding", "study", "paramcd", "comparison", "arm", "ref_arm", "method", "basis", "bound"]
 
 
-def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
+def text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a results table whose text columns (:data:`TEXT_COLUMNS`) are strings, missing as ""."""
     df = df.copy()
     for c in TEXT_COLUMNS:
         df[c] = df[c].astype(object).where(df[c].notna(), "").astype(str)
     return df
 
 
-def _read_csv(path) -> pd.DataFrame:
+def read_results_csv(path) -> pd.DataFrame:
     """Read a results CSV: text columns verbatim (a study "0042" stays "0042"), numbers as floats.
 
     The ``'`` that :func:`escape_formulas` put before a text cell is removed again, and the empty open limit of
@@ -288,7 +294,7 @@ def write_estimates(rows: pd.DataFrame, output_dir, finding: str, study: str) ->
     names.check_component(finding, "finding")
     names.check_component(study, "study")
     parts = names.inside(resolve(output_dir), "results", "parts")
-    _atomic_write_csv(check_estimates(rows), names.inside(parts, f"{finding}__{study}.csv"))
+    atomic_write_csv(check_estimates(rows), names.inside(parts, f"{finding}__{study}.csv"))
     combine_estimates(output_dir)
     return Path(output_dir) / "results" / "estimates.csv"
 
@@ -297,35 +303,33 @@ def combine_estimates(output_dir) -> Path:
     """Concatenate every part under ``<output_dir>/results/parts`` into a sorted ``estimates.csv``."""
     results = resolve(output_dir) / "results"
     parts = sorted((results / "parts").glob("*.csv"))
-    frames = [_read_csv(p) for p in parts]
+    frames = [read_results_csv(p) for p in parts]
     frames = [f for f in frames if len(f)]
     if frames:
         all_rows = pd.concat(frames, ignore_index=True)
     else:
         all_rows = pd.DataFrame(columns=ESTIMATE_COLUMNS)
-    all_rows = _text_columns(check_estimates(all_rows))
+    all_rows = text_columns(check_estimates(all_rows))
     all_rows = all_rows.sort_values(SORT_KEYS, kind="mergesort", na_position="first").reset_index(drop=True)
     out = results / "estimates.csv"
-    _atomic_write_csv(all_rows, out)
+    atomic_write_csv(all_rows, out)
     return out
 
 
 def read_estimates(output_dir) -> pd.DataFrame:
     """Read ``<output_dir>/results/estimates.csv`` (empty strings stay empty strings in text columns)."""
     path = resolve(output_dir) / "results" / "estimates.csv"
-    return _text_columns(_read_csv(path))
+    return text_columns(read_results_csv(path))
 
 
 def write_scorecard(card: pd.DataFrame, output_dir) -> Path:
     """Write ``<output_dir>/results/scorecard.csv`` (contract section 3), one row per published claim."""
-    from .scorecard import SCORECARD_COLUMNS, STATUSES
-
     missing = [c for c in SCORECARD_COLUMNS if c not in card.columns]
     if missing:
         raise ValueError(f"scorecard rows lack column(s) {missing}")
-    bad = sorted(set(card["status"]) - set(STATUSES))
+    bad = sorted(set(card["status"]) - set(SCORECARD_STATUSES))
     if bad:
-        raise ValueError(f"scorecard status must be one of {STATUSES}, got {bad}")
+        raise ValueError(f"scorecard status must be one of {SCORECARD_STATUSES}, got {bad}")
     path = resolve(output_dir) / "results" / "scorecard.csv"
-    _atomic_write_csv(card[SCORECARD_COLUMNS], path)
+    atomic_write_csv(card[SCORECARD_COLUMNS], path)
     return path

@@ -41,6 +41,7 @@ from . import __version__, names, publish
 from .data import RECORD_RULES, DataError, load_trial, table_paths
 from .paths import NOTEBOOKS, ROOT, resolve
 from .publish import check_destination  # noqa: F401  (where outputs may go; runner.check_destination)
+from .publish import file_digest
 from .results import combine_estimates
 
 # jsonschema (under nbformat, which papermill and the executed notebooks' rewriting use) imports the optional
@@ -715,7 +716,7 @@ def _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs,
                           shown={**shown, "study": study, **extra},
                           aliases=[(str(staging / exec_id), shown["output_dir"]), *aliases],
                           notebook=portable_text(str(places["notebooks"] / study / src.name), aliases))
-        key = _sha256_text(json.dumps({**common, "notebook": _file_digest(src), "study": study,
+        key = _sha256_text(json.dumps({**common, "notebook": file_digest(src), "study": study,
                                        "upstream": extra_key}, sort_keys=True))
         return {"id": exec_id, "src": src, "study": study, "key": key, "params": params,
                 "dst": staging / "notebooks" / study / src.name, "rel_nb": f"notebooks/{study}/{src.name}"}
@@ -725,7 +726,7 @@ def _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs,
         entry = cache.get(j["id"])
         if not entry or entry["key"] != j["key"]:
             return False
-        return all(final(rel).is_file() and _file_digest(final(rel)) == h
+        return all(final(rel).is_file() and file_digest(final(rel)) == h
                    for rel, h in {**entry["outputs"], j["rel_nb"]: entry["notebook"]}.items())
 
     scopes = {src: scope_of(src) for src in sources}
@@ -788,7 +789,7 @@ def _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs,
     parts = {rel: final(rel) if job_ is None else staging / job_["id"] / rel
              for rel_map, job_ in (outputs[i] for i in sorted(ids) if i in outputs)
              for rel in rel_map if rel.startswith("results/parts/")}
-    upstream = _sha256_text(json.dumps({rel: _file_digest(p) for rel, p in sorted(parts.items())}))
+    upstream = _sha256_text(json.dumps({rel: file_digest(p) for rel, p in sorted(parts.items())}))
     per_dataset = [job(src, "all", upstream) for src in sources if after_studies[src]]
     for j in per_dataset:
         seed = staging / j["id"]
@@ -838,7 +839,7 @@ def _run_and_publish(session, trial, data, out_dir, sources, extra, force, jobs,
             publish.copy_file(base(rel), tree / rel)
         publish.copy_file(j["dst"] if ran_job else final(j["rel_nb"]), tree / j["rel_nb"])
         new_cache[j["id"]] = {"key": j["key"], "outputs": rel_map,
-                              "notebook": _file_digest(tree / j["rel_nb"])}
+                              "notebook": file_digest(tree / j["rel_nb"])}
         params = {k: v for k, v in j["params"].items() if k not in ("data_dir", "output_dir")}
         for rel in sorted(rel_map):
             if rel.startswith("figures/"):
@@ -882,10 +883,6 @@ def _sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _file_digest(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _tree_digest(paths, root) -> str:
     h = hashlib.sha256()
     for p in sorted(paths):
@@ -919,7 +916,7 @@ def _collect(folder: Path, seeded: set) -> dict:
         for p in sorted((folder / top).rglob("*")):
             rel = str(p.relative_to(folder))
             if p.is_file() and rel != "results/estimates.csv" and rel not in seeded:
-                out[rel] = _file_digest(p)
+                out[rel] = file_digest(p)
     return out
 
 

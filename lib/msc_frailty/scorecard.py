@@ -31,10 +31,8 @@ from .analysis import tesae_subjects
 from .data import PARAMETERS, TrialData, add_change
 from .published import decimals, load_published, parse_mean_sd, parse_p
 from .reanalysis import change_sign, arm_sizes, implied_g, published_estimates
-from .results import ONE_SIDED
+from .results import ONE_SIDED, SCORECARD_COLUMNS, SCORECARD_STATUSES
 
-SCORECARD_COLUMNS = ["claim_id", "study", "claim", "reported", "obtained", "basis", "status", "reason"]
-STATUSES = ("reproduced", "not_reproduced", "consistent_by_construction", "not_testable_without_patient_data")
 
 
 @dataclass
@@ -433,7 +431,7 @@ def build_scorecard(trial: TrialData | None = None, estimates: pd.DataFrame | No
     ev = Evidence(tables=tables, published=published_estimates(tables=tables), estimates=est, trial=trial)
     rows = [assess(ev, c) for c in tables["claims"].itertuples()]
     out = pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
-    bad = sorted(set(out.status) - set(STATUSES))
+    bad = sorted(set(out.status) - set(SCORECARD_STATUSES))
     if bad:
         raise ValueError(f"unknown status {bad}")
     return out
