@@ -320,7 +320,7 @@ def test_reml_reproduces_metafor_on_morris_smcr():
     m_pre, m_post = np.array([30.6, 23.5, 0.5, 53.4, 35.6]), np.array([38.5, 26.8, 0.7, 75.9, 36.0])
     sd_pre, n, r = np.array([15.0, 3.1, 0.1, 14.5, 4.7]), np.array([20, 50, 9, 10, 14]), np.array(
         [.47, .64, .77, .89, .44])
-    yi = np.array([meta.smc_correction(k) for k in n]) * (m_post - m_pre) / sd_pre
+    yi = np.array([stats.smc_correction(k) for k in n]) * (m_post - m_pre) / sd_pre
     vi = 2 * (1 - r) / n + yi**2 / (2 * n)
     assert np.round(yi, 4).tolist() == [0.5056, 1.0481, 1.8054, 1.4181, 0.0801]
     assert np.round(vi, 4).tolist() == [0.0594, 0.0254, 0.2322, 0.1225, 0.0802]
@@ -347,8 +347,8 @@ def test_corrected_smc_reproduces_metafor_escalc_smcc(group):
     m_pre, m_post, sd_pre, sd_post, n, r, yi_ref, vi_ref = (np.array(x, float) for x in MORRIS[group])
     sd_change = np.sqrt(sd_post**2 + sd_pre**2 - 2 * r * sd_pre * sd_post)
     dz = (m_post - m_pre) / sd_change
-    yi = np.array([meta.smc_corrected(d, int(k)) for d, k in zip(dz, n)])
-    vi = np.array([meta.var_smc_ls(g, int(k)) for g, k in zip(yi, n)])
+    yi = np.array([stats.smc_corrected(d, int(k)) for d, k in zip(dz, n)])
+    vi = np.array([stats.var_smc_ls(g, int(k)) for g, k in zip(yi, n)])
     assert (np.round(yi, 4) + 0.0).tolist() == yi_ref.tolist()
     assert np.round(vi, 4).tolist() == vi_ref.tolist()
 
@@ -358,17 +358,17 @@ def test_smc_correction_is_the_exact_gamma_form():
     for n in (4, 5, 10, 30):
         m = n - 1
         exact = math.gamma(m / 2) / (math.sqrt(m / 2) * math.gamma((m - 1) / 2))
-        assert meta.smc_correction(n) == pytest.approx(exact, rel=1e-13)
-        assert meta.smc_correction(n) == pytest.approx(1 - 3 / (4 * m - 1), abs=0.01)
+        assert stats.smc_correction(n) == pytest.approx(exact, rel=1e-13)
+        assert stats.smc_correction(n) == pytest.approx(1 - 3 / (4 * m - 1), abs=0.01)
 
 
 @pytest.mark.parametrize("n, delta", [(4, 0.5), (5, -6.951533), (5, -5.546521), (6, 1.5), (10, -0.74381), (15, 1.0)])
 def test_exact_smc_variance_equals_scipy_noncentral_t(n, delta):
     # dz = t / sqrt(n), t ~ noncentral t(n - 1, delta sqrt(n)): scipy's closed-form variance of the noncentral t
     var_t = float(st.nct(n - 1, delta * math.sqrt(n)).var())
-    assert meta.var_smc_exact(delta, n, corrected=False) == pytest.approx(var_t / n, rel=1e-10)
+    assert stats.var_smc_exact(delta, n, corrected=False) == pytest.approx(var_t / n, rel=1e-10)
     j = stats.hedges_correction(n - 1)
-    assert meta.var_smc_exact(delta, n) == pytest.approx(j**2 * var_t / n, rel=1e-10)
+    assert stats.var_smc_exact(delta, n) == pytest.approx(j**2 * var_t / n, rel=1e-10)
 
 
 def test_exact_smc_variance_at_n5_by_numerical_integration():
@@ -379,7 +379,7 @@ def test_exact_smc_variance_at_n5_by_numerical_integration():
     dist = st.nct(n - 1, delta * math.sqrt(n))
     mean = integrate.quad(lambda t: t * dist.pdf(t), -np.inf, np.inf, epsabs=1e-12, limit=400)[0]
     second = integrate.quad(lambda t: (t - mean) ** 2 * dist.pdf(t), -np.inf, np.inf, epsabs=1e-10, limit=400)[0]
-    assert meta.var_smc_exact(delta, n, corrected=False) == pytest.approx(second / n, rel=1e-6)
+    assert stats.var_smc_exact(delta, n, corrected=False) == pytest.approx(second / n, rel=1e-6)
     assert mean / math.sqrt(n) == pytest.approx(delta / stats.hedges_correction(n - 1), rel=1e-8)   # E dz = delta/J
 
 
@@ -389,8 +389,8 @@ def test_exact_smc_variance_equals_a_seeded_monte_carlo(n, delta):
     rng = np.random.default_rng(20260416)
     draws = 200_000
     x = rng.normal(delta, 1.0, size=(draws, n))
-    g = meta.smc_correction(n) * x.mean(axis=1) / x.std(axis=1, ddof=1)
-    exact = meta.var_smc_exact(delta, n)
+    g = stats.smc_correction(n) * x.mean(axis=1) / x.std(axis=1, ddof=1)
+    exact = stats.var_smc_exact(delta, n)
     assert abs(g.mean() - delta) < 4 * math.sqrt(exact / draws)
     # the standard error of a sample variance needs the fourth moment: finite for n - 1 > 4
     c = g - g.mean()
@@ -402,22 +402,22 @@ def test_smc_unbiased_at_n5_by_monte_carlo():
     rng = np.random.default_rng(20260417)
     draws, n, delta = 400_000, 5, -5.546521
     x = rng.normal(delta, 1.0, size=(draws, n))
-    g = meta.smc_correction(n) * x.mean(axis=1) / x.std(axis=1, ddof=1)
-    assert abs(g.mean() - delta) < 4 * math.sqrt(meta.var_smc_exact(delta, n) / draws)
+    g = stats.smc_correction(n) * x.mean(axis=1) / x.std(axis=1, ddof=1)
+    assert abs(g.mean() - delta) < 4 * math.sqrt(stats.var_smc_exact(delta, n) / draws)
 
 
 def test_the_issues_numbers_and_which_variance_the_reviewer_used():
     dz = [-6.951533, -0.813908]
     n = [5, 10]
     # large-sample variance of dz = -6.95 at n = 5: 5.03; exact noncentral-t variance: 21.1
-    assert round(meta.var_smc_ls(dz[0], 5), 2) == 5.03
-    assert round(meta.var_smc_exact(dz[0], 5, corrected=False), 1) == 21.1
+    assert round(stats.var_smc_ls(dz[0], 5), 2) == 5.03
+    assert round(stats.var_smc_exact(dz[0], 5, corrected=False), 1) == 21.1
     sens = meta.variance_sensitivity(dz, n, "dl").set_index("variant")
     assert round(sens.Q_p["ls_uncorrected"], 3) == 0.007
     # the reviewer's p = .18: the uncorrected dz as estimate and as plug-in of the exact variance
     assert round(sens.Q_p["exact_uncorrected"], 2) == 0.18
     # what this collection pools: corrected values, exact variance at the corrected value
-    assert sens.loc["exact_corrected", "effects"][0] == pytest.approx(meta.smc_correction(5) * dz[0], rel=1e-12)
+    assert sens.loc["exact_corrected", "effects"][0] == pytest.approx(stats.smc_correction(5) * dz[0], rel=1e-12)
     assert sens.Q_p["exact_corrected"] > 0.05 and sens.Q_p["ls_corrected"] < 0.05
     # Q of two studies is (y1 - y2)^2 / (v1 + v2)
     y, v = meta.smc_inputs(dz, n)
@@ -426,9 +426,9 @@ def test_the_issues_numbers_and_which_variance_the_reviewer_used():
 
 def test_exact_variance_needs_n_at_least_4():
     with pytest.raises(ValueError, match="n >= 4"):
-        meta.var_smc_exact(1.0, 3)
+        stats.var_smc_exact(1.0, 3)
     with pytest.raises(ValueError, match="whole number"):
-        meta.smc_corrected(1.0, 2.5)
+        stats.smc_corrected(1.0, 2.5)
 
 
 # ------------------------------------------------------------------ Higgins prediction interval
@@ -458,7 +458,7 @@ def test_the_old_k3_tnfa_prediction_interval_was_2_95_times_too_narrow():
     with the modified HKSJ SE). The issue's "2.6 times" is the ratio of the two lower limits (-64.6 / -24.9 = 2.60);
     the upper limits differ 3.5-fold."""
     y = [-6.951533, -6.951533, -0.813908]
-    v = [meta.var_smc_ls(-6.951533, 5), meta.var_smc_ls(-6.951533, 5), meta.var_smc_ls(-0.813908, 10)]
+    v = [stats.var_smc_ls(-6.951533, 5), stats.var_smc_ls(-6.951533, 5), stats.var_smc_ls(-0.813908, 10)]
     r = meta.random_effects(y, v, "dl")
     assert round(r.pi[0], 1) == -64.6 and round(r.pi[1], 1) == 55.5
     old = meta.prediction_interval(r.estimate, r.se_hksj_mod, r.tau2, 2)     # what was reported: [-24.9, 15.8]
@@ -658,8 +658,8 @@ def test_pooled_values_are_the_corrected_dz_with_exact_variances(table, publishe
         # escalc(measure="SMCC") from a p-value: d = qt(p/2, n - 1, lower = FALSE) / sqrt(n), yi = J d
         t = st.t.isf(r.p_value / 2, r.n - 1)
         assert abs(r.estimate) == pytest.approx(t / math.sqrt(r.n), rel=1e-9)        # the record's dz, kept
-        assert r.dz_corrected == pytest.approx(meta.smc_correction(r.n) * r.estimate, rel=1e-12)
-        assert r.variance == pytest.approx(meta.var_smc_exact(r.dz_corrected, r.n), rel=1e-12)
+        assert r.dz_corrected == pytest.approx(stats.smc_correction(r.n) * r.estimate, rel=1e-12)
+        assert r.variance == pytest.approx(stats.var_smc_exact(r.dz_corrected, r.n), rel=1e-12)
         assert r.variance_ls == pytest.approx(1 / r.n + r.dz_corrected**2 / (2 * r.n), rel=1e-12)
     # the published-basis rows of the reanalysis stay uncorrected
     p1 = published[(published.study == "CRATUS-P1") & (published.paramcd == "TNFA") & (published.arm == "100M")]
@@ -788,7 +788,7 @@ def test_glyphs_off_scale_is_two_strokes_a_bound_is_an_arrow(published, tables, 
         labels = [t.get_text() for t in tnf.get_yticklabels()]
         y = labels.index("CRATUS-P1, all arms, doses pooled (n = 15)")
         (arrow,) = _arrows(tnf)
-        bound = meta.smc_correction(15) * -st.t.isf(0.0001 / 2, 14) / math.sqrt(15)
+        bound = stats.smc_correction(15) * -st.t.isf(0.0001 / 2, 14) / math.sqrt(15)
         assert arrow.xy == (0.0, pytest.approx(y)) and arrow.xyann == (pytest.approx(bound), pytest.approx(y))
         assert _off_scale(tnf) == []                        # nothing runs off its axis in panel b
         assert "nothing printed" in [t.get_text() for t in tnf.texts]

@@ -29,9 +29,9 @@ estimated scale); these are exactly ``combine_effects``' ``mean_effect_re``, ``s
   designs that cannot carry it (fewer than 2 residual degrees of freedom, a coefficient fixed by one study).
 
 Standardized mean changes (the implied dz of the record) enter a synthesis with the small-sample correction
-J(n - 1) of metafor's ``escalc(measure="SMCC")`` (:func:`smc_corrected`) and the exact variance of that
-corrected estimator under the noncentral t (:func:`var_smc_exact`), which holds at n = 5 where the
-large-sample variance (:func:`var_smc_ls`) is far too small.
+J(n - 1) of metafor's ``escalc(measure="SMCC")`` (:func:`msc_frailty.stats.smc_corrected`) and the exact
+variance of that corrected estimator under the noncentral t (:func:`msc_frailty.stats.var_smc_exact`), which
+holds at n = 5 where the large-sample variance (:func:`msc_frailty.stats.var_smc_ls`) is far too small.
 
 Tested against metafor's documented results for ``dat.bcg``, Morris (2008) and Kacker's (2004) example as
 metafor prints it, scipy's noncentral t, statsmodels and seeded Monte Carlo (``tests/test_meta.py``, where every
@@ -62,7 +62,7 @@ from statsmodels.stats.meta_analysis import combine_effects
 from .captions import join_and
 from .numbers import format_interval, format_number
 from .results import ONE_SIDED
-from .stats import check_alpha, check_n, hedges_correction
+from .stats import check_alpha, smc_corrected, var_smc_exact, var_smc_ls
 
 #: Estimators of tau^2 offered here, REML first (metafor's default and the headline here).
 METHODS = {"reml": "restricted maximum likelihood", "dl": "DerSimonian-Laird", "pm": "Paule-Mandel"}
@@ -470,75 +470,6 @@ def meta_regression(y, v, x, method: str = "pm", alpha: float = 0.05, names=None
 
 # --- standardized mean changes entering a synthesis --------------------------------------------------
 
-def smc_correction(n: int) -> float:
-    """The small-sample correction J(n - 1) of a standardized mean change from n subjects (Hedges 1981, exact
-    gamma form; metafor ``escalc`` ``.cmicalc(n - 1)`` for SMCC/SMCR).
-
-    Examples
-    --------
-    >>> round(smc_correction(5), 4), round(smc_correction(10), 4)
-    (0.7979, 0.9139)
-    """
-    return hedges_correction(check_n(n) - 1)
-
-
-def smc_corrected(dz: float, n: int) -> float:
-    """The small-sample-corrected standardized mean change J(n - 1) dz (metafor ``escalc(measure="SMCC")``).
-
-    Examples
-    --------
-    >>> round(smc_corrected(-6.951533, 5), 4)
-    -5.5465
-    """
-    return smc_correction(n) * float(dz)
-
-
-def var_smc_ls(g: float, n: int) -> float:
-    """Large-sample variance of a standardized mean change g from n subjects: 1/n + g^2 / (2n) (metafor
-    ``escalc(measure="SMCC")``, ``vtype="LS"``, its default). The same formula serves an uncorrected dz (the
-    "ls_uncorrected" variant of :data:`SMC_VARIANTS`).
-
-    Examples
-    --------
-    >>> round(var_smc_ls(-6.951533, 5), 2)     # far below the exact 21.1 (:func:`var_smc_exact`)
-    5.03
-    """
-    return 1.0 / check_n(n) + g**2 / (2.0 * n)
-
-
-def var_smc_exact(delta: float, n: int, corrected: bool = True) -> float:
-    """Exact sampling variance of a standardized mean change from n subjects whose true value is ``delta``.
-
-    dz = t / sqrt(n) with t ~ noncentral t(df = n - 1, ncp = delta sqrt(n)), so (Hedges 1981)
-    ``Var(dz) = df / (df - 2) (1/n + delta^2) - delta^2 / J(df)^2`` and, for the corrected ``g = J(df) dz``,
-    ``Var(g) = J^2 Var(dz)``. Finite for n >= 4 (df > 2).
-
-    Parameters
-    ----------
-    delta : float
-        The true standardized change; in practice a plug-in. This collection plugs in the corrected estimate
-        (approximately unbiased for delta) and uses ``corrected=True``: the variance of the corrected estimator.
-    n : int
-        Subjects.
-    corrected : bool
-        Variance of J dz (True) or of dz (False).
-
-    Examples
-    --------
-    >>> round(var_smc_exact(-6.951533, 5, corrected=False), 1)    # uncorrected dz, plug-in dz: 21.1
-    21.1
-    >>> round(var_smc_exact(smc_corrected(-6.951533, 5), 5), 2)   # corrected, plug-in corrected
-    8.66
-    """
-    n = check_n(n)
-    df = n - 1
-    if df <= 2:
-        raise ValueError(f"the variance of a standardized mean change is finite only for n >= 4, got n = {n}")
-    j = hedges_correction(df)
-    var_dz = df / (df - 2) * (1.0 / n + delta**2) - delta**2 / j**2
-    return j**2 * var_dz if corrected else var_dz
-
-
 #: How a standardized mean change and its variance can enter a synthesis: (corrected estimate?, variance).
 #: "exact_corrected" is what this collection pools; the others are the sensitivity a reviewer asks for.
 SMC_VARIANTS = {
@@ -643,9 +574,9 @@ def pooling_table(published: pd.DataFrame, tables=None) -> pd.DataFrame:
     pandas.DataFrame
         The reanalysis columns (``estimate`` is the implied dz as the record gives it, uncorrected, with its exact
         noncentral-t interval ``ci_low``, ``ci_high`` for the true change) plus ``set``, ``printed`` (the p as
-        printed), ``dz_corrected`` (:func:`smc_corrected`; for a lower bound the corrected bound),
-        ``variance`` (:func:`var_smc_exact` of the corrected value at delta = the corrected value), ``variance_ls``
-        (:func:`var_smc_ls`), ``value``, ``pooled`` and ``why``.
+        printed), ``dz_corrected`` (:func:`msc_frailty.stats.smc_corrected`; for a lower bound the corrected bound),
+        ``variance`` (:func:`msc_frailty.stats.var_smc_exact` of the corrected value at delta = the corrected value), ``variance_ls``
+        (:func:`msc_frailty.stats.var_smc_ls`), ``value``, ``pooled`` and ``why``.
     """
     from .published import load_published
     from .published_plots import dose_rank

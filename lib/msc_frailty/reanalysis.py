@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats as st
 
 from . import stats
+from .stats import smc_corrected, var_smc_exact
 from .analysis import ESTIMATE_COLUMNS
 from .data import PARAMETERS
 from .published import load_published, parse_p
@@ -197,8 +198,8 @@ def difference_smc(dz1: float, dz2: float, n1: int, n2: int, confidence: float =
     with the exact variance that holds at n = 5 and a normal interval.
 
     Each arm's dz (uncorrected, as the record implies it: :func:`implied_dz`) becomes ``g = J(n - 1) dz``
-    (:func:`msc_frailty.meta.smc_corrected`, metafor's ``escalc(measure="SMCC")``), with the exact variance of
-    that corrected estimator under the noncentral t at delta = g (:func:`msc_frailty.meta.var_smc_exact`); the
+    (:func:`msc_frailty.stats.smc_corrected`, metafor's ``escalc(measure="SMCC")``), with the exact variance of
+    that corrected estimator under the noncentral t at delta = g (:func:`msc_frailty.stats.var_smc_exact`); the
     large-sample variance 1/n + g^2 / 2n is several times too small at n = 5. The difference is ``g1 - g2``
     with ``se = sqrt(Var g1 + Var g2)``.
 
@@ -217,7 +218,6 @@ def difference_smc(dz1: float, dz2: float, n1: int, n2: int, confidence: float =
     >>> round(r["ci_high"], 2), bool(np.isnan(r["p_value"]))
     (8.16, True)
     """
-    from .meta import smc_corrected, var_smc_exact
 
     z = st.norm.isf(stats.check_confidence(confidence) / 2)
     g1, g2 = smc_corrected(dz1, n1), smc_corrected(dz2, n2)
