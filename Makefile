@@ -38,7 +38,7 @@ ifneq ($(PYTHON_ERROR)$(PYTHON_TAG),$(strip $(if $(wildcard $(STAMP)),$(file <$(
 $(STAMP): .FORCE
 endif
 
-.PHONY: help env reproduce report test data check-data compare environment lock clean .FORCE
+.PHONY: help env reproduce report test test-fast data check-data compare environment lock clean .FORCE
 .FORCE:
 
 help: ## list the targets
@@ -71,6 +71,9 @@ report: $(STAMP) ## build the static HTML site of the executed notebooks (after 
 
 test: $(STAMP) ## run the test suite (lib, validator, data generator, every notebook end to end)
 	MPLBACKEND=agg $(PY) -m pytest -q
+
+test-fast: $(STAMP) ## units and doctests only, no notebook executed (a developer's inner loop; make test runs everything)
+	MPLBACKEND=agg $(PY) -m pytest -q --fast
 
 data: $(STAMP) ## regenerate the synthetic default data from data/synthetic/spec.yaml
 	$(PY) -m msc_frailty.synthetic --spec data/synthetic/spec.yaml --out data/synthetic

@@ -228,9 +228,27 @@ class _DefaultRun:
 _DEFAULT_RUN = _DefaultRun()
 
 
+#: Fixtures that execute notebooks: a test using one (or marked ``notebooks``) is left out by ``--fast``.
+RUN_FIXTURES = {"default_run", "toy_run", "runner_cli", "runner_workers"}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--fast", action="store_true",
+                     help="units and doctests only: leave out every test that executes notebooks (make test-fast)")
+
+
+def _executes_notebooks(item) -> bool:
+    return bool(RUN_FIXTURES & set(getattr(item, "fixturenames", ()))) or item.get_closest_marker("notebooks")
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Start the default run when a collected test needs it, and put the tests that wait for it after the others
-    (in their order), which run meanwhile."""
+    (in their order), which run meanwhile. With ``--fast``, the tests that execute notebooks are deselected."""
+    if config.getoption("--fast"):
+        slow = [item for item in items if _executes_notebooks(item)]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if not _executes_notebooks(item)]
     waits = ["default_run" in getattr(item, "fixturenames", ()) for item in items]
     if any(waits) and not config.option.collectonly:
         _DEFAULT_RUN.start()
