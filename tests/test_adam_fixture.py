@@ -76,7 +76,7 @@ def test_the_global_impression_has_no_baseline_and_a_1_to_7_scale(tables):
     adqs = tables["adqs"]
     pgic = adqs[adqs.PARAMCD == "PGIC"]
     assert set(pgic.AVISITN) == {"4", "12", "26"} and set(pgic.AVISIT) == {"Week 4", "Week 12", "Week 26"}
-    assert set(pgic.AVAL) <= {str(k) for k in range(1, 8)} and len(set(pgic.AVAL)) >= 5
+    assert set(pgic.AVAL) <= {str(k) for k in range(1, 8)} and set(pgic.AVAL) == {str(k) for k in range(1, 8)}
     assert (pgic.AVALC == pgic.AVAL.astype(int).map(adam_fixture.PGIC_TEXT)).all()
     assert (adqs[adqs.PARAMCD == "SF36PCS"].AVISITN == "0").any()
     spbb = tables["adft"].query("PARAMCD == 'SPPB'").AVAL.astype(float)
@@ -92,7 +92,7 @@ def test_doses_are_mg_and_arms_speak_of_no_cells(tables):
 
 def test_the_fixture_has_every_convention(tables):
     adsl, adae = tables["adsl"], tables["adae"]
-    assert len(adsl) == 255 and len(adae) >= 1200
+    assert len(adsl) == 255 and len(adae) == 1214                           # seeded: the same count every time
     assert (adsl.SAFFL == "").any() and (adae.TRTEMFL == "").any()           # null flags
     for name in ("adft", "adlb", "adqs"):
         bds = tables[name]
@@ -222,7 +222,9 @@ def run(delivery, tmp_path_factory, runner_cli):
 @pytest.mark.notebooks
 def test_every_notebook_runs_and_says_synthetic(run):
     figures = sorted((run / "figures" / adam_fixture.STUDY).rglob("*.svg"))
-    assert len(figures) >= 10
+    # a time course per parameter (8) and TNF-alpha's ratio view, the dose forests (with and without a baseline)
+    # and the dose response, the two against-placebo forests, the change summary, CONSORT and two safety figures
+    assert len(figures) == 18, [f.name for f in figures]
     for svg in figures:
         assert "SYNTHETIC DATA" in svg.read_text(), svg
 
@@ -257,7 +259,7 @@ def test_contract_rows_match_an_independent_computation(combined, run):
         assert r.n == len(x) and close(r.estimate, x.mean()) and close(r.p_value, res.pvalue)
         assert close(r.ci_low, ci.low) and close(r.ci_high, ci.high)
     ancova = est[(est.method == "ancova") & (est.comparison == "vs_placebo")]
-    assert len(ancova) >= 2 * 3
+    assert len(ancova) == 7 * 3 * 2      # 7 parameters with a baseline, 3 visits, 2 doses against placebo
     for r in ancova.itertuples():
         two = chg[(chg.PARAMCD == r.paramcd) & (chg.AVISITN == r.visit) & chg.TRT01A.isin([r.arm, r.ref_arm])]
         fit = smf.ols("CHG ~ treated + BASE", data=two.assign(treated=(two.TRT01A == r.arm).astype(float))).fit()

@@ -103,10 +103,10 @@ def test_q_profile_reproduces_metafor_confint():
     assert printed(r.i2_ci[1], "97.6781")
     # metafor finds the limits with uniroot at tol = .Machine$double.eps^0.25 (1.2e-4 on tau^2): its limits
     # are 1e-5 to 2e-5 from the exact roots found here (both print as 0.1197 and 1.1115), which moves I^2 and
-    # H^2 at the limits in their 5th significant digit: they agree to 4 significant digits, and metafor's
-    # printed values lie within what its tolerance allows
+    # H^2 at the limits in their 4th-5th significant digit (5.5311 here against metafor's 5.5303): metafor's
+    # printed values lie within what its tolerance allows, a relative 2e-4
     for mine, theirs in ((r.i2_ci[0], 81.9177), (r.h2_ci[0], 5.5303), (r.h2_ci[1], 43.0680)):
-        assert f"{mine:.4g}" == f"{theirs:.4g}" or abs(mine - theirs) / theirs < 2e-4
+        assert abs(mine - theirs) / theirs < 2e-4
     s2 = meta.typical_variance(VI)
     tol = 1.2e-4
     assert 1 + (r.tau2_ci[0] - tol) / s2 <= 5.5303 <= 1 + (r.tau2_ci[0] + tol) / s2
@@ -253,7 +253,7 @@ def test_dl_is_truncated_at_zero_where_statsmodels_is_not():
     assert r.tau2 == 0 and r.truncated and r.i2 == 0
     w = 1 / np.array(v)
     assert r.estimate == pytest.approx(float(np.sum(w * y) / w.sum()), rel=1e-12)
-    assert r.tau2_ci == (0.0, 0.0) or r.tau2_ci[0] == 0.0
+    assert r.tau2_ci == (0.0, 0.0)        # Q below k - 1 even at tau^2 = 0: both Q-profile limits are 0
 
 
 def test_pm_is_the_root_where_statsmodels_iteration_resets_to_zero():
