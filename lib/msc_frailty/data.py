@@ -164,7 +164,8 @@ class TrialData:
     records, parameters: the PARAMCDs of an efficacy table), ``left_out`` the ``ad<name>`` tables that
     are not efficacy data (columns table, file, records, missing: the BDS columns it lacks, reason).
     ``params`` is the optional ``params.csv`` (columns PARAMCD, PARAM, unit, direction, finding, and
-    short_name when the file has it; empty when absent). ``files`` maps each table name (``"adsl"``, ``"adft"``, ...,
+    short_name when the file has it; empty when absent). ``words`` holds each study's words
+    (:func:`msc_frailty.studies.load_studies`: studies.csv over the defaults). ``files`` maps each table name (``"adsl"``, ``"adft"``, ...,
     including those left out) to the file it was read from.
     """
 
@@ -179,6 +180,7 @@ class TrialData:
     tables: pd.DataFrame = field(default_factory=_no_tables)
     left_out: pd.DataFrame = field(default_factory=_no_left_out)
     origin: pd.DataFrame = field(default_factory=_no_origin)
+    words: dict = field(default_factory=dict)
 
     @property
     def studies(self) -> list[str]:
@@ -196,7 +198,8 @@ class TrialData:
         dropped = self.dropped[self.dropped["STUDYID"] == study].reset_index(drop=True)
         return TrialData(basis=self.basis, data_dir=self.data_dir, dropped=dropped, params=self.params,
                          files=dict(self.files), tables=self.tables, left_out=self.left_out,
-                         origin=origin.reset_index(drop=True), **keep)
+                         origin=origin.reset_index(drop=True),
+                         words={s: w for s, w in self.words.items() if s == study}, **keep)
 
     def arms(self) -> pd.DataFrame:
         """One row per arm: TRT01A, TRT01AN and the number of subjects, placebo first then by dose."""
@@ -711,7 +714,7 @@ def load_trial(data_dir, require_placebo=None, records="observed") -> TrialData:
     adeff, origin = _combine(checked)
     adae = _check_adae(adae, adae_src, adsl, adsl_name)
     params = load_params(folder)
-    load_studies(folder, adsl["STUDYID"].unique())   # studies.csv (each study's words): refused here too
+    words = load_studies(folder, adsl["STUDYID"].unique())   # studies.csv (each study's words): refused here too
     drops.append(_left_out_counts(read, left_out, sorted(adsl["STUDYID"].unique())))
     dropped = [d for d in drops if len(d)]
     dropped = pd.concat(dropped, ignore_index=True) if dropped else _no_drops()
@@ -723,7 +726,7 @@ def load_trial(data_dir, require_placebo=None, records="observed") -> TrialData:
                           columns=TABLES_COLUMNS).astype({"records": int})
     basis = _basis({"adsl": adsl, **{n: df for n, (df, _) in checked.items()}, "adae": adae}, folder)
     trial = TrialData(adsl=adsl, adeff=adeff, adae=adae, basis=basis, data_dir=folder, dropped=dropped,
-                      params=params, files=files, tables=tables, left_out=left_out, origin=origin)
+                      params=params, files=files, tables=tables, left_out=left_out, origin=origin, words=words)
     _check_figure_names(trial)
     return trial
 

@@ -276,8 +276,9 @@ def resolve_labels(trial) -> Labels:
 
 
 def study_words(trial) -> studies.StudyWords:
-    """The words of the studies of a :class:`~msc_frailty.data.TrialData` (:func:`msc_frailty.studies.load_studies`
-    from its folder's studies.csv; several studies: the words they share, else neutral ones).
+    """The words of the studies of a :class:`~msc_frailty.data.TrialData` (``trial.words``, which
+    :func:`~msc_frailty.data.load_trial` read with :func:`msc_frailty.studies.load_studies`; several studies: the
+    words they share, else neutral ones).
 
     Examples
     --------
@@ -285,9 +286,11 @@ def study_words(trial) -> studies.StudyWords:
     >>> study_words(load_trial("data/synthetic").study("CRATUS-P2")).dose_axis
     'Dose (million cells)'
     """
-    # load_trial checked studies.csv against every study of adsl; a trial of one study ignores the others' rows
-    words = studies.load_studies(trial.data_dir, trial.studies, strict=False)
-    return studies.common_words(words.values())
+    words = getattr(trial, "words", {})
+    if not set(trial.studies) <= set(words):   # a TrialData not made by load_trial: read its folder's studies.csv
+        # (load_trial checks it against every study of adsl; a trial of one study ignores the others' rows)
+        words = studies.load_studies(trial.data_dir, trial.studies, strict=False)
+    return studies.common_words(words[s] for s in trial.studies)
 
 
 def finding_of(paramcd: str, labels: Labels | None = None) -> str:
