@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import names, studies, style
-from .analysis import no_baseline_params
+from .analysis import is_ordinal_score, no_baseline_params
 from .data import PARAMETERS
 
 #: Physical-performance and patient-reported physical parameters, in reporting order.
@@ -761,6 +761,14 @@ def time_course_plan(data: pd.DataFrame, arms=None, y: str = "CHG", x: str = "AV
                 per_arm, width, offsets = True, "double", {a: 0.0 for a in arms}
     return TimeCourse(arms=arms, visits=visits, gap=gap, per_arm=per_arm, offsets=offsets, points=points,
                       whole=whole, pooled=pooled, width=width)
+
+
+def shows_level_shares(data: pd.DataFrame, plan: TimeCourse, y: str = "AVAL") -> bool:
+    """Whether the figure of a parameter without a baseline record (:func:`msc_frailty.plots.at_visit_figure`) adds
+    the shares of each level beside the means (and its caption says so): an ordinal score
+    (:func:`msc_frailty.analysis.is_ordinal_score`) whose arms are too large to show each subject (``plan``,
+    :func:`time_course_plan`)."""
+    return bool(is_ordinal_score(data[y]) and not plan.points and plan.visits)
 
 
 def time_axis_limits(positions, gap: float, left: float, right: float) -> tuple[float, float]:

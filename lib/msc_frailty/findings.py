@@ -22,7 +22,7 @@ from .captions import join_and, plural
 from .data import add_change
 from .endpoints import (MAX_POINTS_ARM, NEUTRAL, Labels, arm_counts, arm_order, direction_text, finding_params,
                         is_whole_score, main_visit, n_text, ordered_params, outcome_at, parameter_info, pooled_arms,
-                        row_counts, shows_points, time_course_plan, visit_text, words_of)
+                        row_counts, shows_level_shares, shows_points, time_course_plan, visit_text, words_of)
 from .numbers import MINUS
 from .results import round_significant
 
@@ -966,7 +966,7 @@ def at_visit_caption(data: pd.DataFrame, paramcd: str, basis: str, arms=None, la
              "in a lane to the right of their arm's mean, clear of it and of the next arm's mean and interval")
     marks = ["large symbols are arm means with their 95% intervals", _subjects(plan.points, plan.whole, where),
              "lines join the arm means as a guide to the eye", _offsets(plan, unit)]
-    if analysis.is_ordinal_score(data["AVAL"]) and not plan.points and plan.visits:    # plots.level_shares beside
+    if shows_level_shares(data, plan):    # plots.level_shares beside the means
         visit = visit_text(main_visit(plan.visits, labels), labels)
         shown = f"{shown.replace(' by arm and visit', ' by arm and visit (a)', 1)}"
         marks.append(f"b, the share of each arm's subjects at each level of the score at {visit} (lowest level on the "

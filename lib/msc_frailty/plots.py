@@ -38,8 +38,8 @@ from matplotlib.ticker import MaxNLocator
 from . import analysis, stats, style
 from .endpoints import (LANE_CLEAR_MM, LANE_END, LANE_START, TITLE_CHARS, arm_counts, arm_order, arm_word, axis_label,
                         fit_label, is_whole_score, main_visit, n_label, ordered_params, outcome_at, parameter_info,
-                        pooled_arms, shows_points, time_axis_limits, time_course_plan, visit_axis_label, visit_text,
-                        words_of)
+                        pooled_arms, shows_level_shares, shows_points, time_axis_limits, time_course_plan,
+                        visit_axis_label, visit_text, words_of)
 # kept importable from here: consort.py, the cohort and safety notebooks and older notebooks use these
 from .endpoints import figure_name, visit_scale  # noqa: F401
 from .findings import basis_banner  # noqa: F401
@@ -594,12 +594,13 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
     title = title if title is not None else fit_label(parameter_info(paramcd, labels)["label"], TITLE_CHARS)
     ylabel, xlabel = axis_label(paramcd, kind, labels), visit_axis_label(labels)
     counts = arm_counts(data, by="AVISITN", arms=plan.arms)
+    baseline = kind not in ("value", "panel_value")     # a value at each visit has no baseline to mark
     if not plan.per_arm:      # 85 mm, or 180 mm where the arms' lanes of points need it; n per arm: the caption's
         fig, axes = panels([paramcd], panel_height_mm=52 if plan.width == "single" else 62,
                            legend=arm_handles(plan.arms), width=plan.width)
         ax = axes[paramcd]
         ax.set_title(title)
-        trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan, baseline=kind != "value")
+        trajectory(data, y=y, ax=ax, xlabel=xlabel, plan=plan, baseline=baseline)
         ax.set_ylabel(ylabel)
         drawn = [ax]
     else:
@@ -610,7 +611,7 @@ def trajectory_figure(data: pd.DataFrame, paramcd: str, hue_order=None, y: str =
             ax.set_title(fit_label(n_label(arm, counts[arm]), 24), fontsize=style.RC["axes.labelsize"])
             one = dataclasses.replace(plan, arms=[arm], offsets={arm: 0.0},
                                       pooled=[arm] if arm in plan.pooled else [])
-            trajectory(data[data["TRT01A"] == arm], y=y, ax=ax, xlabel=xlabel, plan=one, baseline=kind != "value")
+            trajectory(data[data["TRT01A"] == arm], y=y, ax=ax, xlabel=xlabel, plan=one, baseline=baseline)
             ax.set_ylabel(ylabel if ax.get_subplotspec().is_first_col() else "")
         drawn = list(axes.values())
         _letters(drawn)
@@ -638,12 +639,10 @@ def at_visit_figure(data: pd.DataFrame, paramcd: str, hue_order=None, labels=Non
     """
     ordinal = analysis.is_ordinal_score(data["AVAL"])
     plan = time_course_plan(data, hue_order, y="AVAL")
-    if not (ordinal and not plan.points and plan.visits):
-        fig = trajectory_figure(data, paramcd, hue_order, y="AVAL", kind="value", labels=labels)
+    if not shows_level_shares(data, plan):
+        # "Value (unit)" on the y axis: the title names the parameter, a long name would not fit along the axis
+        fig = trajectory_figure(data, paramcd, hue_order, y="AVAL", kind="panel_value", labels=labels)
         time_axes = fig.axes
-        for ax in time_axes:        # the title names the parameter; a long name would not fit along the axis
-            if ax.get_ylabel():
-                ax.set_ylabel(axis_label(paramcd, "panel_value", labels))
     else:       # arms too large to show each subject: the shares of the score's levels beside the means
         visit = main_visit(plan.visits, labels)
         fig, axes = panels(["means", "levels"], ncols=2, panel_height_mm=56, legend=arm_handles(plan.arms),
