@@ -24,7 +24,6 @@ what ``make reproduce`` refuses.
 from __future__ import annotations
 
 import re
-import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -323,13 +322,6 @@ def _numeric(df: pd.DataFrame, src: _Source, column: str, *, min_value=None, max
     return values.astype(float)
 
 
-def _refused_characters(text: str) -> list[str]:
-    """The control and invisible characters of ``text`` (:data:`msc_frailty.names.REFUSED_CATEGORIES`)."""
-    if text.isprintable():              # fast path: printable text has none of them
-        return []
-    return [c for c in text if unicodedata.category(c) in names.REFUSED_CATEGORIES]
-
-
 def _check_text(df: pd.DataFrame, src: _Source, limits: dict[str, tuple[int, str]]):
     """Refuse control or invisible characters, and values longer than their limit, in the columns of
     ``limits`` ({column: (most characters, the rule in words)}) that ``df`` has."""
@@ -337,7 +329,7 @@ def _check_text(df: pd.DataFrame, src: _Source, limits: dict[str, tuple[int, str
         if column not in df.columns:
             continue
         values = df[column].astype(str)
-        refused = {v: found for v in pd.unique(values) if (found := _refused_characters(v))}
+        refused = {v: found for v in pd.unique(values) if (found := names.refused_characters(v))}
         if refused:
             codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(set().union(*refused.values()))[:5])
             raise src.error(f"control or invisible character(s) {codes} in value(s) {list(refused)[:3]}: not "

@@ -94,7 +94,7 @@ def component_problem(name) -> str | None:
     for sep in ("/", "\\"):
         if sep in name:
             return f"contains a path separator {sep!r}"
-    bad = [c for c in name if unicodedata.category(c) in REFUSED_CATEGORIES]
+    bad = refused_characters(name)
     if bad:
         return f"contains the control or invisible character(s) {', '.join(f'U+{ord(c):04X}' for c in bad[:5])}"
     if name.startswith("."):
@@ -102,6 +102,19 @@ def component_problem(name) -> str | None:
     if len(name) > MAX_COMPONENT or len(name.encode("utf-8")) > MAX_COMPONENT:
         return f"is longer than {MAX_COMPONENT} characters (or UTF-8 bytes)"
     return None
+
+
+def refused_characters(text: str) -> list[str]:
+    r"""The control and invisible characters of ``text`` (:data:`REFUSED_CATEGORIES`), in order.
+
+    Examples
+    --------
+    >>> [f"U+{ord(c):04X}" for c in refused_characters("a\x00b\u202ec")], refused_characters("TNF-\u03b1 (pg/mL)")
+    (['U+0000', 'U+202E'], [])
+    """
+    if text.isprintable():              # fast path: printable text has none of them
+        return []
+    return [c for c in text if unicodedata.category(c) in REFUSED_CATEGORIES]
 
 
 def study_problem(study) -> str | None:

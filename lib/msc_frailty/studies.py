@@ -32,14 +32,13 @@ not a study of the data set, a control or invisible character, a value longer th
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import DataError
-from .names import REFUSED_CATEGORIES
+from .names import refused_characters
 from .paths import resolve
 from .readers import read_table
 
@@ -173,7 +172,7 @@ def _refuse(path, df, bad, column, message):
 
 
 def _invisible(text: str) -> list[str]:
-    return [f"U+{ord(c):04X}" for c in text if unicodedata.category(c) in REFUSED_CATEGORIES]
+    return [f"U+{ord(c):04X}" for c in refused_characters(text)]
 
 
 def load_studies(folder, studies, strict: bool = True) -> dict:
