@@ -19,6 +19,7 @@ from conftest import write_dataset
 from msc_frailty.analysis import change_from_baseline, tesae_proportions, vs_placebo
 from msc_frailty.data import DataError, add_change, load_trial, table_paths
 from msc_frailty import readers
+from msc_frailty.publish import file_digest
 from msc_frailty.readers import DataNotice, read_table
 
 TABLES = ("adsl", "adeff", "adae")
@@ -909,7 +910,7 @@ def test_a_damaged_cache_entry_is_never_trusted(toy_data, cache, monkeypatch, da
     want, _ = read_table(path, cache=False)
     read_table(path)
     read_table(toy_data / "adsl.csv")
-    entry, = [e for e in _entries(cache) if e.name.startswith(readers._digest(path))]
+    entry, = [e for e in _entries(cache) if e.name.startswith(file_digest(path))]
     data = entry.read_bytes()
     if damage == "cut":
         entry.write_bytes(data[:len(data) // 2])
@@ -976,7 +977,7 @@ def test_entries_are_private_and_the_least_recent_go(toy_data, cache, monkeypatc
     assert len(entries) == 2 and all(e.stat().st_mode & 0o777 == 0o600 for e in entries)
     assert cache.stat().st_mode & 0o077 == 0
     kept = {e.name.split("-")[0] for e in entries}
-    assert kept == {readers._digest(toy_data / f"{n}.csv") for n in ("adeff", "adae")}
+    assert kept == {file_digest(toy_data / f"{n}.csv") for n in ("adeff", "adae")}
 
 
 def test_two_readers_at_once_parse_the_file_once(toy_data, cache, monkeypatch):

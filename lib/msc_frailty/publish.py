@@ -635,7 +635,7 @@ class Session:
         if others:
             raise PublishError(f"commit: {others[:3]} are not under {sorted(self.dest.places)}")
         recorded = read_record(self.dest)
-        owned = recorded | _tracked(self.dest)
+        owned = recorded | self.owned      # the tracked files were listed when the session began, under this lock
         taken = [rel for rel in new if (self.dest.path(rel).exists() or self.dest.path(rel).is_symlink())
                  and (rel not in owned or self.dest.path(rel).is_dir())]
         if taken:
@@ -713,8 +713,10 @@ def main(argv=None) -> int:
 
 
 def file_digest(path) -> str:
-    """The sha256 hex digest of a file's bytes: the digest MANIFEST.csv lists and manuscript.check_figures reads."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """The sha256 hex digest of a file's bytes: the digest MANIFEST.csv lists, manuscript.check_figures reads and the
+    readers' cache is keyed by."""
+    with open(path, "rb") as f:         # streamed: a large table is not read into memory to be hashed
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 if __name__ == "__main__":

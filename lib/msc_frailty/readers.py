@@ -71,6 +71,7 @@ import pandas as pd
 
 from .errors import DataError
 from .paths import BUILD, resolve
+from .publish import file_digest
 
 #: The version of the text the readers give for a file's bytes. Bump it whenever that text changes,
 #: so that the cached copies made by an older version are not used.
@@ -686,11 +687,6 @@ def cache_folder() -> Path | None:
     return resolve(value)
 
 
-def _digest(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _reader_key(suffix: str) -> dict:
     key = {"reader": READER_VERSION, "suffix": suffix}
     if suffix == ".xpt":
@@ -890,7 +886,7 @@ def read_table(path, *, cache=None) -> tuple[pd.DataFrame, Source]:
         table, src = _parse(path, suffix, [])
     else:
         box = [] if suffix == ".xpt" else [path.read_bytes()]
-        digest = hashlib.sha256(box[0]).hexdigest() if box else _digest(path)
+        digest = hashlib.sha256(box[0]).hexdigest() if box else file_digest(path)
         key = {**_reader_key(suffix), "sha256": digest}
         entry = folder / f"{digest}{suffix.replace('.', '-')}-v{READER_VERSION}.npz"
         got = _load(entry, key, path)
